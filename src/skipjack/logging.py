@@ -1,0 +1,98 @@
+"""skipjack's logger, with Optuna's verbosity functions and level constants.
+
+All library loggers are children of the ``skipjack`` logger. By default a handler writing to
+stderr is attached and the level is INFO, as in Optuna.
+"""
+
+from __future__ import annotations
+
+import logging as _logging
+import sys
+import threading
+from logging import CRITICAL, DEBUG, ERROR, FATAL, INFO, WARN, WARNING
+
+__all__ = [
+    "CRITICAL",
+    "DEBUG",
+    "ERROR",
+    "FATAL",
+    "INFO",
+    "WARN",
+    "WARNING",
+    "get_logger",
+    "get_verbosity",
+    "set_verbosity",
+    "disable_default_handler",
+    "enable_default_handler",
+    "disable_propagation",
+    "enable_propagation",
+]
+
+_ROOT_NAME = "skipjack"
+_lock = threading.Lock()
+_default_handler: _logging.Handler | None = None
+
+
+def _root() -> _logging.Logger:
+    return _logging.getLogger(_ROOT_NAME)
+
+
+def _configure_root() -> None:
+    global _default_handler
+    with _lock:
+        if _default_handler is not None:
+            return
+        _default_handler = _logging.StreamHandler(sys.stderr)
+        _default_handler.setFormatter(
+            _logging.Formatter("[%(levelname)1.1s %(asctime)s] %(message)s")
+        )
+        root = _root()
+        root.addHandler(_default_handler)
+        root.setLevel(INFO)
+        root.propagate = False
+
+
+def get_logger(name: str) -> _logging.Logger:
+    """Return a logger below skipjack's root logger (``name`` is usually ``__name__``)."""
+    _configure_root()
+    if not name.startswith(_ROOT_NAME):
+        name = f"{_ROOT_NAME}.{name}"
+    return _logging.getLogger(name)
+
+
+def get_verbosity() -> int:
+    """Return the level of skipjack's root logger (e.g. ``logging.INFO``)."""
+    _configure_root()
+    return _root().getEffectiveLevel()
+
+
+def set_verbosity(verbosity: int) -> None:
+    """Set the level of skipjack's root logger, e.g. ``set_verbosity(skipjack.logging.WARNING)``."""
+    _configure_root()
+    _root().setLevel(verbosity)
+
+
+def disable_default_handler() -> None:
+    """Detach the default stderr handler."""
+    _configure_root()
+    assert _default_handler is not None
+    _root().removeHandler(_default_handler)
+
+
+def enable_default_handler() -> None:
+    """Re-attach the default stderr handler."""
+    _configure_root()
+    assert _default_handler is not None
+    _root().addHandler(_default_handler)
+
+
+def disable_propagation() -> None:
+    """Stop records from reaching the Python root logger (the default)."""
+    _configure_root()
+    _root().propagate = False
+
+
+def enable_propagation() -> None:
+    """Let records reach the Python root logger too (e.g. for a user's own handlers)."""
+    _configure_root()
+    _root().propagate = True

@@ -1,0 +1,40 @@
+"""Pruners: decide whether a running trial should stop early."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from skipjack.pruners._base import BasePruner
+from skipjack.pruners._nop import NopPruner
+
+__all__ = [
+    "BasePruner",
+    "NopPruner",
+    "MedianPruner",
+    "PercentilePruner",
+    "SuccessiveHalvingPruner",
+    "HyperbandPruner",
+    "ThresholdPruner",
+    "PatientPruner",
+    "WilcoxonPruner",
+]
+
+_LAZY = {
+    "MedianPruner": "skipjack.pruners._median",
+    "PercentilePruner": "skipjack.pruners._percentile",
+    "SuccessiveHalvingPruner": "skipjack.pruners._successive_halving",
+    "HyperbandPruner": "skipjack.pruners._hyperband",
+    "ThresholdPruner": "skipjack.pruners._threshold",
+    "PatientPruner": "skipjack.pruners._patient",
+    "WilcoxonPruner": "skipjack.pruners._wilcoxon",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skipjack.pruners' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,20 @@
+"""``NopPruner``: never prunes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from skipjack._records import FrozenTrial
+from skipjack.pruners._base import BasePruner
+
+if TYPE_CHECKING:
+    from skipjack.study import Study
+
+__all__ = ["NopPruner"]
+
+
+class NopPruner(BasePruner):
+    """A pruner that never prunes a trial."""
+
+    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+        return False

@@ -1,0 +1,85 @@
+"""The intersection search space: the parameters every finished trial of a study shares.
+
+Incremental: ``IntersectionSearchSpace.calculate`` only looks at trials that finished since the
+previous call, so its cost per trial does not grow with the study.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from skipjack._records import FrozenTrial, TrialState
+from skipjack.distributions import BaseDistribution
+
+if TYPE_CHECKING:
+    from skipjack.study import Study
+
+__all__ = ["IntersectionSearchSpace", "intersection_search_space"]
+
+
+def _intersect(
+    space: dict[str, BaseDistribution] | None, trial: FrozenTrial
+) -> dict[str, BaseDistribution]:
+    if space is None:
+        return dict(trial.distributions)
+    dists = trial.distributions
+    return {n: d for n, d in space.items() if dists.get(n) == d}
+
+
+class IntersectionSearchSpace:
+    """Keep the intersection of the search spaces of a study's finished trials.
+
+    Args:
+        include_pruned: count PRUNED trials as well as COMPLETE ones.
+    """
+
+    def __init__(self, include_pruned: bool = False) -> None:
+        self._include_pruned = include_pruned
+        self._states = (
+            (TrialState.COMPLETE, TrialState.PRUNED) if include_pruned else (TrialState.COMPLETE,)
+        )
+        self._cursor = 0  # trials below this number are all finished and already intersected
+        self._space: dict[str, BaseDistribution] | None = None
+        self._seen: set[int] = set()
+        self._study_id: int | None = None
+
+    def calculate(self, study: Study) -> dict[str, BaseDistribution]:
+        """Return the intersection search space of ``study``, sorted by parameter name."""
+        study_id = getattr(study, "_study_id", None)
+        if study_id != self._study_id:
+            self.__init__(self._include_pruned)  # type: ignore[misc]
+            self._study_id = study_id
+        trials = study.get_trials(deepcopy=False)
+        cursor = self._cursor
+        advancing = True
+        for trial in trials[cursor:]:
+            state = trial.state
+            if not state.is_finished():
+                advancing = False
+                continue
+            if trial.number in self._seen:
+                if advancing:
+                    self._seen.discard(trial.number)
+                    cursor = trial.number + 1
+                continue
+            if state in self._states:
+                self._space = _intersect(self._space, trial)
+            if advancing:
+                cursor = trial.number + 1
+            else:
+                self._seen.add(trial.number)
+        self._cursor = cursor
+        return dict(sorted((self._space or {}).items()))
+
+
+def intersection_search_space(
+    trials: Sequence[FrozenTrial], include_pruned: bool = False
+) -> dict[str, BaseDistribution]:
+    """Return the intersection search space of the finished ``trials``, sorted by name."""
+    states = (TrialState.COMPLETE, TrialState.PRUNED) if include_pruned else (TrialState.COMPLETE,)
+    space: dict[str, BaseDistribution] | None = None
+    for trial in trials:
+        if trial.state in states:
+            space = _intersect(space, trial)
+    return dict(sorted((space or {}).items()))

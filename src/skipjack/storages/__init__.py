@@ -1,0 +1,45 @@
+"""Storages: where studies and trials live.
+
+``InMemoryStorage`` is always available. The persistent backends (``RDBStorage``,
+``JournalStorage`` and its backends) import their drivers lazily, on first use, so that
+``import skipjack`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from skipjack.storages._base import BaseStorage
+from skipjack.storages._factory import get_storage
+from skipjack.storages._heartbeat import BaseHeartbeat, fail_stale_trials
+from skipjack.storages._in_memory import InMemoryStorage
+
+__all__ = [
+    "BaseStorage",
+    "BaseHeartbeat",
+    "InMemoryStorage",
+    "RDBStorage",
+    "JournalStorage",
+    "RetryFailedTrialCallback",
+    "fail_stale_trials",
+    "get_storage",
+    "journal",
+]
+
+_LAZY = {
+    "RDBStorage": "skipjack.storages._rdb.storage",
+    "JournalStorage": "skipjack.storages.journal._storage",
+    "RetryFailedTrialCallback": "skipjack.storages._callbacks",
+    "journal": "skipjack.storages.journal",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skipjack.storages' has no attribute {name!r}")
+    mod = importlib.import_module(module)
+    value = mod if name == "journal" else getattr(mod, name)
+    globals()[name] = value
+    return value

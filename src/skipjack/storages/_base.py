@@ -1,0 +1,252 @@
+"""The storage contract: ``BaseStorage``.
+
+A storage is the only place where study state lives. It knows nothing of samplers, pruners or
+studies; it stores records and checks state transitions atomically.
+
+Contract every implementation keeps (checked by ``skipjack.testing.storage_suite``):
+
+- Pass-by-value: every record returned is an immutable snapshot (``FrozenTrial``) or a fresh copy;
+  later writes never change a record a caller already holds.
+- Thread safety: every method may be called from many threads at once. Persistent storages are
+  also process safe: many processes (on many hosts) may share one study.
+- Trial numbers within a study are unique and contiguous (0, 1, 2, ...), across processes.
+- A finished trial (COMPLETE, PRUNED, FAIL) cannot be changed: writes raise
+  ``UpdateFinishedTrialError``.
+- A WAITING trial is taken (moved to RUNNING) by exactly one caller
+  (``set_trial_state_values(..., RUNNING)`` returns False for every other caller).
+- Unknown ids raise ``KeyError`` with a message naming the id.
+
+Beyond Optuna's ``BaseStorage`` a storage offers ``get_trials_since`` (incremental sync, so that a
+study never reloads its whole history per trial) and ``pop_waiting_trial_id`` (take the oldest
+enqueued trial in one atomic step). Both have correct but slow defaults here.
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+from collections.abc import Container, Sequence
+from typing import Any
+
+from skipjack._records import FrozenStudy, FrozenTrial, StudyDirection, TrialState
+from skipjack.distributions import BaseDistribution
+from skipjack.exceptions import UpdateFinishedTrialError
+
+__all__ = ["BaseStorage", "DEFAULT_STUDY_NAME_PREFIX"]
+
+DEFAULT_STUDY_NAME_PREFIX = "no-name-"
+
+
+class BaseStorage(abc.ABC):
+    """Base class of all storages (Optuna's method names and semantics).
+
+    Who calls it: the ``Study`` and ``Trial`` objects, the CLI, and analysis tools. Samplers and
+    pruners never write to a storage.
+    """
+
+    # --- studies ----------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        """Create a study and return its id.
+
+        Raises:
+            DuplicatedStudyError: a study named ``study_name`` exists already.
+        """
+
+    @abc.abstractmethod
+    def delete_study(self, study_id: int) -> None:
+        """Delete a study and all its trials. Raises KeyError for an unknown id."""
+
+    @abc.abstractmethod
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        """Set a JSON-serialisable user attribute of a study."""
+
+    @abc.abstractmethod
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        """Set a JSON-serialisable system attribute of a study."""
+
+    @abc.abstractmethod
+    def get_study_id_from_name(self, study_name: str) -> int:
+        """Return the id of the study named ``study_name``.
+
+        Raises:
+            KeyError: no such study; the message lists the studies that exist.
+        """
+
+    @abc.abstractmethod
+    def get_study_name_from_id(self, study_id: int) -> str:
+        """Return the name of a study."""
+
+    @abc.abstractmethod
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        """Return the directions of a study."""
+
+    @abc.abstractmethod
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        """Return a copy of a study's user attributes."""
+
+    @abc.abstractmethod
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        """Return a copy of a study's system attributes."""
+
+    @abc.abstractmethod
+    def get_all_studies(self) -> list[FrozenStudy]:
+        """Return every study, ordered by id."""
+
+    # --- trials: writes ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        """Create a trial (RUNNING, or a copy of ``template_trial``) and return its id.
+
+        The trial's number is the next one in the study, unique and contiguous across processes.
+        """
+
+    @abc.abstractmethod
+    def set_trial_param(
+        self,
+        trial_id: int,
+        param_name: str,
+        param_value_internal: float,
+        distribution: BaseDistribution,
+    ) -> None:
+        """Record a parameter of a running trial.
+
+        Raises:
+            UpdateFinishedTrialError: the trial is finished.
+            ValueError: ``distribution`` is incompatible with the one the study used for the name.
+        """
+
+    @abc.abstractmethod
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:
+        """Move a trial to ``state`` and record ``values``.
+
+        Returns False (and changes nothing) when ``state`` is RUNNING and the trial is not WAITING:
+        somebody else took it. Sets ``datetime_start`` on RUNNING and ``datetime_complete`` on a
+        finished state.
+
+        Raises:
+            UpdateFinishedTrialError: the trial is finished.
+        """
+
+    @abc.abstractmethod
+    def set_trial_intermediate_value(
+        self, trial_id: int, step: int, intermediate_value: float
+    ) -> None:
+        """Record a reported value of a running trial."""
+
+    @abc.abstractmethod
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        """Set a user attribute of a running trial."""
+
+    @abc.abstractmethod
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        """Set a system attribute of a running trial."""
+
+    # --- trials: reads ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        """Return a snapshot of a trial. Raises KeyError for an unknown id."""
+
+    @abc.abstractmethod
+    def get_all_trials(
+        self,
+        study_id: int,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+    ) -> list[FrozenTrial]:
+        """Return the study's trials ordered by number, optionally only those in ``states``."""
+
+    def get_trials_since(
+        self, study_id: int, watermark: Any | None
+    ) -> tuple[list[FrozenTrial], Any]:
+        """Return the trials that changed since ``watermark``, and a new watermark.
+
+        ``watermark`` is None for "everything", otherwise a value this method returned before (an
+        opaque, picklable value). The result may include trials that did not change (a superset)
+        but never misses one that did. This is the incremental read that keeps per-trial cost flat.
+        """
+        return self.get_all_trials(study_id, deepcopy=False), None
+
+    def pop_waiting_trial_id(self, study_id: int) -> int | None:
+        """Atomically move the oldest WAITING trial to RUNNING and return its id (None if none)."""
+        for trial in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.WAITING,)):
+            if self.set_trial_state_values(trial._trial_id, state=TrialState.RUNNING):
+                return trial._trial_id
+        return None
+
+    def get_n_trials(
+        self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
+    ) -> int:
+        """Return the number of trials of a study, optionally only those in ``state``."""
+        if isinstance(state, TrialState):
+            state = (state,)
+        return len(self.get_all_trials(study_id, deepcopy=False, states=state))
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        """Return the best COMPLETE trial of a single-objective study.
+
+        Raises:
+            RuntimeError: the study has several objectives.
+            ValueError: no trial is complete yet.
+        """
+        directions = self.get_study_directions(study_id)
+        if len(directions) > 1:
+            raise RuntimeError(
+                "Best trial can be obtained only for single-objective optimization: "
+                "use `best_trials`."
+            )
+        trials = self.get_all_trials(study_id, deepcopy=False, states=(TrialState.COMPLETE,))
+        if not trials:
+            raise ValueError("No trials are completed yet.")
+        key = lambda t: t.values[0]  # noqa: E731
+        if directions[0] == StudyDirection.MAXIMIZE:
+            return max(trials, key=key)
+        return min(trials, key=key)
+
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        """Return the id of trial ``trial_number`` of a study. Raises KeyError if there is none."""
+        for trial in self.get_all_trials(study_id, deepcopy=False):
+            if trial.number == trial_number:
+                return trial._trial_id
+        raise KeyError(
+            f"No trial with trial number {trial_number} exists in study with study_id {study_id}."
+        )
+
+    def get_trial_number_from_id(self, trial_id: int) -> int:
+        """Return the number of a trial."""
+        return self.get_trial(trial_id).number
+
+    def get_trial_param(self, trial_id: int, param_name: str) -> float:
+        """Return the internal (float) value of a parameter of a trial."""
+        trial = self.get_trial(trial_id)
+        return trial.distributions[param_name].to_internal_repr(trial.params[param_name])
+
+    def get_trial_params(self, trial_id: int) -> dict[str, Any]:
+        """Return a copy of a trial's parameters."""
+        return dict(self.get_trial(trial_id).params)
+
+    def get_trial_user_attrs(self, trial_id: int) -> dict[str, Any]:
+        """Return a copy of a trial's user attributes."""
+        return copy.deepcopy(self.get_trial(trial_id).user_attrs)
+
+    def get_trial_system_attrs(self, trial_id: int) -> dict[str, Any]:
+        """Return a copy of a trial's system attributes."""
+        return copy.deepcopy(self.get_trial(trial_id).system_attrs)
+
+    def remove_session(self) -> None:
+        """Release connections held by this process (no-op where there are none)."""
+
+    def check_trial_is_updatable(self, trial_id: int, trial_state: TrialState) -> None:
+        """Raise UpdateFinishedTrialError if ``trial_state`` is finished."""
+        if trial_state.is_finished():
+            trial = self.get_trial(trial_id)
+            raise UpdateFinishedTrialError(
+                f"Trial#{trial.number} has already finished and can not be updated."
+            )

@@ -1,0 +1,99 @@
+"""Heartbeats: how a persistent storage notices that a worker died in the middle of a trial.
+
+A storage that supports heartbeats subclasses ``BaseHeartbeat``. While a trial runs, the trial loop
+records a heartbeat every ``heartbeat_interval`` seconds from a background thread; any worker may
+call ``fail_stale_trials`` to mark as FAIL the RUNNING trials whose last heartbeat is older than the
+grace period, then run the storage's ``failed_trial_callback`` (e.g. ``RetryFailedTrialCallback``).
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from skipjack._records import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from skipjack.storages._base import BaseStorage
+
+__all__ = ["BaseHeartbeat", "is_heartbeat_enabled", "HeartbeatThread", "fail_stale_trials"]
+
+
+class BaseHeartbeat(abc.ABC):
+    """Mixin for storages with heartbeats (RDB, journal file, journal Redis)."""
+
+    @abc.abstractmethod
+    def record_heartbeat(self, trial_id: int) -> None:
+        """Record that the worker running ``trial_id`` is alive (now)."""
+
+    @abc.abstractmethod
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        """Return the ids of RUNNING trials whose last heartbeat is older than the grace period."""
+
+    @abc.abstractmethod
+    def get_heartbeat_interval(self) -> int | None:
+        """Seconds between heartbeats, or None when heartbeats are off."""
+
+    @abc.abstractmethod
+    def get_failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
+        """The callback run for each trial failed by ``fail_stale_trials``, or None."""
+
+
+def is_heartbeat_enabled(storage: BaseStorage) -> bool:
+    """True when ``storage`` supports heartbeats and has an interval set."""
+    return isinstance(storage, BaseHeartbeat) and storage.get_heartbeat_interval() is not None
+
+
+class HeartbeatThread:
+    """Records heartbeats for one trial from a daemon thread until stopped."""
+
+    def __init__(self, storage: BaseHeartbeat, trial_id: int) -> None:
+        self._storage = storage
+        self._trial_id = trial_id
+        self._stop = threading.Event()
+        interval = storage.get_heartbeat_interval()
+        assert interval is not None
+        self._interval = float(interval)
+        self._thread = threading.Thread(target=self._run, daemon=True, name="skipjack-heartbeat")
+
+    def start(self) -> None:
+        self._storage.record_heartbeat(self._trial_id)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._storage.record_heartbeat(self._trial_id)
+            except Exception:  # a missed beat is recovered by the next one
+                pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def fail_stale_trials(study: Any) -> None:
+    """Mark as FAIL the RUNNING trials of ``study`` whose worker stopped beating.
+
+    Each failed trial gets the system attribute ``fail_reason`` and is passed to the storage's
+    ``failed_trial_callback``. Safe to call from many workers at once: a trial is failed once.
+    """
+    storage = study._storage
+    if not is_heartbeat_enabled(storage):
+        return
+    failed: list[int] = []
+    for trial_id in storage._get_stale_trial_ids(study._study_id):
+        try:
+            storage.set_trial_system_attr(
+                trial_id, "fail_reason", "Trial failed: its heartbeat stopped (worker died?)."
+            )
+            if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+                failed.append(trial_id)
+        except Exception:  # another worker failed it first
+            continue
+    callback = storage.get_failed_trial_callback()
+    if callback is not None:
+        for trial_id in failed:
+            callback(study, storage.get_trial(trial_id))

@@ -1,0 +1,442 @@
+"""``InMemoryStorage``: the default storage when no ``storage=`` is given.
+
+Design note: each trial is kept as a small mutable record guarded by the storage lock, and the
+immutable ``FrozenTrial`` snapshot handed to callers is built lazily and cached until the next
+write. A trial is read a couple of times per write at most, so building the snapshot on read is
+cheaper than copy-on-write on every ``suggest_*``. Finished trials keep their snapshot forever.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import threading
+import uuid
+from collections import deque
+from collections.abc import Container, Sequence
+from typing import Any
+
+from skipjack._records import FrozenStudy, FrozenTrial, StudyDirection, TrialState
+from skipjack.distributions import BaseDistribution, check_distribution_compatibility
+from skipjack.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
+from skipjack.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+
+__all__ = ["InMemoryStorage"]
+
+_RUNNING = TrialState.RUNNING
+_WAITING = TrialState.WAITING
+_COMPLETE = TrialState.COMPLETE
+
+
+class _Trial:
+    __slots__ = (
+        "number",
+        "trial_id",
+        "state",
+        "values",
+        "datetime_start",
+        "datetime_complete",
+        "params",
+        "internal",
+        "distributions",
+        "user_attrs",
+        "system_attrs",
+        "intermediate_values",
+        "snapshot",
+    )
+
+    def __init__(self, number: int, trial_id: int) -> None:
+        self.number = number
+        self.trial_id = trial_id
+        self.state = _RUNNING
+        self.values: list[float] | None = None
+        self.datetime_start: datetime.datetime | None = None
+        self.datetime_complete: datetime.datetime | None = None
+        self.params: dict[str, Any] = {}
+        self.internal: dict[str, float] = {}
+        self.distributions: dict[str, BaseDistribution] = {}
+        self.user_attrs: dict[str, Any] = {}
+        self.system_attrs: dict[str, Any] = {}
+        self.intermediate_values: dict[int, float] = {}
+        self.snapshot: FrozenTrial | None = None
+
+    def freeze(self) -> FrozenTrial:
+        snapshot = self.snapshot
+        if snapshot is None:
+            snapshot = FrozenTrial._make(
+                self.number,
+                self.state,
+                None if self.values is None else list(self.values),
+                self.datetime_start,
+                self.datetime_complete,
+                dict(self.params),
+                dict(self.distributions),
+                copy.deepcopy(self.user_attrs) if self.user_attrs else {},
+                copy.deepcopy(self.system_attrs) if self.system_attrs else {},
+                dict(self.intermediate_values),
+                self.trial_id,
+            )
+            self.snapshot = snapshot
+        return snapshot
+
+
+class _Study:
+    __slots__ = (
+        "study_id",
+        "name",
+        "directions",
+        "user_attrs",
+        "system_attrs",
+        "trials",
+        "param_distribution",
+        "best_number",
+        "waiting",
+        "changes",
+        "seq",
+    )
+
+    def __init__(self, study_id: int, name: str, directions: list[StudyDirection]) -> None:
+        self.study_id = study_id
+        self.name = name
+        self.directions = directions
+        self.user_attrs: dict[str, Any] = {}
+        self.system_attrs: dict[str, Any] = {}
+        self.trials: list[_Trial] = []
+        self.param_distribution: dict[str, BaseDistribution] = {}
+        self.best_number: int | None = None
+        self.waiting: deque[int] = deque()
+        # trial number -> sequence number of its last change, most recent last
+        self.changes: dict[int, int] = {}
+        self.seq = 0
+
+    def touched(self, trial: _Trial) -> None:
+        trial.snapshot = None
+        self.seq += 1
+        changes = self.changes
+        changes.pop(trial.number, None)
+        changes[trial.number] = self.seq
+
+
+class InMemoryStorage(BaseStorage):
+    """A storage that keeps everything in this process's memory. Thread safe; not shared between
+    processes, and gone when the process ends (use an RDB or journal storage to persist)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._studies: dict[int, _Study] = {}
+        self._name_to_id: dict[str, int] = {}
+        self._trial_index: dict[int, tuple[_Study, _Trial]] = {}
+        self._next_study_id = 0
+        self._next_trial_id = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _study(self, study_id: int) -> _Study:
+        try:
+            return self._studies[study_id]
+        except KeyError:
+            raise KeyError(f"No study with study_id {study_id} exists.") from None
+
+    def _trial(self, trial_id: int) -> tuple[_Study, _Trial]:
+        try:
+            return self._trial_index[trial_id]
+        except KeyError:
+            raise KeyError(f"No trial with trial_id {trial_id} exists.") from None
+
+    def _updatable(self, trial_id: int) -> tuple[_Study, _Trial]:
+        study, trial = self._trial(trial_id)
+        if trial.state.is_finished():
+            raise UpdateFinishedTrialError(
+                f"Trial#{trial.number} has already finished and can not be updated."
+            )
+        return study, trial
+
+    # --- studies ----------------------------------------------------------------------------------
+
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        with self._lock:
+            if study_name is None:
+                study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+            if study_name in self._name_to_id:
+                raise DuplicatedStudyError(
+                    f"Another study with name '{study_name}' already exists. Pass "
+                    "load_if_exists=True to load it, or choose another name."
+                )
+            study_id = self._next_study_id
+            self._next_study_id += 1
+            self._studies[study_id] = _Study(study_id, study_name, list(directions))
+            self._name_to_id[study_name] = study_id
+            return study_id
+
+    def delete_study(self, study_id: int) -> None:
+        with self._lock:
+            study = self._study(study_id)
+            for trial in study.trials:
+                del self._trial_index[trial.trial_id]
+            del self._name_to_id[study.name]
+            del self._studies[study_id]
+
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            self._study(study_id).user_attrs[key] = copy.deepcopy(value)
+
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            self._study(study_id).system_attrs[key] = copy.deepcopy(value)
+
+    def get_study_id_from_name(self, study_name: str) -> int:
+        with self._lock:
+            try:
+                return self._name_to_id[study_name]
+            except KeyError:
+                names = sorted(self._name_to_id)
+                raise KeyError(
+                    f"Record does not exist: no study named {study_name!r}. "
+                    f"Studies in this storage: {names}."
+                ) from None
+
+    def get_study_name_from_id(self, study_id: int) -> str:
+        with self._lock:
+            return self._study(study_id).name
+
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        with self._lock:
+            return list(self._study(study_id).directions)
+
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._study(study_id).user_attrs)
+
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._study(study_id).system_attrs)
+
+    def get_all_studies(self) -> list[FrozenStudy]:
+        with self._lock:
+            return [
+                FrozenStudy(
+                    study_name=s.name,
+                    direction=None,
+                    directions=list(s.directions),
+                    user_attrs=copy.deepcopy(s.user_attrs),
+                    system_attrs=copy.deepcopy(s.system_attrs),
+                    study_id=s.study_id,
+                )
+                for s in sorted(self._studies.values(), key=lambda s: s.study_id)
+            ]
+
+    # --- trials: writes ---------------------------------------------------------------------------
+
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        with self._lock:
+            study = self._study(study_id)
+            trial_id = self._next_trial_id
+            self._next_trial_id += 1
+            trial = _Trial(len(study.trials), trial_id)
+            if template_trial is None:
+                trial.datetime_start = datetime.datetime.now()
+            else:
+                t = template_trial
+                for name, dist in t.distributions.items():
+                    if name in study.param_distribution:
+                        check_distribution_compatibility(study.param_distribution[name], dist)
+                trial.state = t.state
+                trial.values = None if t.values is None else list(t.values)
+                trial.datetime_start = t.datetime_start
+                trial.datetime_complete = t.datetime_complete
+                trial.params = dict(t.params)
+                trial.distributions = dict(t.distributions)
+                trial.internal = {
+                    n: d.to_internal_repr(t.params[n]) for n, d in t.distributions.items()
+                }
+                trial.user_attrs = copy.deepcopy(t.user_attrs)
+                trial.system_attrs = copy.deepcopy(t.system_attrs)
+                trial.intermediate_values = dict(t.intermediate_values)
+                study.param_distribution.update(t.distributions)
+                if t.state == _WAITING:
+                    study.waiting.append(trial_id)
+            study.trials.append(trial)
+            self._trial_index[trial_id] = (study, trial)
+            study.touched(trial)
+            if trial.state == _COMPLETE:
+                self._update_best(study, trial)
+            return trial_id
+
+    def set_trial_param(
+        self,
+        trial_id: int,
+        param_name: str,
+        param_value_internal: float,
+        distribution: BaseDistribution,
+    ) -> None:
+        with self._lock:
+            study, trial = self._updatable(trial_id)
+            known = study.param_distribution.get(param_name)
+            if known is not None and known is not distribution:
+                check_distribution_compatibility(known, distribution)
+            study.param_distribution[param_name] = distribution
+            trial.params[param_name] = distribution.to_external_repr(param_value_internal)
+            trial.internal[param_name] = param_value_internal
+            trial.distributions[param_name] = distribution
+            study.touched(trial)
+
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:
+        with self._lock:
+            study, trial = self._trial(trial_id)
+            if state == _RUNNING and trial.state != _WAITING:
+                return False
+            if trial.state.is_finished():
+                raise UpdateFinishedTrialError(
+                    f"Trial#{trial.number} has already finished and can not be updated."
+                )
+            if state == _RUNNING:
+                trial.datetime_start = datetime.datetime.now()
+                try:
+                    study.waiting.remove(trial_id)
+                except ValueError:
+                    pass
+            if state.is_finished():
+                trial.datetime_complete = datetime.datetime.now()
+            if values is not None:
+                trial.values = [float(v) for v in values]
+            trial.state = state
+            study.touched(trial)
+            if state == _COMPLETE:
+                self._update_best(study, trial)
+            return True
+
+    def _update_best(self, study: _Study, trial: _Trial) -> None:
+        if len(study.directions) != 1 or trial.values is None:
+            return
+        if study.best_number is None:
+            study.best_number = trial.number
+            return
+        best = study.trials[study.best_number]
+        assert best.values is not None
+        if study.directions[0] == StudyDirection.MAXIMIZE:
+            better = trial.values[0] > best.values[0]
+        else:
+            better = trial.values[0] < best.values[0]
+        if better:
+            study.best_number = trial.number
+
+    def pop_waiting_trial_id(self, study_id: int) -> int | None:
+        with self._lock:
+            study = self._study(study_id)
+            while study.waiting:
+                trial_id = study.waiting[0]
+                if self.set_trial_state_values(trial_id, _RUNNING):
+                    return trial_id
+                study.waiting.popleft()
+            return None
+
+    def set_trial_intermediate_value(
+        self, trial_id: int, step: int, intermediate_value: float
+    ) -> None:
+        with self._lock:
+            study, trial = self._updatable(trial_id)
+            trial.intermediate_values[step] = intermediate_value
+            study.touched(trial)
+
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            study, trial = self._updatable(trial_id)
+            trial.user_attrs[key] = copy.deepcopy(value)
+            study.touched(trial)
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            study, trial = self._updatable(trial_id)
+            trial.system_attrs[key] = copy.deepcopy(value)
+            study.touched(trial)
+
+    # --- trials: reads ----------------------------------------------------------------------------
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        with self._lock:
+            return self._trial(trial_id)[1].freeze()
+
+    def get_all_trials(
+        self,
+        study_id: int,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+    ) -> list[FrozenTrial]:
+        with self._lock:
+            trials = self._study(study_id).trials
+            if states is None:
+                result = [t.freeze() for t in trials]
+            else:
+                result = [t.freeze() for t in trials if t.state in states]
+        if deepcopy:
+            return [copy.deepcopy(t) for t in result]
+        return result
+
+    def get_trials_since(
+        self, study_id: int, watermark: Any | None
+    ) -> tuple[list[FrozenTrial], Any]:
+        with self._lock:
+            study = self._study(study_id)
+            if watermark is None:
+                return [t.freeze() for t in study.trials], study.seq
+            numbers = []
+            for number, seq in reversed(study.changes.items()):
+                if seq <= watermark:
+                    break
+                numbers.append(number)
+            numbers.sort()
+            return [study.trials[n].freeze() for n in numbers], study.seq
+
+    def get_n_trials(
+        self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
+    ) -> int:
+        with self._lock:
+            trials = self._study(study_id).trials
+            if state is None:
+                return len(trials)
+            if isinstance(state, TrialState):
+                state = (state,)
+            return sum(1 for t in trials if t.state in state)
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        with self._lock:
+            study = self._study(study_id)
+            if len(study.directions) > 1:
+                raise RuntimeError(
+                    "Best trial can be obtained only for single-objective optimization: "
+                    "use `best_trials`."
+                )
+            if study.best_number is None:
+                raise ValueError("No trials are completed yet.")
+            return study.trials[study.best_number].freeze()
+
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        with self._lock:
+            trials = self._study(study_id).trials
+            if 0 <= trial_number < len(trials):
+                return trials[trial_number].trial_id
+            raise KeyError(
+                f"No trial with trial number {trial_number} exists in study with study_id "
+                f"{study_id}."
+            )
+
+    def get_trial_number_from_id(self, trial_id: int) -> int:
+        with self._lock:
+            return self._trial(trial_id)[1].number
+
+    def get_trial_param(self, trial_id: int, param_name: str) -> float:
+        with self._lock:
+            return self._trial(trial_id)[1].internal[param_name]

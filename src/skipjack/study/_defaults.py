@@ -1,0 +1,18 @@
+"""The sampler and pruner a study gets when none is given."""
+
+from __future__ import annotations
+
+from skipjack.pruners import BasePruner, NopPruner
+from skipjack.samplers import BaseSampler, RandomSampler
+
+__all__ = ["default_sampler", "default_pruner"]
+
+
+def default_sampler(n_objectives: int) -> BaseSampler:
+    """RandomSampler for now; TPESampler once it lands (as in Optuna)."""
+    return RandomSampler()
+
+
+def default_pruner() -> BasePruner:
+    """NopPruner for now; MedianPruner once the pruners land (as in Optuna)."""
+    return NopPruner()

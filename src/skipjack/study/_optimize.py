@@ -1,0 +1,265 @@
+"""The optimize loop: run trials one after another or on ``n_jobs`` threads.
+
+Design note: with ``n_jobs > 1`` each thread runs the sequential loop and claims trial slots from
+one shared counter, so exactly ``n_trials`` trials run and no thread over-shoots. The first
+exception that is not caught stops every thread and is re-raised in the caller's thread.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from skipjack._records import FrozenTrial, TrialState
+from skipjack.exceptions import TrialPruned
+from skipjack.logging import INFO, get_logger
+from skipjack.storages._heartbeat import HeartbeatThread, fail_stale_trials, is_heartbeat_enabled
+from skipjack.study._tell import FAIL_REASON_KEY, tell_with_warning
+from skipjack.trial import Trial
+
+if TYPE_CHECKING:
+    from skipjack.study._study import Study
+
+__all__ = ["optimize", "ObjectiveFuncType"]
+
+ObjectiveFuncType = Callable[[Trial], "float | Sequence[float]"]
+
+_logger = get_logger(__name__)
+
+
+def _normalize_catch(catch: Any) -> tuple[type[BaseException], ...]:
+    if isinstance(catch, type) and issubclass(catch, BaseException):
+        return (catch,)
+    try:
+        items = tuple(catch)
+    except TypeError:
+        raise TypeError(
+            f"The `catch` argument must be an exception class or a tuple of them; got {catch!r}."
+        ) from None
+    for item in items:
+        if not (isinstance(item, type) and issubclass(item, BaseException)):
+            raise TypeError(
+                f"The `catch` argument must hold exception classes; got {item!r} in it."
+            )
+    return items
+
+
+class _Progress:
+    def __init__(self, enabled: bool, n_trials: int | None, timeout: float | None) -> None:
+        self._bar = None
+        if not enabled:
+            return
+        if n_trials is None and timeout is None:
+            _logger.warning("Progress bar only supports n_trials or timeout; it is disabled.")
+            return
+        from tqdm.auto import tqdm
+
+        self._timeout = timeout
+        self._n_trials = n_trials
+        total = n_trials if n_trials is not None else timeout
+        self._bar = tqdm(total=total)
+        self._start = time.monotonic()
+
+    def update(self, study: Study, trial: FrozenTrial) -> None:
+        if self._bar is None:
+            return
+        if self._n_trials is not None:
+            self._bar.update(1)
+        else:
+            elapsed = min(time.monotonic() - self._start, float(self._timeout or 0))
+            self._bar.update(elapsed - self._bar.n)
+        try:
+            if not study._is_multi_objective():
+                best = study.best_trial
+                self._bar.set_description(
+                    f"Best trial: {best.number}. Best value: {best.value:.6g}"
+                )
+        except ValueError:
+            pass
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def optimize(
+    study: Study,
+    func: ObjectiveFuncType,
+    n_trials: int | None,
+    timeout: float | None,
+    n_jobs: int,
+    catch: Iterable[type[Exception]] | type[Exception],
+    callbacks: Iterable[Callable[[Study, FrozenTrial], None]] | None,
+    gc_after_trial: bool,
+    show_progress_bar: bool,
+) -> None:
+    """Carry out ``Study.optimize`` (arguments as documented there)."""
+    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int)
+                                 or n_trials < 0):
+        raise ValueError(f"`n_trials` must be a non-negative int or None. Got {n_trials!r}.")
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"`timeout` must be a positive number of seconds or None. Got {timeout!r}.")
+    if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"`n_jobs` must be a positive int or -1 (all CPUs). Got {n_jobs!r}.")
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    catch_tuple = _normalize_catch(catch)
+    callbacks = list(callbacks or [])
+    if not study._optimize_lock.acquire(blocking=False):
+        raise RuntimeError(
+            "Nested optimization detected: Study.optimize was called from inside an objective "
+            "or callback of the same study."
+        )
+    progress = _Progress(show_progress_bar, n_trials, timeout)
+    study._stop_flag = False
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        if n_jobs == 1:
+            _loop(study, func, n_trials, deadline, catch_tuple, callbacks, gc_after_trial,
+                  progress, None)
+        else:
+            counter = _Counter(n_trials)
+            errors: list[BaseException] = []
+
+            def worker() -> None:
+                try:
+                    study.sampler.reseed_rng()
+                    _loop(study, func, n_trials, deadline, catch_tuple, callbacks,
+                          gc_after_trial, progress, counter)
+                except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+                    errors.append(e)
+                    study._stop_flag = True
+
+            threads = [
+                threading.Thread(target=worker, name=f"skipjack-worker-{i}", daemon=True)
+                for i in range(n_jobs)
+            ]
+            for t in threads:
+                t.start()
+            try:
+                for t in threads:
+                    while t.is_alive():
+                        t.join(0.1)
+            except KeyboardInterrupt:
+                study._stop_flag = True
+                for t in threads:
+                    t.join()
+                raise
+            if errors:
+                raise errors[0]
+    finally:
+        study._optimize_lock.release()
+        progress.close()
+
+
+class _Counter:
+    def __init__(self, limit: int | None) -> None:
+        self._limit = limit
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def claim(self) -> bool:
+        with self._lock:
+            if self._limit is not None and self._next >= self._limit:
+                return False
+            self._next += 1
+            return True
+
+
+def _loop(
+    study: Study,
+    func: ObjectiveFuncType,
+    n_trials: int | None,
+    deadline: float | None,
+    catch: tuple[type[BaseException], ...],
+    callbacks: list[Callable[[Study, FrozenTrial], None]],
+    gc_after_trial: bool,
+    progress: _Progress,
+    counter: _Counter | None,
+) -> None:
+    done = 0
+    while True:
+        if study._stop_flag:
+            return
+        if counter is None:
+            if n_trials is not None and done >= n_trials:
+                return
+        elif not counter.claim():
+            return
+        if deadline is not None and time.monotonic() >= deadline:
+            return
+        try:
+            frozen = run_trial(study, func, catch)
+        finally:
+            if gc_after_trial:
+                gc.collect()
+        done += 1
+        for callback in callbacks:
+            callback(study, frozen)
+        progress.update(study, frozen)
+
+
+def run_trial(
+    study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseException], ...]
+) -> FrozenTrial:
+    """Ask, run the objective, tell; return the finished record. Re-raises uncaught errors."""
+    storage = study._storage
+    heartbeat = is_heartbeat_enabled(storage)
+    if heartbeat:
+        fail_stale_trials(study)
+    trial = study.ask()
+    state: TrialState | None = None
+    result: Any = None
+    error: BaseException | None = None
+    exc_info = None
+    beat = HeartbeatThread(storage, trial._trial_id) if heartbeat else None  # type: ignore[arg-type]
+    if beat is not None:
+        beat.start()
+    try:
+        result = func(trial)
+    except TrialPruned as e:
+        state = TrialState.PRUNED
+        error = e
+    except (Exception, KeyboardInterrupt) as e:
+        state = TrialState.FAIL
+        error = e
+        exc_info = sys.exc_info()
+    finally:
+        if beat is not None:
+            beat.stop()
+    if state == TrialState.FAIL and error is not None:
+        storage.set_trial_system_attr(
+            trial._trial_id, FAIL_REASON_KEY, f"{type(error).__name__}: {error}"
+        )
+    warning_message = None
+    try:
+        frozen, warning_message = tell_with_warning(
+            study, trial, result if state is None else None, state, suppress_warning=True
+        )
+    except Exception:
+        frozen = storage.get_trial(trial._trial_id)
+        raise
+    finally:
+        if frozen.state == TrialState.COMPLETE:
+            if _logger.isEnabledFor(INFO):
+                study._log_completed_trial(frozen)
+        elif frozen.state == TrialState.PRUNED:
+            if _logger.isEnabledFor(INFO):
+                _logger.info(f"Trial {frozen.number} pruned. {error or ''}".rstrip())
+        elif frozen.state == TrialState.FAIL:
+            if error is not None:
+                _logger.warning(
+                    f"Trial {frozen.number} failed with parameters: {frozen.params} because of "
+                    f"the following error: {error!r}.",
+                    exc_info=exc_info,
+                )
+            elif warning_message is not None:
+                _logger.warning(warning_message)
+    if frozen.state == TrialState.FAIL and error is not None and not isinstance(error, catch):
+        raise error
+    return frozen

@@ -1,0 +1,408 @@
+"""``Study``: the facade users hold. Optimize, ask/tell, best trials, attributes.
+
+The optimize loop lives in ``_optimize``, finishing a trial in ``_tell``, the dataframe export in
+``_dataframe``; this module wires them together.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import warnings
+from collections.abc import Callable, Container, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from skipjack._mo import pareto_front_trials
+from skipjack._mo._dominance import is_feasible
+from skipjack._records import FrozenTrial, StudyDirection, TrialState, create_trial
+from skipjack._records._frozen_trial import CONSTRAINTS_KEY
+from skipjack.distributions import BaseDistribution, _convert_old_distribution_to_new_distribution
+from skipjack.logging import get_logger
+from skipjack.pruners import BasePruner
+from skipjack.samplers import BaseSampler
+from skipjack.storages import BaseStorage, get_storage
+from skipjack.study import _optimize
+from skipjack.study._defaults import default_pruner, default_sampler
+from skipjack.study._tell import tell_with_warning
+from skipjack.trial import Trial
+from skipjack.trial._trial import FIXED_PARAMS_KEY
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Study", "METRIC_NAMES_KEY"]
+
+_logger = get_logger(__name__)
+
+METRIC_NAMES_KEY = "study:metric_names"
+
+
+class Study:
+    """A study: an optimization task, a set of trials, and the sampler and pruner that drive it.
+
+    Create one with ``create_study`` or ``load_study`` rather than with this constructor.
+    """
+
+    def __init__(
+        self,
+        study_name: str,
+        storage: str | BaseStorage,
+        sampler: BaseSampler | None = None,
+        pruner: BasePruner | None = None,
+    ) -> None:
+        self.study_name = study_name
+        self._storage = get_storage(storage)
+        self._study_id = self._storage.get_study_id_from_name(study_name)
+        self._directions = self._storage.get_study_directions(self._study_id)
+        self.sampler = sampler if sampler is not None else default_sampler(len(self._directions))
+        self.pruner = pruner if pruner is not None else default_pruner()
+        self._optimize_lock = threading.Lock()
+        self._stop_flag = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_optimize_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._optimize_lock = threading.Lock()
+
+    # --- directions and trials --------------------------------------------------------------------
+
+    @property
+    def direction(self) -> StudyDirection:
+        """The direction of a single-objective study.
+
+        Raises:
+            RuntimeError: the study has several objectives; use ``directions``.
+        """
+        if self._is_multi_objective():
+            raise RuntimeError(
+                "A single direction cannot be retrieved from a multi-objective study. Consider "
+                "using Study.directions to retrieve a list containing all directions."
+            )
+        return self._directions[0]
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        """One direction per objective."""
+        return list(self._directions)
+
+    def _is_multi_objective(self) -> bool:
+        return len(self._directions) > 1
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """All trials, as deep copies (see ``get_trials(deepcopy=False)`` for shared records)."""
+        return self.get_trials(deepcopy=True)
+
+    def get_trials(
+        self, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        """Return the study's trials ordered by number, optionally only those in ``states``.
+
+        With ``deepcopy=False`` the records are shared, immutable snapshots: do not mutate their
+        dictionaries.
+        """
+        return self._storage.get_all_trials(self._study_id, deepcopy=deepcopy, states=states)
+
+    def _get_trials(
+        self,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+        use_cache: bool = False,
+    ) -> list[FrozenTrial]:
+        # Optuna's private spelling, kept for third-party samplers that call it.
+        return self.get_trials(deepcopy=deepcopy, states=states)
+
+    # --- best trials ------------------------------------------------------------------------------
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The best COMPLETE trial (the best feasible one when trials have constraints).
+
+        Raises:
+            RuntimeError: the study has several objectives; use ``best_trials``.
+            ValueError: no trial is complete (or feasible) yet.
+        """
+        if self._is_multi_objective():
+            raise RuntimeError(
+                "A single best trial cannot be retrieved from a multi-objective study. Consider "
+                "using Study.best_trials to retrieve a list containing the best trials."
+            )
+        try:
+            best = self._storage.get_best_trial(self._study_id)
+        except ValueError:
+            raise ValueError(
+                f"No trials are completed yet in study {self.study_name!r}: run optimize() or "
+                "tell() a COMPLETE trial first."
+            ) from None
+        if best.system_attrs.get(CONSTRAINTS_KEY) is not None and not is_feasible(best):
+            feasible = [
+                t
+                for t in self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                if is_feasible(t)
+            ]
+            if not feasible:
+                raise ValueError("No feasible trials are completed yet.")
+            key = lambda t: t.values[0]  # noqa: E731
+            pick = max if self._directions[0] == StudyDirection.MAXIMIZE else min
+            best = pick(feasible, key=key)
+        return copy.deepcopy(best)
+
+    @property
+    def best_value(self) -> float:
+        """The objective value of ``best_trial``."""
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        """The parameters of ``best_trial``."""
+        return self.best_trial.params
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto front: COMPLETE trials no other dominates (feasible ones, if constrained)."""
+        trials = self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        constrained = any(t.system_attrs.get(CONSTRAINTS_KEY) is not None for t in trials)
+        return [
+            copy.deepcopy(t)
+            for t in pareto_front_trials(trials, self._directions, consider_constraints=constrained)
+        ]
+
+    # --- attributes -------------------------------------------------------------------------------
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        """User attributes of the study."""
+        return self._storage.get_study_user_attrs(self._study_id)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        """Deprecated since Optuna 3.1: system attributes of the study."""
+        warnings.warn(
+            "Study.system_attrs has been deprecated in v3.1.0. This feature will be removed in "
+            "v5.0.0. Use Study.user_attrs instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self._storage.get_study_system_attrs(self._study_id)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Set a JSON-serialisable user attribute of the study."""
+        self._storage.set_study_user_attr(self._study_id, key, value)
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Deprecated since Optuna 3.1: set a system attribute of the study."""
+        warnings.warn(
+            "Study.set_system_attr has been deprecated in v3.1.0. This feature will be removed "
+            "in v5.0.0. Use Study.set_user_attr instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        self._storage.set_study_system_attr(self._study_id, key, value)
+
+    @property
+    def metric_names(self) -> list[str] | None:
+        """Names of the objectives set with ``set_metric_names``, or None."""
+        return self._storage.get_study_system_attrs(self._study_id).get(METRIC_NAMES_KEY)
+
+    def set_metric_names(self, metric_names: list[str]) -> None:
+        """Name the objectives (used by ``trials_dataframe`` and plots).
+
+        Raises:
+            ValueError: the number of names differs from the number of objectives.
+        """
+        if len(metric_names) != len(self._directions):
+            raise ValueError(
+                f"The number of metric names ({len(metric_names)}) must match the number of "
+                f"objectives ({len(self._directions)})."
+            )
+        self._storage.set_study_system_attr(self._study_id, METRIC_NAMES_KEY, list(metric_names))
+
+    # --- optimize, ask, tell ----------------------------------------------------------------------
+
+    def optimize(
+        self,
+        func: Callable[[Trial], float | Sequence[float]],
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        catch: Iterable[type[Exception]] | type[Exception] = (),
+        callbacks: Iterable[Callable[[Study, FrozenTrial], None]] | None = None,
+        gc_after_trial: bool = False,
+        show_progress_bar: bool = False,
+    ) -> None:
+        """Run trials of ``func`` until ``n_trials`` ran, ``timeout`` seconds passed, or ``stop()``.
+
+        Args:
+            func: the objective; takes a ``Trial``, returns a float (or one per objective).
+            n_trials: trials to run in this call (None: until timeout or stop).
+            timeout: seconds after which no new trial starts.
+            n_jobs: threads running trials in parallel (-1: one per CPU).
+            catch: exception classes that fail a trial without stopping the study.
+            callbacks: called with ``(study, frozen_trial)`` after each trial.
+            gc_after_trial: run ``gc.collect()`` after each trial.
+            show_progress_bar: show a tqdm progress bar.
+
+        Raises:
+            RuntimeError: called from inside an objective or callback of the same study.
+            ValueError: invalid ``n_trials``, ``timeout`` or ``n_jobs``.
+        """
+        _optimize.optimize(
+            self, func, n_trials, timeout, n_jobs, catch, callbacks, gc_after_trial,
+            show_progress_bar,
+        )
+
+    def ask(self, fixed_distributions: dict[str, BaseDistribution] | None = None) -> Trial:
+        """Start a trial (the oldest enqueued one if any) and return it.
+
+        Args:
+            fixed_distributions: parameters to suggest right away, by name.
+        """
+        trial_id = self._storage.pop_waiting_trial_id(self._study_id)
+        if trial_id is None:
+            trial_id = self._storage.create_new_trial(self._study_id)
+        trial = Trial(self, trial_id)
+        if fixed_distributions:
+            for name, dist in fixed_distributions.items():
+                trial._suggest(name, _convert_old_distribution_to_new_distribution(dist))
+        return trial
+
+    def tell(
+        self,
+        trial: Trial | int,
+        values: float | Sequence[float] | None = None,
+        state: TrialState | None = None,
+        skip_if_finished: bool = False,
+    ) -> FrozenTrial:
+        """Finish a trial started with ``ask``.
+
+        Bad values (NaN, None, a string, the wrong count) mark the trial FAIL with a warning that
+        says why. ``state=PRUNED`` records the last reported value.
+
+        Raises:
+            UpdateFinishedTrialError: the trial has finished already (unless ``skip_if_finished``).
+            ValueError: values given with PRUNED/FAIL, or missing with COMPLETE.
+        """
+        frozen, _ = tell_with_warning(
+            self, trial, value_or_values=values, state=state, skip_if_finished=skip_if_finished
+        )
+        return copy.deepcopy(frozen)
+
+    def stop(self) -> None:
+        """Stop ``optimize`` after the running trials finish (call it from an objective or callback).
+
+        Raises:
+            RuntimeError: no ``optimize`` is running on this study.
+        """
+        if not self._optimize_lock.locked():
+            raise RuntimeError(
+                "`Study.stop` is supposed to be invoked inside an objective function or a "
+                "callback."
+            )
+        self._stop_flag = True
+
+    # --- enqueue and add --------------------------------------------------------------------------
+
+    def enqueue_trial(
+        self,
+        params: dict[str, Any],
+        user_attrs: dict[str, Any] | None = None,
+        skip_if_exists: bool = False,
+    ) -> None:
+        """Queue a trial whose parameters ``params`` are fixed; the next ``ask`` takes it.
+
+        Args:
+            skip_if_exists: do nothing when a trial with the same parameters exists already.
+        """
+        if skip_if_exists and self._should_skip_enqueue(params):
+            _logger.info(f"Trial with params {params} already exists. Skipping enqueue.")
+            return
+        self.add_trial(
+            create_trial(
+                state=TrialState.WAITING,
+                system_attrs={FIXED_PARAMS_KEY: params},
+                user_attrs=user_attrs,
+            )
+        )
+
+    def _should_skip_enqueue(self, params: dict[str, Any]) -> bool:
+        for trial in self.get_trials(deepcopy=False):
+            existing = trial.system_attrs.get(FIXED_PARAMS_KEY, trial.params)
+            if existing.keys() != params.keys():
+                continue
+            if all(_same_value(existing[k], params[k]) for k in params):
+                return True
+        return False
+
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Add a finished (or WAITING) trial record, e.g. from ``create_trial``.
+
+        Raises:
+            ValueError: the record is invalid, or its number of values differs from the study's
+                number of objectives.
+        """
+        trial._validate()
+        if trial.values is not None and len(trial.values) != len(self._directions):
+            raise ValueError(
+                f"The added trial has {len(trial.values)} values but the study has "
+                f"{len(self._directions)} objectives."
+            )
+        self._storage.create_new_trial(self._study_id, template_trial=trial)
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
+        """Add several trial records (see ``add_trial``)."""
+        for trial in trials:
+            self.add_trial(trial)
+
+    # --- export -----------------------------------------------------------------------------------
+
+    def trials_dataframe(
+        self,
+        attrs: tuple[str, ...] = (
+            "number",
+            "value",
+            "datetime_start",
+            "datetime_complete",
+            "duration",
+            "params",
+            "user_attrs",
+            "system_attrs",
+            "state",
+        ),
+        multi_index: bool = False,
+    ) -> pd.DataFrame:
+        """Export the trials as a pandas DataFrame (pandas is imported on first use)."""
+        from skipjack.study._dataframe import trials_dataframe
+
+        return trials_dataframe(self, attrs, multi_index)
+
+    # --- logging ----------------------------------------------------------------------------------
+
+    def _log_completed_trial(self, trial: FrozenTrial) -> None:
+        if self._is_multi_objective():
+            _logger.info(
+                f"Trial {trial.number} finished with values: {trial.values} and parameters: "
+                f"{trial.params}."
+            )
+            return
+        message = (
+            f"Trial {trial.number} finished with value: {trial.values[0]} and parameters: "  # type: ignore[index]
+            f"{trial.params}."
+        )
+        try:
+            best = self._storage.get_best_trial(self._study_id)
+            message += f" Best is trial {best.number} with value: {best.values[0]}."  # type: ignore[index]
+        except ValueError:
+            pass
+        _logger.info(message)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return bool(a == b)

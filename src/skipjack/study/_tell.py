@@ -1,0 +1,157 @@
+"""Finishing a trial: value checks and the state transition shared by ``tell`` and ``optimize``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from skipjack._records import FrozenTrial, TrialState
+from skipjack.exceptions import UpdateFinishedTrialError
+from skipjack.logging import get_logger
+from skipjack.trial import Trial
+
+if TYPE_CHECKING:
+    from skipjack.study._study import Study
+
+__all__ = ["check_and_convert_values", "tell_with_warning", "FAIL_REASON_KEY"]
+
+_logger = get_logger(__name__)
+
+# System attribute with the reason a trial failed (exception text or bad return value).
+FAIL_REASON_KEY = "fail_reason"
+
+
+def check_and_convert_values(
+    n_objectives: int, original: Any, trial_number: int
+) -> tuple[list[float] | None, str | None]:
+    """Return ``(values, None)`` for an acceptable objective result, else ``(None, reason)``."""
+    if isinstance(original, (str, bytes)):
+        return None, (
+            f"Trial {trial_number} failed, because the objective function returned "
+            f"{original!r}, a string; return a float (or a sequence of {n_objectives} floats)."
+        )
+    if isinstance(original, Sequence) or (
+        hasattr(original, "__len__") and hasattr(original, "__iter__")
+    ):
+        raw = list(original)
+    else:
+        raw = [original]
+    if len(raw) != n_objectives:
+        return None, (
+            f"Trial {trial_number} failed, because the number of the values {len(raw)} did not "
+            f"match the number of the objectives {n_objectives}."
+        )
+    values = []
+    for v in raw:
+        if isinstance(v, (str, bytes)):
+            return None, (
+                f"Trial {trial_number} failed, because the objective function returned "
+                f"{original!r}, which contains a string; return floats."
+            )
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            return None, (
+                f"Trial {trial_number} failed, because the value {v!r} could not be cast to "
+                "float; the objective must return a float (or one per objective)."
+            )
+        if math.isnan(f):
+            return None, (
+                f"Trial {trial_number} failed, because the objective function returned {f}; "
+                "NaN is not acceptable (return a finite value or raise TrialPruned)."
+            )
+        values.append(f)
+    return values, None
+
+
+def tell_with_warning(
+    study: Study,
+    trial: Trial | int,
+    value_or_values: Any = None,
+    state: TrialState | None = None,
+    skip_if_finished: bool = False,
+    suppress_warning: bool = False,
+) -> tuple[FrozenTrial, str | None]:
+    """Finish ``trial`` and return its record and the warning message, if its values were bad."""
+    storage = study._storage
+    if isinstance(trial, Trial):
+        trial_id = trial._trial_id
+        live: Trial | None = trial
+    elif isinstance(trial, int) and not isinstance(trial, bool):
+        try:
+            trial_id = storage.get_trial_id_from_study_id_trial_number(study._study_id, trial)
+        except KeyError as e:
+            raise ValueError(
+                f"Cannot tell trial number {trial}: it does not exist in study "
+                f"{study.study_name!r}. Use the number of a trial returned by ask()."
+            ) from e
+        live = None
+    else:
+        raise TypeError(
+            f"Trial must be a Trial object or a trial number; got {type(trial).__name__}."
+        )
+
+    if state == TrialState.COMPLETE and value_or_values is None:
+        raise ValueError(
+            "No values were told. Values are required when state is TrialState.COMPLETE."
+        )
+    if state in (TrialState.PRUNED, TrialState.FAIL) and value_or_values is not None:
+        raise ValueError(
+            "Values were told. Values cannot be specified when state is TrialState.PRUNED or "
+            "TrialState.FAIL."
+        )
+    if state is not None and state not in (
+        TrialState.COMPLETE,
+        TrialState.PRUNED,
+        TrialState.FAIL,
+    ):
+        raise ValueError(f"Cannot tell with state {state!r}: use COMPLETE, PRUNED or FAIL.")
+
+    current = storage.get_trial(trial_id)
+    if current.state.is_finished():
+        if skip_if_finished:
+            _logger.info(f"Skipped telling trial {current.number} with values {value_or_values} "
+                         f"and state {state} since trial was already finished. "
+                         f"Finished trial has values {current.values} and state {current.state}.")
+            return current, None
+        raise UpdateFinishedTrialError(
+            f"Cannot tell trial {current.number}: it has already finished with state "
+            f"{current.state.name}. Pass skip_if_finished=True to ignore this."
+        )
+    if current.state == TrialState.WAITING:
+        raise ValueError(
+            f"Cannot tell trial {current.number}: it is WAITING (enqueued) and has not run."
+        )
+
+    warning_message = None
+    values: list[float] | None = None
+    if state == TrialState.PRUNED:
+        intermediate = (live._intermediate_values if live is not None
+                        else current.intermediate_values)
+        if intermediate:
+            last = intermediate[max(intermediate)]
+            if not math.isnan(last):
+                values = [last]
+    elif state is None or state == TrialState.COMPLETE:
+        values, warning_message = check_and_convert_values(
+            len(study.directions), value_or_values, current.number
+        )
+        if warning_message is not None:
+            state = TrialState.FAIL
+            if not suppress_warning:
+                _logger.warning(warning_message)
+        else:
+            state = TrialState.COMPLETE
+    assert state is not None
+
+    if warning_message is not None:
+        storage.set_trial_system_attr(trial_id, FAIL_REASON_KEY, warning_message)
+    record = live._view if live is not None else current
+    try:
+        study.sampler.after_trial(study, record, state, values)
+    finally:
+        storage.set_trial_state_values(trial_id, state, values)
+        if live is not None:
+            live._finished = True
+    return storage.get_trial(trial_id), warning_message

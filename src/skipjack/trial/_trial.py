@@ -1,0 +1,311 @@
+"""``Trial``: the live trial handed to an objective by ``Study.optimize`` and ``Study.ask``.
+
+Design note: the trial keeps its own view of its parameters and attributes, so reading them never
+goes to the storage; every write goes to the storage at once (so other workers, constant-liar
+samplers and heartbeats see a running trial as it is). The ``FrozenTrial`` passed to the sampler
+and pruner while the trial runs is one record built at start whose dictionaries are this trial's
+live ones: it always reflects the latest state and costs nothing per ``suggest_*``. Samplers must
+not keep it beyond the call (finished records from ``study.get_trials`` are the stable ones).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from skipjack._records import FrozenTrial, TrialState
+from skipjack._records._frozen_trial import CONSTRAINT_NAMES_KEY, CONSTRAINTS_KEY
+from skipjack.distributions import (
+    BaseDistribution,
+    CategoricalChoiceType,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    check_distribution_compatibility,
+)
+from skipjack.exceptions import UpdateFinishedTrialError
+from skipjack.trial._base import BaseTrial
+
+if TYPE_CHECKING:
+    from skipjack.study import Study
+
+__all__ = ["Trial", "FIXED_PARAMS_KEY"]
+
+# System attribute holding the parameters of an enqueued trial (Optuna's key).
+FIXED_PARAMS_KEY = "fixed_params"
+
+
+class Trial(BaseTrial):
+    """A running trial: suggests parameters, takes reports, answers ``should_prune``.
+
+    Created by the study; user code does not construct it.
+    """
+
+    def __init__(self, study: Study, trial_id: int) -> None:
+        self.study = study
+        self._trial_id = trial_id
+        self.storage = study._storage
+        record = self.storage.get_trial(trial_id)
+        self._number = record.number
+        self._datetime_start = record.datetime_start
+        self._params: dict[str, Any] = dict(record.params)
+        self._distributions: dict[str, BaseDistribution] = dict(record.distributions)
+        self._user_attrs: dict[str, Any] = dict(record.user_attrs)
+        self._system_attrs: dict[str, Any] = dict(record.system_attrs)
+        self._intermediate_values: dict[int, float] = dict(record.intermediate_values)
+        self._view = FrozenTrial._make(
+            record.number,
+            record.state,
+            None,
+            record.datetime_start,
+            None,
+            self._params,
+            self._distributions,
+            self._user_attrs,
+            self._system_attrs,
+            self._intermediate_values,
+            trial_id,
+        )
+        self._fixed_params: dict[str, Any] = self._system_attrs.get(FIXED_PARAMS_KEY) or {}
+        sampler = study.sampler
+        sampler.before_trial(study, self._view)
+        self.relative_search_space = sampler.infer_relative_search_space(study, self._view)
+        self._relative_params: dict[str, Any] | None = None
+        self._finished = False
+
+    # --- suggest ----------------------------------------------------------------------------------
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        """Suggest a float in ``[low, high]``; ``log=True`` samples in log space, ``step`` on a grid.
+
+        Raises:
+            ValueError: invalid bounds/step/log (the message names the value and the fix), or
+                ``name`` was suggested before in this trial with an incompatible distribution.
+        """
+        return float(self._suggest(name, FloatDistribution(low, high, log=log, step=step)))
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
+        """Suggest an int in ``[low, high]`` (on a ``step`` grid, or in log space with ``log``)."""
+        return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
+
+    def suggest_categorical(
+        self, name: str, choices: Sequence[CategoricalChoiceType]
+    ) -> CategoricalChoiceType:
+        """Suggest one of ``choices`` (None, bool, int, float or str values)."""
+        return self._suggest(name, CategoricalDistribution(choices))
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        params = self._params
+        if name in params:
+            old = self._distributions[name]
+            if old != distribution:
+                try:
+                    check_distribution_compatibility(old, distribution)
+                except ValueError:
+                    raise ValueError(
+                        f"The parameter {name!r} was suggested before in this trial with "
+                        f"{old!r}; it cannot be suggested again with {distribution!r}. Use the "
+                        "same distribution for the same name, or another name."
+                    ) from None
+                warnings.warn(
+                    f"Inconsistent parameter values for distribution with name {name!r}: this "
+                    f"trial suggested it from {old!r} first and keeps that value; the new "
+                    f"{distribution!r} is ignored.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            return params[name]
+        if self._finished:
+            raise UpdateFinishedTrialError(
+                f"Trial#{self._number} has already finished and can not be updated."
+            )
+        if name in self._fixed_params:
+            value = self._fixed_params[name]
+            internal = distribution.to_internal_repr(value)
+            if not distribution._contains(internal):
+                warnings.warn(
+                    f"Fixed parameter {name!r} with value {value!r} is out of range for "
+                    f"distribution {distribution!r}.",
+                    stacklevel=3,
+                )
+        elif distribution.single():
+            internal = distribution.low if not isinstance(  # type: ignore[attr-defined]
+                distribution, CategoricalDistribution
+            ) else 0.0
+            internal = float(internal)
+        else:
+            value = None
+            found = False
+            if name in self.relative_search_space:
+                relative = self.relative_params
+                if name in relative:
+                    value = relative[name]
+                    rel_dist = self.relative_search_space[name]
+                    check_distribution_compatibility(rel_dist, distribution)
+                    internal = distribution.to_internal_repr(value)
+                    found = distribution._contains(internal)
+            if not found:
+                value = self.study.sampler.sample_independent(
+                    self.study, self._view, name, distribution
+                )
+                internal = distribution.to_internal_repr(value)
+        self.storage.set_trial_param(self._trial_id, name, internal, distribution)
+        value = distribution.to_external_repr(internal)
+        params[name] = value
+        self._distributions[name] = distribution
+        return value
+
+    @property
+    def relative_params(self) -> dict[str, Any]:
+        """Values the sampler decided jointly at the start of the trial (computed on first use)."""
+        if self._relative_params is None:
+            if self.relative_search_space:
+                self._relative_params = self.study.sampler.sample_relative(
+                    self.study, self._view, self.relative_search_space
+                )
+            else:
+                self._relative_params = {}
+        return self._relative_params
+
+    # --- report and prune -------------------------------------------------------------------------
+
+    def report(self, value: float, step: int) -> None:
+        """Report an intermediate objective value at ``step`` (used by pruners).
+
+        A second report for the same step is ignored with a warning.
+
+        Raises:
+            TypeError: ``value`` is not a number or ``step`` not an int.
+            ValueError: ``step`` is negative.
+            NotImplementedError: the study has several objectives.
+        """
+        if self.study._is_multi_objective():
+            raise NotImplementedError(
+                "Trial.report is not supported for multi-objective optimization."
+            )
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"The `value` argument of report must be a float. Got {value!r} of type "
+                f"{type(value).__name__}."
+            ) from None
+        if isinstance(step, bool) or not isinstance(step, int):
+            try:
+                if float(step) != int(step):
+                    raise ValueError
+                step = int(step)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"The `step` argument of report must be an int. Got {step!r}."
+                ) from None
+        if step < 0:
+            raise ValueError(f"The `step` argument of report must be >= 0. Got {step}.")
+        if step in self._intermediate_values:
+            warnings.warn(
+                f"The reported value is ignored because this `step` {step} is already reported.",
+                stacklevel=2,
+            )
+            return
+        self.storage.set_trial_intermediate_value(self._trial_id, step, value)
+        self._intermediate_values[step] = value
+
+    def should_prune(self) -> bool:
+        """Ask the study's pruner whether this trial should stop now."""
+        if self.study._is_multi_objective():
+            raise NotImplementedError(
+                "Trial.should_prune is not supported for multi-objective optimization."
+            )
+        return bool(self.study.pruner.prune(self.study, self._view))
+
+    # --- attributes -------------------------------------------------------------------------------
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serialisable attribute to the trial."""
+        self.storage.set_trial_user_attr(self._trial_id, key, value)
+        self._user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Deprecated since Optuna 3.1 (use ``set_user_attr``)."""
+        warnings.warn(
+            "Trial.set_system_attr has been deprecated in v3.1.0. This feature will be removed "
+            "in v6.0.0. Use Trial.set_user_attr instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        self._set_system_attr(key, value)
+
+    def _set_system_attr(self, key: str, value: Any) -> None:
+        self.storage.set_trial_system_attr(self._trial_id, key, value)
+        self._system_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Record constraint ``key`` of this trial; the trial is feasible when all are <= 0.
+
+        Raises:
+            ValueError: ``value`` is not a finite-or-infinite number (NaN is rejected).
+        """
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"The value of constraint {key!r} must be a float. Got {value!r}."
+            ) from None
+        if math.isnan(value):
+            raise ValueError(f"The value of constraint {key!r} must not be NaN.")
+        names = list(self._system_attrs.get(CONSTRAINT_NAMES_KEY) or [])
+        values = list(self._system_attrs.get(CONSTRAINTS_KEY) or [])
+        if key in names:
+            values[names.index(key)] = value
+        else:
+            names.append(key)
+            values.append(value)
+        self._set_system_attr(CONSTRAINT_NAMES_KEY, names)
+        self._set_system_attr(CONSTRAINTS_KEY, values)
+
+    # --- properties -------------------------------------------------------------------------------
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Parameters suggested so far (a copy)."""
+        return dict(self._params)
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        """Distributions of the parameters suggested so far (a copy)."""
+        return dict(self._distributions)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        """User attributes (a copy)."""
+        return dict(self._user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        """System attributes (a copy)."""
+        return dict(self._system_attrs)
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """Constraint values set with ``set_constraint``, by name."""
+        return self._view.constraints
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        """When the trial started."""
+        return self._datetime_start
+
+    @property
+    def number(self) -> int:
+        """The trial's number in its study."""
+        return self._number
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self._number}, params={self._params!r})"

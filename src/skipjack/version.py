@@ -1,0 +1,3 @@
+"""skipjack's version."""
+
+__version__ = "0.1.0"
