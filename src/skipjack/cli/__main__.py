@@ -1,0 +1,7 @@
+"""``python -m skipjack.cli``."""
+
+import sys
+
+from skipjack.cli import main
+
+sys.exit(main())
