@@ -1,0 +1,133 @@
+"""Architecture checks: dependencies point down only, and ``import skipjack`` stays light.
+
+Layers, bottom to top (docs/architecture.md):
+0 data: exceptions, logging, distributions, _records, _mo, _deprecation, version
+1 storages
+2 samplers, pruners, search_space
+3 trial, study
+4 everything else (testing, cli, report, observability, integration, artifacts, visualization...)
+
+A module may import (outside ``if TYPE_CHECKING:``) only modules of its own layer or lower ones,
+and no library module imports the top-level ``skipjack`` package (which loads the facade).
+"""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+SRC = pathlib.Path(__file__).resolve().parents[2] / "src" / "skipjack"
+
+LAYERS = {
+    "exceptions": 0, "logging": 0, "distributions": 0, "_records": 0, "_mo": 0,
+    "_deprecation": 0, "version": 0,
+    "storages": 1,
+    "samplers": 2, "pruners": 2, "search_space": 2,
+    "trial": 3, "study": 3,
+}
+TOP = 4
+
+
+def _module_name(path: pathlib.Path) -> str:
+    rel = path.relative_to(SRC.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    if len(parts) < 2:
+        return TOP
+    return LAYERS.get(parts[1], TOP)
+
+
+def _runtime_imports(tree: ast.AST, module: str, is_package: bool) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for sub in child.orelse:
+                    visit(sub)
+                continue
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    found.append((child.lineno, alias.name))
+            elif isinstance(child, ast.ImportFrom):
+                if child.level:
+                    base = module.split(".")
+                    if not is_package:
+                        base = base[:-1]
+                    base = base[: len(base) - (child.level - 1)]
+                    target = ".".join(base + ([child.module] if child.module else []))
+                else:
+                    target = child.module or ""
+                found.append((child.lineno, target))
+                if target == "skipjack":
+                    for alias in child.names:
+                        found.append((child.lineno, f"skipjack.{alias.name}"))
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def _modules() -> list[pathlib.Path]:
+    return sorted(SRC.rglob("*.py"))
+
+
+def test_dependencies_point_down() -> None:
+    violations = []
+    for path in _modules():
+        module = _module_name(path)
+        layer = _layer(module)
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for lineno, target in _runtime_imports(tree, module, path.name == "__init__.py"):
+            if not target.startswith("skipjack"):
+                continue
+            if module == "skipjack":
+                continue
+            if target == "skipjack" and layer < TOP:
+                violations.append(f"{module}:{lineno} imports the top-level package")
+                continue
+            if target != "skipjack" and _layer(target) > layer:
+                violations.append(
+                    f"{module}:{lineno} (layer {layer}) imports {target} (layer {_layer(target)})"
+                )
+    assert not violations, "\n".join(violations)
+
+
+def test_layering_check_catches_an_upward_import() -> None:
+    tree = ast.parse("from skipjack.study import Study\n")
+    [(_, target)] = _runtime_imports(tree, "skipjack.storages._x", False)
+    assert _layer(target) > _layer("skipjack.storages._x")
+    guarded = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import skipjack.study\n")
+    assert [t for _, t in _runtime_imports(guarded, "skipjack.storages._x", False)] == ["typing"]
+
+
+def test_import_skipjack_is_light() -> None:
+    code = (
+        "import sys, skipjack, skipjack.study, skipjack.samplers, skipjack.storages\n"
+        "heavy = sorted(m for m in ('scipy', 'sqlalchemy', 'pandas', 'plotly', 'sklearn', "
+        "'matplotlib', 'redis', 'alembic', 'torch', 'cmaes') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+CORE_MODULES = [
+    _module_name(p) for p in _modules()
+    if _layer(_module_name(p)) < TOP and "_rdb" not in str(p) and "journal" not in str(p)
+]
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_each_core_module_imports_alone(module: str) -> None:
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, capture_output=True)
