@@ -97,8 +97,15 @@ def optimize(
     callbacks: Iterable[Callable[[Study, FrozenTrial], None]] | None,
     gc_after_trial: bool,
     show_progress_bar: bool,
+    *,
+    trial_timeout: float | None = None,
+    trial_memory_mb: float | None = None,
 ) -> None:
     """Carry out ``Study.optimize`` (arguments as documented there)."""
+    if trial_timeout is not None or trial_memory_mb is not None:
+        from skipjack.study import _isolated
+
+        func, catch = _isolated.isolate(func, catch, trial_timeout, trial_memory_mb)
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int)
                                  or n_trials < 0):
         raise ValueError(f"`n_trials` must be a non-negative int or None. Got {n_trials!r}.")
@@ -212,7 +219,12 @@ def run_trial(
     heartbeat = is_heartbeat_enabled(storage)
     if heartbeat:
         fail_stale_trials(study)
+    hooks = study._hooks
+    observer = None if hooks is None else hooks.trial_begin(study)
     trial = study.ask()
+    if observer is not None:
+        trial._observer = observer
+        observer.after_ask(trial)
     state: TrialState | None = None
     result: Any = None
     error: BaseException | None = None
@@ -220,6 +232,8 @@ def run_trial(
     beat = HeartbeatThread(storage, trial._trial_id) if heartbeat else None  # type: ignore[arg-type]
     if beat is not None:
         beat.start()
+    if observer is not None:
+        observer.objective_start()
     try:
         result = func(trial)
     except TrialPruned as e:
@@ -232,6 +246,9 @@ def run_trial(
     finally:
         if beat is not None:
             beat.stop()
+    if observer is not None:
+        observer.objective_end(state, error)
+        observer.tell_start()
     if state == TrialState.FAIL and error is not None:
         storage.set_trial_system_attr(
             trial._trial_id, FAIL_REASON_KEY, f"{type(error).__name__}: {error}"
@@ -245,6 +262,8 @@ def run_trial(
         frozen = storage.get_trial(trial._trial_id)
         raise
     finally:
+        if observer is not None:
+            observer.trial_end(frozen)
         if frozen.state == TrialState.COMPLETE:
             if _logger.isEnabledFor(INFO):
                 study._log_completed_trial(frozen)

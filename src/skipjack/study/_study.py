@@ -23,6 +23,7 @@ from skipjack.samplers import BaseSampler
 from skipjack.storages import BaseStorage, get_storage
 from skipjack.study import _optimize
 from skipjack.study._defaults import default_pruner, default_sampler
+from skipjack.study._hooks import bind_global_hooks
 from skipjack.study._tell import tell_with_warning
 from skipjack.trial import Trial
 from skipjack.trial._trial import FIXED_PARAMS_KEY
@@ -43,6 +44,9 @@ class Study:
     Create one with ``create_study`` or ``load_study`` rather than with this constructor.
     """
 
+    # Instrumentation seam (``skipjack.study._hooks``): None means no instrumentation.
+    _hooks: Any = None
+
     def __init__(
         self,
         study_name: str,
@@ -58,10 +62,12 @@ class Study:
         self.pruner = pruner if pruner is not None else default_pruner()
         self._optimize_lock = threading.Lock()
         self._stop_flag = False
+        self._hooks = bind_global_hooks(self)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_optimize_lock"]
+        state.pop("_hooks", None)  # instrumentation stays in its process
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -235,6 +241,9 @@ class Study:
         callbacks: Iterable[Callable[[Study, FrozenTrial], None]] | None = None,
         gc_after_trial: bool = False,
         show_progress_bar: bool = False,
+        *,
+        trial_timeout: float | None = None,
+        trial_memory_mb: float | None = None,
     ) -> None:
         """Run trials of ``func`` until ``n_trials`` ran, ``timeout`` seconds passed, or ``stop()``.
 
@@ -247,6 +256,11 @@ class Study:
             callbacks: called with ``(study, frozen_trial)`` after each trial.
             gc_after_trial: run ``gc.collect()`` after each trial.
             show_progress_bar: show a tqdm progress bar.
+            trial_timeout: (skipjack) seconds after which a trial is killed and marked FAIL; the
+                objective then runs in a child process (it must be picklable). See
+                ``docs/operations.md``.
+            trial_memory_mb: (skipjack) resident memory in MB above which a trial is killed and
+                marked FAIL; the objective then runs in a child process.
 
         Raises:
             RuntimeError: called from inside an objective or callback of the same study.
@@ -254,7 +268,7 @@ class Study:
         """
         _optimize.optimize(
             self, func, n_trials, timeout, n_jobs, catch, callbacks, gc_after_trial,
-            show_progress_bar,
+            show_progress_bar, trial_timeout=trial_timeout, trial_memory_mb=trial_memory_mb,
         )
 
     def ask(self, fixed_distributions: dict[str, BaseDistribution] | None = None) -> Trial:

@@ -44,6 +44,9 @@ class Trial(BaseTrial):
     Created by the study; user code does not construct it.
     """
 
+    # Set by the optimize loop when the study has instrumentation hooks (``study/_hooks.py``).
+    _observer: Any = None
+
     def __init__(self, study: Study, trial_id: int) -> None:
         self.study = study
         self._trial_id = trial_id
@@ -216,6 +219,8 @@ class Trial(BaseTrial):
             return
         self.storage.set_trial_intermediate_value(self._trial_id, step, value)
         self._intermediate_values[step] = value
+        if self._observer is not None:
+            self._observer.report(step, value)
 
     def should_prune(self) -> bool:
         """Ask the study's pruner whether this trial should stop now."""
@@ -223,7 +228,10 @@ class Trial(BaseTrial):
             raise NotImplementedError(
                 "Trial.should_prune is not supported for multi-objective optimization."
             )
-        return bool(self.study.pruner.prune(self.study, self._view))
+        decision = bool(self.study.pruner.prune(self.study, self._view))
+        if self._observer is not None:
+            self._observer.should_prune(decision)
+        return decision
 
     # --- attributes -------------------------------------------------------------------------------
 
