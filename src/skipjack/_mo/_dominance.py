@@ -9,13 +9,32 @@ import numpy as np
 from skipjack._records import FrozenTrial, StudyDirection, TrialState
 from skipjack._records._frozen_trial import CONSTRAINTS_KEY
 
-__all__ = ["dominates", "fast_non_dominated_sort", "is_feasible", "pareto_front_trials"]
+__all__ = [
+    "constrained_non_dominated_sort",
+    "constraint_violation",
+    "dominates",
+    "fast_non_dominated_sort",
+    "is_feasible",
+    "pareto_front_trials",
+]
 
 
 def is_feasible(trial: FrozenTrial) -> bool:
     """True when the trial has no constraints or all of them are <= 0."""
     constraints = trial.system_attrs.get(CONSTRAINTS_KEY)
     return constraints is None or all(c <= 0.0 for c in constraints)
+
+
+def constraint_violation(trial: FrozenTrial) -> float:
+    """Total violation ``sum(max(c, 0))`` of the trial's constraints.
+
+    0.0 for a feasible trial; ``inf`` for a trial without recorded constraints (when constraints
+    are in use, a trial that did not record them cannot be shown feasible).
+    """
+    constraints = trial.system_attrs.get(CONSTRAINTS_KEY)
+    if constraints is None:
+        return float("inf")
+    return float(sum(c for c in constraints if c > 0.0))
 
 
 def _signed(values: Sequence[float], directions: Sequence[StudyDirection]) -> list[float]:
@@ -108,3 +127,36 @@ def pareto_front_trials(
     unique, inverse = np.unique(losses, axis=0, return_inverse=True)
     mask = _pareto_mask(unique)[inverse.reshape(-1)]
     return [t for t, keep in zip(candidates, mask) if keep]
+
+
+def constrained_non_dominated_sort(loss_values: np.ndarray, violations: np.ndarray) -> np.ndarray:
+    """Ranks under constraint domination (Deb et al., 2002), minimising every objective.
+
+    A feasible row (violation 0) dominates every infeasible row; between feasible rows Pareto
+    dominance decides; between infeasible rows the smaller total violation dominates. So all
+    feasible rows get the ranks of ``fast_non_dominated_sort`` and the infeasible rows come after,
+    one rank per distinct violation value (smallest first).
+
+    Args:
+        loss_values: array (n, m) of losses.
+        violations: array (n,) of total violations (>= 0; 0 means feasible).
+
+    Returns:
+        Integer ranks of shape (n,): 0 is the best front.
+    """
+    violations = np.asarray(violations, dtype=float)
+    if violations.shape != (len(loss_values),):
+        raise ValueError(
+            f"The 'violations' argument must have one value per row of 'loss_values' "
+            f"({len(loss_values)}). Got shape {violations.shape}."
+        )
+    ranks = np.empty(len(loss_values), dtype=int)
+    feasible = violations <= 0.0
+    n_feasible_ranks = 0
+    if feasible.any():
+        ranks[feasible] = fast_non_dominated_sort(loss_values[feasible])
+        n_feasible_ranks = int(ranks[feasible].max()) + 1
+    if (~feasible).any():
+        _, inverse = np.unique(violations[~feasible], return_inverse=True)
+        ranks[~feasible] = n_feasible_ranks + inverse.reshape(-1)
+    return ranks
