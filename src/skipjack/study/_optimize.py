@@ -102,10 +102,12 @@ def optimize(
     trial_memory_mb: float | None = None,
 ) -> None:
     """Carry out ``Study.optimize`` (arguments as documented there)."""
+    isolated = None
     if trial_timeout is not None or trial_memory_mb is not None:
         from skipjack.study import _isolated
 
-        func, catch = _isolated.isolate(func, catch, trial_timeout, trial_memory_mb)
+        func = isolated = _isolated.isolate(func, catch, trial_timeout, trial_memory_mb)[0]
+        catch = _isolated.isolate_catch(catch)
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int)
                                  or n_trials < 0):
         raise ValueError(f"`n_trials` must be a non-negative int or None. Got {n_trials!r}.")
@@ -162,6 +164,8 @@ def optimize(
     finally:
         study._optimize_lock.release()
         progress.close()
+        if isolated is not None:
+            isolated.close()
 
 
 class _Counter:
