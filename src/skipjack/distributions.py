@@ -541,6 +541,16 @@ def check_distribution_compatibility(
     Raises:
         ValueError: the two distributions are incompatible; the message names both.
     """
+    old_type = type(dist_old)
+    if old_type is type(dist_new) and (
+        old_type is FloatDistribution or old_type is IntDistribution
+    ):
+        if dist_old.log != dist_new.log:  # type: ignore[attr-defined]
+            raise ValueError(
+                f"Cannot set different log configuration to the same parameter name: "
+                f"{dist_old!r} was used before, now {dist_new!r}."
+            )
+        return
     old_kind = _kind(dist_old)
     new_kind = _kind(dist_new)
     if old_kind is not new_kind:

@@ -281,11 +281,15 @@ class InMemoryStorage(BaseStorage):
         distribution: BaseDistribution,
     ) -> None:
         with self._lock:
-            study, trial = self._updatable(trial_id)
+            entry = self._trial_index.get(trial_id)
+            if entry is None or entry[1].state.is_finished():
+                self._updatable(trial_id)  # raises the right error
+            study, trial = entry  # type: ignore[misc]
             known = study.param_distribution.get(param_name)
-            if known is not None and known is not distribution:
-                check_distribution_compatibility(known, distribution)
-            study.param_distribution[param_name] = distribution
+            if known is not distribution:
+                if known is not None:
+                    check_distribution_compatibility(known, distribution)
+                study.param_distribution[param_name] = distribution
             trial.params[param_name] = distribution.to_external_repr(param_value_internal)
             trial.internal[param_name] = param_value_internal
             trial.distributions[param_name] = distribution

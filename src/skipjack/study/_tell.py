@@ -108,7 +108,12 @@ def tell_with_warning(
     ):
         raise ValueError(f"Cannot tell with state {state!r}: use COMPLETE, PRUNED or FAIL.")
 
-    current = storage.get_trial(trial_id)
+    if live is not None and not live._finished:
+        # The live trial knows its own state; a concurrent finish (e.g. by a heartbeat check)
+        # is caught by the storage, which refuses to change a finished trial.
+        current = live._view
+    else:
+        current = storage.get_trial(trial_id)
     if current.state.is_finished():
         if skip_if_finished:
             _logger.info(f"Skipped telling trial {current.number} with values {value_or_values} "
@@ -151,7 +156,13 @@ def tell_with_warning(
     try:
         study.sampler.after_trial(study, record, state, values)
     finally:
-        storage.set_trial_state_values(trial_id, state, values)
+        try:
+            storage.set_trial_state_values(trial_id, state, values)
+        except UpdateFinishedTrialError:
+            if live is not None:
+                live._finished = True
+            if not skip_if_finished:
+                raise
         if live is not None:
             live._finished = True
     return storage.get_trial(trial_id), warning_message

@@ -38,6 +38,25 @@ __all__ = ["Trial", "FIXED_PARAMS_KEY"]
 FIXED_PARAMS_KEY = "fixed_params"
 
 
+# Design note: distributions are immutable values, so the objects built for the same bounds are
+# shared between suggest calls. This skips re-validation on the hot path and lets the storage
+# recognise an unchanged distribution by identity. Keys carry the argument types' values exactly
+# as given (0 and 0.0 build equal float distributions, so sharing them is safe); categorical
+# choices are not cached because 1 == True would conflate different choice lists.
+_FLOAT_CACHE: dict[tuple[Any, ...], FloatDistribution] = {}
+_INT_CACHE: dict[tuple[Any, ...], IntDistribution] = {}
+_CACHE_LIMIT = 4096
+
+
+def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    try:
+        cache[key] = value
+    except TypeError:
+        pass
+
+
 class Trial(BaseTrial):
     """A running trial: suggests parameters, takes reports, answers ``should_prune``.
 
@@ -90,13 +109,27 @@ class Trial(BaseTrial):
             ValueError: invalid bounds/step/log (the message names the value and the fix), or
                 ``name`` was suggested before in this trial with an incompatible distribution.
         """
-        return float(self._suggest(name, FloatDistribution(low, high, log=log, step=step)))
+        try:
+            distribution = _FLOAT_CACHE.get((low, high, step, log))
+        except TypeError:  # unhashable bounds: validated (and rejected) by the constructor
+            distribution = None
+        if distribution is None:
+            distribution = FloatDistribution(low, high, log=log, step=step)
+            _remember(_FLOAT_CACHE, (low, high, step, log), distribution)
+        return float(self._suggest(name, distribution))
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
         """Suggest an int in ``[low, high]`` (on a ``step`` grid, or in log space with ``log``)."""
-        return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
+        try:
+            distribution = _INT_CACHE.get((low, high, step, log))
+        except TypeError:
+            distribution = None
+        if distribution is None:
+            distribution = IntDistribution(low, high, log=log, step=step)
+            _remember(_INT_CACHE, (low, high, step, log), distribution)
+        return int(self._suggest(name, distribution))
 
     def suggest_categorical(
         self, name: str, choices: Sequence[CategoricalChoiceType]
