@@ -11,6 +11,11 @@ Who calls what, and when (per trial, in this order):
 4. ``after_trial(study, trial, state, values)`` once, when the trial finishes, before its state is
    stored.
 
+Optional hook: a sampler may define ``trial_system_attrs(study, trial) -> dict``. The live trial
+calls it right after ``sample_relative`` and records the returned items as the trial's system
+attributes. This is how a sampler shares state between workers (e.g. the generation a trial
+belongs to) while staying read-only itself.
+
 Samplers are decision makers: they read the study (``study.get_trials``, ``study.directions``) and
 return values in the parameters' external representation. Built-in samplers never write to a
 storage; state they keep between trials is their own. A sampler may be called from several

@@ -203,9 +203,18 @@ class Trial(BaseTrial):
         """Values the sampler decided jointly at the start of the trial (computed on first use)."""
         if self._relative_params is None:
             if self.relative_search_space:
-                self._relative_params = self.study.sampler.sample_relative(
+                sampler = self.study.sampler
+                self._relative_params = sampler.sample_relative(
                     self.study, self._view, self.relative_search_space
                 )
+                # Design note: samplers never write to storage. A sampler whose decisions must be
+                # shared between workers (CMA-ES and NSGA generations) returns the attributes to
+                # record on this trial from the optional ``trial_system_attrs`` hook, and the trial
+                # writes them here, right after the joint sampling they describe.
+                hook = getattr(sampler, "trial_system_attrs", None)
+                if hook is not None:
+                    for key, value in hook(self.study, self._view).items():
+                        self._set_system_attr(key, value)
             else:
                 self._relative_params = {}
         return self._relative_params
