@@ -24,7 +24,11 @@ class TrialState(enum.IntEnum):
 
     def is_finished(self) -> bool:
         """Return True for COMPLETE, PRUNED and FAIL."""
-        return self is not TrialState.RUNNING and self is not TrialState.WAITING
+        return self is not _RUNNING and self is not _WAITING
+
+
+_RUNNING = TrialState.RUNNING
+_WAITING = TrialState.WAITING
 
 
 class StudyDirection(enum.IntEnum):

@@ -162,7 +162,7 @@ class Trial(BaseTrial):
             raise UpdateFinishedTrialError(
                 f"Trial#{self._number} has already finished and can not be updated."
             )
-        if name in self._fixed_params:
+        if self._fixed_params and name in self._fixed_params:
             value = self._fixed_params[name]
             internal = distribution.to_internal_repr(value)
             if not distribution._contains(internal):
@@ -179,7 +179,7 @@ class Trial(BaseTrial):
         else:
             value = None
             found = False
-            if name in self.relative_search_space:
+            if self.relative_search_space and name in self.relative_search_space:
                 relative = self.relative_params
                 if name in relative:
                     value = relative[name]
