@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from concurrent.futures import Executor
 import warnings
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -244,6 +245,7 @@ class Study:
         *,
         trial_timeout: float | None = None,
         trial_memory_mb: float | None = None,
+        executor: Executor | None = None,
     ) -> None:
         """Run trials of ``func`` until ``n_trials`` ran, ``timeout`` seconds passed, or ``stop()``.
 
@@ -262,10 +264,27 @@ class Study:
             trial_memory_mb: (skipjack) resident memory in MB above which a trial is killed and
                 marked FAIL; the objective then runs in a child process.
 
+            executor: (skipjack) a ``concurrent.futures.Executor`` (process pool, Dask client
+                executor...) that runs the trials; the study must use a persistent storage. See
+                ``docs/distributed.md``.
+
         Raises:
             RuntimeError: called from inside an objective or callback of the same study.
             ValueError: invalid ``n_trials``, ``timeout`` or ``n_jobs``.
         """
+        if executor is not None:
+            from skipjack.study._executor import optimize_with_executor
+            from skipjack.study._optimize import _normalize_catch
+
+            if not self._optimize_lock.acquire(blocking=False):
+                raise RuntimeError("Nested optimization detected.")
+            try:
+                optimize_with_executor(
+                    self, func, n_trials, timeout, executor, _normalize_catch(catch), callbacks
+                )
+            finally:
+                self._optimize_lock.release()
+            return
         _optimize.optimize(
             self, func, n_trials, timeout, n_jobs, catch, callbacks, gc_after_trial,
             show_progress_bar, trial_timeout=trial_timeout, trial_memory_mb=trial_memory_mb,

@@ -1,0 +1,120 @@
+"""``skipjack worker``: run trials of an objective given as ``module:function``.
+
+For Kubernetes Jobs and batch schedulers: start the same command on many hosts against one storage;
+each process runs its share of trials. ``--n-trials`` counts trials run by this process;
+``--max-total-trials`` stops every worker once the study holds that many finished trials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from typing import Any
+
+from skipjack.cli._common import add_storage_argument, storage_from_args
+from skipjack.exceptions import CLIUsageError
+
+__all__ = ["register", "load_objective"]
+
+
+def load_objective(spec: str) -> Any:
+    """Import ``module:function`` (the current directory is on the path)."""
+    if ":" not in spec:
+        raise CLIUsageError(
+            f"--objective must look like module:function (e.g. train:objective); got {spec!r}."
+        )
+    module_name, _, attr = spec.partition(":")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise CLIUsageError(f"cannot import module {module_name!r} of --objective: {e}") from e
+    obj: Any = module
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise CLIUsageError(f"module {module_name!r} has no attribute {attr!r}.") from None
+    if not callable(obj):
+        raise CLIUsageError(f"--objective {spec!r} is not callable.")
+    return obj
+
+
+def _sampler(name: str | None, seed: int | None) -> Any:
+    if name is None:
+        return None
+    import skipjack.samplers as samplers
+
+    try:
+        cls = getattr(samplers, name)
+    except AttributeError:
+        raise CLIUsageError(
+            f"unknown --sampler {name!r}; use a class of skipjack.samplers such as TPESampler."
+        ) from None
+    return cls(seed=seed) if seed is not None else cls()
+
+
+def _run(args: argparse.Namespace) -> int:
+    from skipjack.study import MaxTrialsCallback, create_study, load_study
+    from skipjack.trial import TrialState
+
+    storage = storage_from_args(args)
+    objective = load_objective(args.objective)
+    sampler = _sampler(args.sampler, args.seed)
+    if args.direction or args.directions:
+        study = create_study(
+            storage=storage, study_name=args.study, sampler=sampler, load_if_exists=True,
+            direction=args.direction, directions=args.directions,
+        )
+    else:
+        study = load_study(study_name=args.study, storage=storage, sampler=sampler)
+    callbacks = []
+    if args.max_total_trials is not None:
+        callbacks.append(
+            MaxTrialsCallback(
+                args.max_total_trials,
+                states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL),
+            )
+        )
+    kwargs: dict[str, Any] = {}
+    if args.trial_timeout is not None:
+        kwargs["trial_timeout"] = args.trial_timeout
+    if args.trial_memory_mb is not None:
+        kwargs["trial_memory_mb"] = args.trial_memory_mb
+    study.optimize(
+        objective,
+        n_trials=args.n_trials,
+        timeout=args.timeout,
+        catch=(Exception,) if args.catch_all else (),
+        callbacks=callbacks,
+        **kwargs,
+    )
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``worker`` command."""
+    p = subparsers.add_parser("worker", help="run trials of module:function against a storage")
+    add_storage_argument(p)
+    p.add_argument("--study", required=True, help="study name")
+    p.add_argument("--objective", required=True, help="objective as module:function")
+    p.add_argument("--n-trials", type=int, default=None, help="trials this worker runs")
+    p.add_argument("--timeout", type=float, default=None, help="seconds before starting no more")
+    p.add_argument("--max-total-trials", type=int, default=None,
+                   help="stop once the study holds this many finished trials (all workers)")
+    p.add_argument("--sampler", default=None, help="sampler class name (default: the study's)")
+    p.add_argument("--seed", type=int, default=None, help="sampler seed")
+    p.add_argument("--direction", choices=["minimize", "maximize"], default=None,
+                   help="create the study with this direction if it does not exist")
+    p.add_argument("--directions", nargs="+", default=None,
+                   help="create a multi-objective study if it does not exist")
+    p.add_argument("--trial-timeout", type=float, default=None,
+                   help="kill a trial after this many seconds (runs it in a child process)")
+    p.add_argument("--trial-memory-mb", type=float, default=None,
+                   help="kill a trial above this resident memory (runs it in a child process)")
+    p.add_argument("--catch-all", action="store_true",
+                   help="a failing trial does not stop the worker")
+    p.set_defaults(func=_run)
