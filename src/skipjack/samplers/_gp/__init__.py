@@ -1,0 +1,9 @@
+"""Gaussian-process Bayesian optimization (``GPSampler``) on numpy and scipy.
+
+Modules: ``_encoding`` (parameters <-> unit cube), ``_gpr`` (Matern-5/2 kernel, MAP fit,
+posterior), ``_acquisition`` (logEI, log probability of feasibility, logEHVI), ``_boxes``
+(non-dominated box decomposition), ``_optimize`` (acquisition optimizer) and ``sampler``.
+Nothing is imported here so that ``skipjack.samplers`` stays cheap to import.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,126 @@
+"""Turn a study's trials into the arrays the GPs are fitted on.
+
+Losses are the objective values signed for minimization, with infinite values clipped to the
+finite range of their column, and standardized per column. Degenerate histories raise
+``DegenerateHistory`` with a sentence that says why; the sampler turns it into a warning and
+falls back to its independent sampler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from skipjack._mo._dominance import fast_non_dominated_sort
+from skipjack._records import FrozenTrial, StudyDirection
+from skipjack._records._frozen_trial import CONSTRAINTS_KEY
+
+__all__ = ["DegenerateHistory", "History", "build_history", "cap_history"]
+
+
+class DegenerateHistory(Exception):
+    """The history cannot support a GP fit; the message says why."""
+
+
+@dataclass
+class History:
+    """Standardized training data.
+
+    Attributes:
+        trials: the trials used, in order.
+        losses: (n, m) standardized losses (minimize every column).
+        constraints: (n, c) raw constraint values (NaN where a trial has none), or None.
+        feasible: (n,) whether each trial satisfies all its constraints.
+    """
+
+    trials: list[FrozenTrial]
+    losses: np.ndarray
+    constraints: np.ndarray | None
+    feasible: np.ndarray
+
+
+def standardize(values: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Return ``(values - mean) / std``, mean and std (std 0 when all values are equal)."""
+    mean = float(values.mean())
+    std = float(values.std())
+    if not np.isfinite(std) or std <= 1e-12 * max(1.0, abs(mean)):
+        return values - mean, mean, 0.0
+    return (values - mean) / std, mean, std
+
+
+def _clip_infinite(column: np.ndarray, what: str) -> np.ndarray:
+    finite = np.isfinite(column)
+    if finite.all():
+        return column
+    if not finite.any():
+        raise DegenerateHistory(
+            f"every complete trial has an infinite {what}, so there is nothing finite to model"
+        )
+    lo, hi = column[finite].min(), column[finite].max()
+    return np.clip(np.nan_to_num(column, nan=hi, posinf=hi, neginf=lo), lo, hi)
+
+
+def cap_history(
+    trials: Sequence[FrozenTrial], losses: np.ndarray, max_history: int | None
+) -> np.ndarray:
+    """Indices of the trials to keep: all of them, or the best half of ``max_history`` (by
+    non-domination rank, then sum of losses) plus the most recent others."""
+    n = len(trials)
+    if max_history is None or n <= max_history:
+        return np.arange(n)
+    n_best = max_history // 2
+    rank = fast_non_dominated_sort(losses) if losses.shape[1] > 1 else np.zeros(n, dtype=int)
+    order = np.lexsort((losses.sum(axis=1), rank))
+    keep = set(order[:n_best].tolist())
+    for i in range(n - 1, -1, -1):
+        if len(keep) >= max_history:
+            break
+        keep.add(i)
+    return np.array(sorted(keep))
+
+
+def build_history(
+    trials: Sequence[FrozenTrial],
+    directions: Sequence[StudyDirection],
+    max_history: int | None,
+) -> History:
+    """Signed, clipped, capped and standardized losses of ``trials`` (COMPLETE, same params).
+
+    Raises:
+        DegenerateHistory: fewer than two trials, a constant objective, or no finite value.
+    """
+    n = len(trials)
+    if n < 2:
+        raise DegenerateHistory(
+            f"only {n} complete trial{'s' if n != 1 else ''} with these parameters exist, and a "
+            "Gaussian process needs at least two with different values"
+        )
+    signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
+    raw = np.array([t.values for t in trials], dtype=float).reshape(n, len(directions)) * signs
+    for k in range(raw.shape[1]):
+        raw[:, k] = _clip_infinite(raw[:, k], "objective value")
+    keep = cap_history(trials, raw, max_history)
+    trials = [trials[i] for i in keep]
+    raw = raw[keep]
+    losses = np.empty_like(raw)
+    for k in range(raw.shape[1]):
+        losses[:, k], mean, std = standardize(raw[:, k])
+        if std == 0.0:
+            raise DegenerateHistory(
+                f"all {len(trials)} complete trials have the same value ({mean:g}) for "
+                f"objective {k}, so the Gaussian process has nothing to learn from"
+            )
+    cons_lists = [t.system_attrs.get(CONSTRAINTS_KEY) for t in trials]
+    n_cons = max((len(c) for c in cons_lists if c is not None), default=0)
+    constraints = None
+    feasible = np.ones(len(trials), dtype=bool)
+    if n_cons:
+        constraints = np.full((len(trials), n_cons), np.nan)
+        for i, c in enumerate(cons_lists):
+            if c is not None and len(c) == n_cons:
+                constraints[i] = c
+        with np.errstate(invalid="ignore"):
+            feasible = ~np.any(constraints > 0.0, axis=1)
+    return History(trials, losses, constraints, feasible)
