@@ -19,9 +19,11 @@ from skipjack.samplers import BaseSampler
 from skipjack.testing.sampler_suite import SamplerConformance
 
 # name -> (factory(seed), capabilities)
-FACTORIES: dict[str, tuple[Callable[[Any], BaseSampler], dict[str, bool]]] = {
+FACTORIES: dict[str, tuple[Callable[[Any], BaseSampler], dict[str, Any]]] = {
     "RandomSampler": (lambda seed: samplers_module.RandomSampler(seed=seed),
                       {"multi_objective": True, "constrained": False}),
+    "GPSampler": (lambda seed: samplers_module.GPSampler(seed=seed, n_startup_trials=5),
+                  {"multi_objective": True, "constrained": True, "n_trials": 16}),
 }
 
 
@@ -37,7 +39,7 @@ def _available_samplers() -> list[str]:
     return names
 
 
-def _factory(name: str) -> tuple[Callable[[Any], BaseSampler], dict[str, bool]]:
+def _factory(name: str) -> tuple[Callable[[Any], BaseSampler], dict[str, Any]]:
     if name in FACTORIES:
         return FACTORIES[name]
     cls = getattr(samplers_module, name)
@@ -64,6 +66,7 @@ def _make_suite(name: str) -> type:
         multi_objective = caps.get("multi_objective", False)
         constrained = caps.get("constrained", False)
         seed_reproducible = caps.get("seed_reproducible", True)
+        n_trials = int(caps.get("n_trials", SamplerConformance.n_trials))
 
         def make_sampler(self, seed: Any) -> BaseSampler:
             return factory(seed)
