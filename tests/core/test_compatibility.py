@@ -1,0 +1,96 @@
+"""Every deliberate difference from Optuna 5, each asserted (docs/compatibility.md):
+
+1. FrozenTrial is immutable (no setters, no set_user_attr).
+2. An objective returning a string (even numeric) fails the trial.
+3. create_study(load_if_exists=True) with other directions raises ValueError.
+4. FAIL trials carry the system attribute ``fail_reason``.
+5. Records expose public ids (trial_id, study_id).
+6. set_constraint stores values in ``constraints`` and names in ``skipjack:constraint_names``.
+7. Telling a finished trial raises UpdateFinishedTrialError, a RuntimeError.
+8. Error messages say more (unknown study lists existing names).
+9. Extensions beyond Optuna's signatures exist (optimize(trial_timeout/trial_memory_mb/executor),
+   storage get_trials_since/pop_waiting_trial_id).
+10. suggest_* reuse equal distribution objects.
+"""
+
+import inspect
+
+import pytest
+
+from skipjack import create_study, create_trial
+from skipjack.exceptions import OptunaError, UpdateFinishedTrialError
+from skipjack.storages import BaseStorage, InMemoryStorage
+
+
+def test_1_frozen_trial_is_immutable():
+    t = create_trial(value=1.0)
+    with pytest.raises(AttributeError):
+        t.value = 2.0  # type: ignore[misc]
+    assert not hasattr(t, "set_user_attr")
+
+
+def test_2_numeric_string_fails():
+    study = create_study()
+    study.optimize(lambda t: "1.5", n_trials=1)
+    assert study.trials[0].state.name == "FAIL"
+
+
+def test_3_load_if_exists_checks_directions():
+    storage = InMemoryStorage()
+    create_study(storage=storage, study_name="s")
+    with pytest.raises(ValueError):
+        create_study(storage=storage, study_name="s", load_if_exists=True, direction="maximize")
+
+
+def test_4_fail_reason():
+    study = create_study()
+    study.optimize(lambda t: 1 / 0, n_trials=1, catch=(ZeroDivisionError,))
+    assert study.trials[0].system_attrs["fail_reason"].startswith("ZeroDivisionError")
+
+
+def test_5_public_ids():
+    storage = InMemoryStorage()
+    study = create_study(storage=storage)
+    study.optimize(lambda t: 1.0, n_trials=1)
+    assert study.trials[0].trial_id == 0
+    assert storage.get_all_studies()[0].study_id == study._study_id
+
+
+def test_6_constraint_names():
+    study = create_study()
+    trial = study.ask()
+    trial.set_constraint("budget", 2.0)
+    frozen = study.tell(trial, 1.0)
+    assert frozen.system_attrs["constraints"] == [2.0]
+    assert frozen.system_attrs["skipjack:constraint_names"] == ["budget"]
+
+
+def test_7_tell_finished_is_runtime_error():
+    study = create_study()
+    trial = study.ask()
+    study.tell(trial, 1.0)
+    with pytest.raises(RuntimeError):
+        study.tell(trial, 1.0)
+    assert issubclass(UpdateFinishedTrialError, OptunaError)
+
+
+def test_8_unknown_study_lists_names():
+    storage = InMemoryStorage()
+    create_study(storage=storage, study_name="exists")
+    with pytest.raises(KeyError, match="exists"):
+        storage.get_study_id_from_name("missing")
+
+
+def test_9_extensions():
+    params = inspect.signature(create_study().optimize).parameters
+    for name in ("trial_timeout", "trial_memory_mb", "executor"):
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY
+    assert hasattr(BaseStorage, "get_trials_since") and hasattr(BaseStorage, "pop_waiting_trial_id")
+
+
+def test_10_shared_distributions():
+    study = create_study()
+    a, b = study.ask(), study.ask()
+    a.suggest_float("x", 0, 1)
+    b.suggest_float("x", 0, 1)
+    assert a.distributions["x"] is b.distributions["x"]
