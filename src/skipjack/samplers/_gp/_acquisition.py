@@ -29,7 +29,8 @@ _INV_SQRT_EPS = 1.0 / math.sqrt(np.finfo(float).eps)
 def _log1mexp(x: np.ndarray) -> np.ndarray:
     """log(1 - exp(x)) for x <= 0, accurate near 0 and for very negative x."""
     x = np.minimum(x, -1e-300)
-    return np.where(x > -math.log(2.0), np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.where(x > -math.log(2.0), np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
 
 
 def log_h(z: np.ndarray) -> np.ndarray:
@@ -141,6 +142,10 @@ class Acquisition:
         self, X: np.ndarray, with_grad: bool = True
     ) -> tuple[np.ndarray, np.ndarray]:
         """Values at the rows of ``X`` and their (m, d) gradients (zeros if not ``with_grad``)."""
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            return self._value_and_grad(X, with_grad)
+
+    def _value_and_grad(self, X: np.ndarray, with_grad: bool) -> tuple[np.ndarray, np.ndarray]:
         value = np.zeros(len(X))
         grad = np.zeros_like(X)
         if self._uses_objectives():
