@@ -1,0 +1,257 @@
+"""``CmaEsSampler``: CMA-ES on the ``cmaes`` library, with generations shared by all workers."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from skipjack._records import FrozenTrial, TrialState
+from skipjack.distributions import BaseDistribution, CategoricalDistribution
+from skipjack.samplers._base import BaseSampler, warn_independent_sampling
+from skipjack.samplers._cmaes._state import TAG_KEY, X_KEY, CmaConfig, CmaState, space_hash
+from skipjack.samplers._numeric_space import NumericSpace
+from skipjack.samplers._random import RandomSampler
+from skipjack.search_space import IntersectionSearchSpace
+
+if TYPE_CHECKING:
+    from skipjack.study import Study
+
+__all__ = ["CmaEsSampler"]
+
+_RESTART_STRATEGIES = (None, "ipop", "bipop")
+
+
+class CmaEsSampler(BaseSampler):
+    """Sample with CMA-ES (the ``cmaes`` library: ``pip install skipjack[cmaes]``).
+
+    Float and int parameters shared by every finished trial are sampled jointly by CMA-ES;
+    categorical parameters (and everything during the first ``n_startup_trials``) go to the
+    independent sampler. The optimizer's state is rebuilt from the study's trials (each sampled
+    trial records the generation it was drawn from), so workers on one storage advance one shared
+    generation and a restarted worker resumes where the study is. Single-objective only.
+
+    Args:
+        x0: initial mean, by parameter name (default: the centre of each range).
+        sigma0: initial step size in the encoded space (default: 1/6 of the smallest range).
+        n_startup_trials: complete trials sampled independently before CMA-ES starts.
+        independent_sampler: sampler for the other parameters (default: ``RandomSampler``).
+        warn_independent_sampling: warn when a parameter falls back to the independent sampler
+            after the startup trials.
+        seed: seed of the sampler's random numbers.
+        consider_pruned_trials: also tell PRUNED trials, with their last reported value.
+        restart_strategy: None, ``"ipop"`` (restart with a population ``inc_popsize`` times
+            larger each time the search stalls) or ``"bipop"`` (alternate large and small
+            populations).
+        popsize: population size (default: ``4 + floor(3 ln(d))``).
+        inc_popsize: growth factor of the population at each restart (-1: 2).
+        use_separable_cma: diagonal covariance (Sep-CMA-ES), for many parameters.
+        with_margin: CMA-ES with margin, which keeps discrete parameters from freezing.
+        lr_adapt: learning-rate adaptation (for multimodal or noisy problems).
+        source_trials: finished trials of a similar task to warm-start from (WS-CMA-ES).
+
+    Raises:
+        ValueError: an unknown ``restart_strategy``, or options that cannot be combined (the
+            message names them).
+    """
+
+    def __init__(
+        self,
+        x0: dict[str, Any] | None = None,
+        sigma0: float | None = None,
+        n_startup_trials: int = 1,
+        independent_sampler: BaseSampler | None = None,
+        warn_independent_sampling: bool = True,
+        seed: int | None = None,
+        *,
+        consider_pruned_trials: bool = False,
+        restart_strategy: str | None = None,
+        popsize: int | None = None,
+        inc_popsize: int = -1,
+        use_separable_cma: bool = False,
+        with_margin: bool = False,
+        lr_adapt: bool = False,
+        source_trials: list[FrozenTrial] | None = None,
+    ) -> None:
+        if restart_strategy not in _RESTART_STRATEGIES:
+            raise ValueError(
+                "The 'restart_strategy' argument of CmaEsSampler must be None, 'ipop' or 'bipop'. "
+                f"Got {restart_strategy!r}."
+            )
+        if sigma0 is not None and not sigma0 > 0:
+            raise ValueError(f"The 'sigma0' argument of CmaEsSampler must be > 0. Got {sigma0}.")
+        if popsize is not None and popsize < 2:
+            raise ValueError(f"The 'popsize' argument of CmaEsSampler must be >= 2. Got {popsize}.")
+        if inc_popsize != -1 and inc_popsize < 1:
+            raise ValueError(
+                f"The 'inc_popsize' argument of CmaEsSampler must be >= 1 (or -1 for 2). Got "
+                f"{inc_popsize}."
+            )
+        if n_startup_trials < 0:
+            raise ValueError(
+                "The 'n_startup_trials' argument of CmaEsSampler must be >= 0. Got "
+                f"{n_startup_trials}."
+            )
+        exclusive = [("use_separable_cma", use_separable_cma), ("with_margin", with_margin),
+                     ("lr_adapt", lr_adapt)]
+        chosen = [name for name, on in exclusive if on]
+        if len(chosen) > 1:
+            raise ValueError(
+                f"CmaEsSampler cannot combine {' and '.join(chosen)}: pick one of them."
+            )
+        if source_trials is not None and (x0 is not None or sigma0 is not None):
+            raise ValueError(
+                "CmaEsSampler cannot take 'source_trials' with 'x0' or 'sigma0': the warm start "
+                "computes both from the source trials. Pass only 'source_trials'."
+            )
+        if source_trials is not None and (use_separable_cma or with_margin):
+            raise ValueError(
+                "CmaEsSampler's 'source_trials' warm start needs the full covariance: it cannot "
+                "be combined with use_separable_cma or with_margin."
+            )
+        if source_trials is not None and not [
+            t for t in source_trials if t.state == TrialState.COMPLETE
+        ]:
+            raise ValueError(
+                "The 'source_trials' argument of CmaEsSampler must hold at least one COMPLETE "
+                "trial."
+            )
+        self._x0 = x0
+        self._sigma0 = sigma0
+        self._n_startup_trials = n_startup_trials
+        self._independent_sampler = independent_sampler or RandomSampler(seed=seed)
+        self._warn_independent_sampling = warn_independent_sampling
+        self._seed = seed
+        self._rng = random.Random(seed)
+        self._seed_base = self._rng.randrange(2**31)
+        self._consider_pruned_trials = consider_pruned_trials
+        self._restart_strategy = restart_strategy
+        self._popsize = popsize
+        self._inc_popsize = 2 if inc_popsize == -1 else inc_popsize
+        self._use_separable_cma = use_separable_cma
+        self._with_margin = with_margin
+        self._lr_adapt = lr_adapt
+        self._source_trials = list(source_trials) if source_trials is not None else None
+        self._search_space = IntersectionSearchSpace(include_pruned=consider_pruned_trials)
+        self._lock = threading.RLock()
+        self._state: CmaState | None = None
+        self._state_key: tuple[Any, ...] | None = None
+        self._pending: dict[int, dict[str, Any]] = {}
+        self._n_finished_seen = 0
+
+    # --- BaseSampler ------------------------------------------------------------------------------
+
+    def reseed_rng(self) -> None:
+        with self._lock:
+            self._rng = random.Random()
+            self._seed_base = self._rng.randrange(2**31)
+            self._independent_sampler.reseed_rng()
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        with self._lock:
+            space = self._search_space.calculate(study)
+        return {
+            name: dist
+            for name, dist in space.items()
+            if not isinstance(dist, CategoricalDistribution) and not dist.single()
+        }
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        self._raise_error_if_multi_objective(study)
+        if len(search_space) < 2:
+            # CMA-ES needs two dimensions or more; one parameter is sampled independently.
+            return {}
+        with self._lock:
+            trials = study.get_trials(deepcopy=False)
+            state = self._get_state(study, search_space)
+            state.update(trials, trial.number)
+            self._n_finished_seen = state.n_eligible
+            if state.n_eligible < self._n_startup_trials:
+                return {}
+            optimizer = state.optimizer
+            restart, generation = state.tag
+            optimizer.reseed_rng((self._seed_base + 1_000_003 * trial.number) % (2**31))
+            attrs: dict[str, Any] = {TAG_KEY: [state.space_id, restart, generation]}
+            if state.config.with_margin and np.any(state.space.steps > 0):
+                x_eval, x_tell = optimizer.ask()
+                attrs[X_KEY] = [float(v) for v in x_tell]
+            else:
+                x_eval = optimizer.ask()
+            self._pending[trial.number] = attrs
+            return state.space.decode(x_eval)
+
+    def trial_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+        """Attributes to record on ``trial``: the generation it was sampled from (see the hook in
+        ``BaseSampler``'s docstring)."""
+        with self._lock:
+            return self._pending.pop(trial.number, {})
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        self._raise_error_if_multi_objective(study)
+        if (
+            self._warn_independent_sampling
+            and self._n_finished_seen >= self._n_startup_trials
+            and trial.number > self._n_startup_trials
+        ):
+            warn_independent_sampling(
+                param_name,
+                trial.number,
+                "CmaEsSampler",
+                type(self._independent_sampler).__name__,
+                "Dynamic search space and categorical distributions are not supported by "
+                "CmaEsSampler.",
+            )
+        return self._independent_sampler.sample_independent(
+            study, trial, param_name, param_distribution
+        )
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._independent_sampler.before_trial(study, trial)
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        with self._lock:
+            self._pending.pop(trial.number, None)
+        self._independent_sampler.after_trial(study, trial, state, values)
+
+    # --- state ------------------------------------------------------------------------------------
+
+    def _get_state(self, study: Study, search_space: dict[str, BaseDistribution]) -> CmaState:
+        key = (id(study), study.study_name, space_hash(search_space))
+        if self._state is None or self._state_key != key:
+            space = NumericSpace(search_space, discrete_as_steps=self._with_margin)
+            config = CmaConfig(
+                x0=self._x0,
+                sigma0=self._sigma0,
+                seed=self._seed,
+                popsize=self._popsize,
+                inc_popsize=self._inc_popsize,
+                restart_strategy=self._restart_strategy,
+                use_separable_cma=self._use_separable_cma,
+                with_margin=self._with_margin,
+                lr_adapt=self._lr_adapt,
+                consider_pruned_trials=self._consider_pruned_trials,
+                source_trials=self._source_trials,
+                direction=study.direction,
+            )
+            self._state = CmaState(config, space, space_hash(search_space))
+            self._state_key = key
+        return self._state
