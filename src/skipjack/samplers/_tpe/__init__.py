@@ -1,0 +1,5 @@
+"""Tree-structured Parzen Estimator sampler (``TPESampler``) and its building blocks."""
+
+from skipjack.samplers._tpe.sampler import TPESampler
+
+__all__ = ["TPESampler"]

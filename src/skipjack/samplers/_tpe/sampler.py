@@ -1,0 +1,417 @@
+"""``TPESampler``: the Tree-structured Parzen Estimator, skipjack's default sampler.
+
+For each new trial, the finished trials are split into a good group (the best ``gamma(n)``) and a
+bad group (the rest, plus running trials under the constant liar); one Parzen estimator is fitted to
+each, ``l(x)`` and ``g(x)``; ``n_ei_candidates`` points drawn from ``l`` are scored by
+``log l(x) - log g(x)`` and the best one is returned. With ``multivariate`` the parameters of the
+joint search space are modelled together (one kernel per trial over all of them); otherwise each
+parameter has its own one-dimensional estimators.
+
+Design note (work per trial): finished trials are ingested once into numpy columns
+(``_history.History``); the split, the kernels and the scoring are array operations; the bad group,
+the only one that grows with the study, is capped at ``max_above_kernels`` kernels (see
+``_split.cap_above`` and docs/tpe.md for the measured trade-off).
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from skipjack._deprecation import warn_deprecated_argument
+from skipjack._records import FrozenTrial, TrialState
+from skipjack._records._frozen_trial import CONSTRAINTS_KEY
+from skipjack.distributions import BaseDistribution
+from skipjack.samplers._base import BaseSampler
+from skipjack.samplers._random import RandomSampler
+from skipjack.samplers._tpe._groups import SpaceTracker
+from skipjack.samplers._tpe._history import History, running_rows
+from skipjack.samplers._tpe._parzen import EstimatorSettings, ParzenEstimator
+from skipjack.samplers._tpe._space import ParamSpec, make_spec
+from skipjack.samplers._tpe._split import cap_above, default_gamma, default_weights, split_rows
+
+if TYPE_CHECKING:
+    from skipjack.study import Study
+
+__all__ = ["TPESampler", "default_gamma", "default_weights"]
+
+_DEFAULT_MAX_ABOVE_KERNELS = 512
+
+
+class _TrialState:
+    """What one trial's sampling calls share: the history size and running trials at its start."""
+
+    __slots__ = ("n", "running", "split")
+
+    def __init__(self, n: int, running: list[FrozenTrial]) -> None:
+        self.n = n
+        self.running = running
+        self.split: tuple[np.ndarray, np.ndarray] | None = None
+
+
+class TPESampler(BaseSampler):
+    """Sampler using TPE (Tree-structured Parzen Estimator).
+
+    Args:
+        consider_prior: deprecated (Optuna 4.3); the prior is always used.
+        prior_weight: deprecated (Optuna 4.9); weight of the prior kernel (default 1.0).
+        consider_magic_clip: deprecated (Optuna 4.9); floor the bandwidths (default True).
+        consider_endpoints: deprecated (Optuna 4.9); count the domain ends as neighbours when
+            computing univariate bandwidths (default False).
+        n_startup_trials: finished trials sampled at random before TPE starts.
+        n_ei_candidates: candidates drawn from ``l(x)`` per decision.
+        gamma: deprecated (Optuna 4.9); ``gamma(n)`` is the size of the good group out of ``n``
+            finished trials (default ``min(ceil(0.1 n), 25)``).
+        weights: deprecated (Optuna 4.9); ``weights(n)`` gives the weights of ``n`` trials in time
+            order (default: the newest 25 weigh 1, older ones ramp down).
+        seed: seed of the generator; the same seed gives the same sequence of suggestions in a
+            sequential run.
+        multivariate: model the joint search space with one multivariate estimator. ``None`` (the
+            default) decides per study: True for single-objective, False for multi-objective.
+        group: with multivariate TPE, decompose a conditional search space into groups of
+            parameters that always occur together and sample each group from its own trials.
+        warn_independent_sampling: deprecated (Optuna 4.9); warn when multivariate TPE samples a
+            parameter on its own (default True).
+        constant_liar: count running trials as bad ones, so parallel workers spread out.
+        constraints_func: deprecated (Optuna 5.0; use ``Trial.set_constraint``). Called with each
+            finished trial; returns constraint values, feasible when all are <= 0. Design note:
+            samplers never write to the storage, so these values live in this sampler object only:
+            other processes (and studies loaded later) do not see them; ``set_constraint`` values
+            are stored with the trial and seen everywhere.
+        categorical_distance_func: optional ``{param_name: f(choice_a, choice_b) -> distance}``;
+            the categorical kernels of that parameter then favour nearby choices.
+
+    Raises:
+        ValueError: invalid ``n_startup_trials``/``n_ei_candidates``, or ``group=True`` with
+            ``multivariate=False``.
+    """
+
+    def __init__(
+        self,
+        *,
+        consider_prior: bool | None = None,
+        prior_weight: float | None = None,
+        consider_magic_clip: bool | None = None,
+        consider_endpoints: bool | None = None,
+        n_startup_trials: int = 10,
+        n_ei_candidates: int = 24,
+        gamma: Callable[[int], int] | None = None,
+        weights: Callable[[int], np.ndarray] | None = None,
+        seed: int | None = None,
+        multivariate: bool | None = None,
+        group: bool = False,
+        warn_independent_sampling: bool | None = None,
+        constant_liar: bool = True,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+        categorical_distance_func: dict[str, Callable[[Any, Any], float]] | None = None,
+    ) -> None:
+        owner = "TPESampler"
+        for name, value, since in (
+            ("consider_prior", consider_prior, "4.3.0"),
+            ("prior_weight", prior_weight, "4.9.0"),
+            ("consider_magic_clip", consider_magic_clip, "4.9.0"),
+            ("consider_endpoints", consider_endpoints, "4.9.0"),
+            ("gamma", gamma, "4.9.0"),
+            ("weights", weights, "4.9.0"),
+            ("warn_independent_sampling", warn_independent_sampling, "4.9.0"),
+        ):
+            if value is not None:
+                warn_deprecated_argument(owner, name, since, "6.0.0")
+        if constraints_func is not None:
+            warn_deprecated_argument(owner, "constraints_func", "5.0.0", "7.0.0",
+                                     "Trial.set_constraint")
+        if isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) \
+                or n_startup_trials < 0:
+            raise ValueError(
+                f"The 'n_startup_trials' argument of TPESampler must be an int >= 0. "
+                f"Got {n_startup_trials!r}."
+            )
+        if isinstance(n_ei_candidates, bool) or not isinstance(n_ei_candidates, int) \
+                or n_ei_candidates < 1:
+            raise ValueError(
+                f"The 'n_ei_candidates' argument of TPESampler must be an int >= 1. "
+                f"Got {n_ei_candidates!r}."
+            )
+        if group and multivariate is False:
+            raise ValueError(
+                "The 'group' argument of TPESampler requires multivariate TPE. Got group=True "
+                "with multivariate=False: pass multivariate=True (or leave it None)."
+            )
+        if prior_weight is not None and not prior_weight > 0:
+            raise ValueError(
+                f"The 'prior_weight' argument of TPESampler must be > 0. Got {prior_weight!r}."
+            )
+        for name, func in (("gamma", gamma), ("weights", weights),
+                           ("constraints_func", constraints_func)):
+            if func is not None and not callable(func):
+                raise ValueError(
+                    f"The '{name}' argument of TPESampler must be callable or None. Got {func!r}."
+                )
+        self._n_startup_trials = n_startup_trials
+        self._n_ei_candidates = n_ei_candidates
+        self._gamma = gamma or default_gamma
+        self._weights = weights or default_weights
+        self._seed = seed
+        self._multivariate = multivariate
+        self._group = group
+        self._warn_independent_sampling = (
+            True if warn_independent_sampling is None else warn_independent_sampling
+        )
+        self._constant_liar = constant_liar
+        self._constraints_func = constraints_func
+        base = EstimatorSettings(
+            prior_weight=1.0 if prior_weight is None else float(prior_weight),
+            consider_prior=True,
+            consider_magic_clip=True if consider_magic_clip is None else consider_magic_clip,
+            consider_endpoints=bool(consider_endpoints),
+            multivariate=True,
+            categorical_distance_func=categorical_distance_func,
+        )
+        self._settings_joint = base
+        self._settings_single = EstimatorSettings(**{**base.__dict__, "multivariate": False})
+        self.max_above_kernels = _DEFAULT_MAX_ABOVE_KERNELS
+        self._rng = np.random.default_rng(seed)
+        self._random_sampler = RandomSampler(seed=seed)
+        self._lock = threading.RLock()
+        self._reset(None)
+
+    # --- state ----------------------------------------------------------------------------------
+
+    def _reset(self, study_name: str | None) -> None:
+        self._study_name = study_name
+        self._history: History | None = None
+        self._tracker = SpaceTracker()
+        self._cursor = 0  # trials below this number are finished and ingested
+        self._ingested: set[int] = set()  # ingested trials at or above the cursor
+        self._trial_states: dict[int, _TrialState] = {}
+        self._constraints_by_number: dict[int, list[float]] = {}
+        self._specs: dict[tuple[str, BaseDistribution], ParamSpec] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        state["_trial_states"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
+    def reseed_rng(self) -> None:
+        with self._lock:
+            self._rng = np.random.default_rng()
+            self._random_sampler.reseed_rng()
+
+    def _is_multivariate(self, study: Study) -> bool:
+        if self._multivariate is None:
+            return self._group or not study._is_multi_objective()
+        return self._multivariate
+
+    def _sync(self, study: Study, trial: FrozenTrial) -> _TrialState:
+        """Ingest trials finished since the last call; note the running ones for the liar."""
+        trials = study.get_trials(deepcopy=False)
+        if (
+            self._history is None
+            or study.study_name != self._study_name
+            or len(trials) < self._cursor
+        ):
+            self._reset(study.study_name)
+            self._history = History(study.directions)
+        history = self._history
+        cursor = self._cursor
+        advancing = True
+        running: list[FrozenTrial] = []
+        for t in trials[cursor:]:
+            state = t.state
+            number = t.number
+            if state.is_finished():
+                if number in self._ingested:
+                    if advancing:
+                        self._ingested.discard(number)
+                else:
+                    self._ingest(history, t)
+                    if not advancing:
+                        self._ingested.add(number)
+                if advancing:
+                    cursor = number + 1
+            else:
+                advancing = False
+                if state == TrialState.RUNNING and number != trial.number:
+                    running.append(t)
+        self._cursor = cursor
+        ts = _TrialState(history.n, running if self._constant_liar else [])
+        if len(self._trial_states) > 256:
+            self._trial_states.clear()
+        self._trial_states[trial.number] = ts
+        return ts
+
+    def _ingest(self, history: History, trial: FrozenTrial) -> None:
+        constraints = trial.system_attrs.get(CONSTRAINTS_KEY)
+        if constraints is None:
+            constraints = self._constraints_by_number.pop(trial.number, None)
+        history.add(trial, constraints)
+        if trial.state == TrialState.COMPLETE:
+            self._tracker.add(trial.distributions)
+
+    def _trial_state(self, study: Study, trial: FrozenTrial) -> _TrialState:
+        ts = self._trial_states.get(trial.number)
+        if ts is None or self._history is None or study.study_name != self._study_name:
+            ts = self._sync(study, trial)
+        return ts
+
+    # --- the sampler interface ------------------------------------------------------------------
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        with self._lock:
+            self._sync(study, trial)
+            if not self._is_multivariate(study):
+                return {}
+            if self._group:
+                space: dict[str, BaseDistribution] = {}
+                for g in self._tracker.groups():
+                    space.update(g)
+                return dict(sorted(space.items()))
+            return self._tracker.intersection()
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if not search_space:
+            return {}
+        with self._lock:
+            ts = self._trial_state(study, trial)
+            if ts.n < self._n_startup_trials:
+                return {}
+            if self._group:
+                spaces = [
+                    {n: d for n, d in g.items() if search_space.get(n) == d}
+                    for g in self._tracker.groups()
+                ]
+            else:
+                spaces = [search_space]
+            params: dict[str, Any] = {}
+            for space in spaces:
+                if space:
+                    params.update(self._sample(study, ts, space, self._settings_joint))
+            return params
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        with self._lock:
+            ts = self._trial_state(study, trial)
+            if ts.n < self._n_startup_trials:
+                return self._random_sampler.sample_independent(
+                    study, trial, param_name, param_distribution
+                )
+            if self._warn_independent_sampling and self._is_multivariate(study):
+                warnings.warn(
+                    f"The parameter '{param_name}' in trial#{trial.number} is sampled "
+                    "independently instead of by multivariate TPE (it is not in the joint search "
+                    "space of the finished trials; optimization performance may be degraded). You "
+                    "can suppress this warning by setting `warn_independent_sampling` to `False` "
+                    "in the constructor of `TPESampler`, if this independent sampling is intended "
+                    "behavior.",
+                    stacklevel=2,
+                )
+            space = {param_name: param_distribution}
+            return self._sample(study, ts, space, self._settings_single)[param_name]
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        with self._lock:
+            self._trial_states.pop(trial.number, None)
+            if self._constraints_func is None or state not in (
+                TrialState.COMPLETE, TrialState.PRUNED
+            ):
+                return
+            raw = self._constraints_func(trial)
+            try:
+                constraints = [float(c) for c in raw]
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "The 'constraints_func' of TPESampler must return a sequence of floats. "
+                    f"Got {raw!r}."
+                ) from None
+            if any(c != c for c in constraints):
+                raise ValueError("The constraint values returned by 'constraints_func' must "
+                                 f"not be NaN. Got {constraints!r}.")
+            self._constraints_by_number[trial.number] = constraints
+
+    # --- TPE --------------------------------------------------------------------------------------
+
+    def _spec(self, name: str, distribution: BaseDistribution) -> ParamSpec:
+        key = (name, distribution)
+        spec = self._specs.get(key)
+        if spec is None:
+            spec = self._specs[key] = make_spec(name, distribution)
+        return spec
+
+    def _sample(
+        self,
+        study: Study,
+        ts: _TrialState,
+        space: dict[str, BaseDistribution],
+        settings: EstimatorSettings,
+    ) -> dict[str, Any]:
+        history = self._history
+        assert history is not None
+        n = ts.n
+        if ts.split is None:
+            n_below = int(self._gamma(n))
+            if n_below < 0:
+                raise ValueError(f"The 'gamma' function of TPESampler must return an int >= 0. "
+                                 f"Got {n_below!r} for {n} trials.")
+            ts.split = split_rows(history, min(n_below, n), n)
+        below, above = ts.split
+        mask = history.mask_for(space, n)
+        below = below[mask[below]]
+        above = above[mask[above]]
+        if len(history.signs) > 1:
+            w_below = np.ones(len(below))
+        else:
+            w_below = self._checked_weights(len(below))
+        w_above = self._checked_weights(len(above))
+        if len(above) > self.max_above_kernels:
+            above, w_above = cap_above(history, above, w_above, self.max_above_kernels, self._rng)
+        names = list(space)
+        obs_below = history.column_values(names, below)
+        obs_above = history.column_values(names, above)
+        if ts.running:
+            lies = running_rows(ts.running, space)
+            if len(lies):
+                obs_above = np.vstack([obs_above, lies])
+                w_above = np.concatenate([w_above, np.ones(len(lies))])
+        specs = [self._spec(name, dist) for name, dist in space.items()]
+        good = ParzenEstimator(specs, obs_below, w_below, settings)
+        bad = ParzenEstimator(specs, obs_above, w_above, settings)
+        candidates = good.sample(self._rng, self._n_ei_candidates)
+        score = good.log_pdf(candidates) - bad.log_pdf(candidates)
+        best = candidates[int(np.argmax(score))]
+        return {
+            name: dist.to_external_repr(float(best[j])) for j, (name, dist) in enumerate(space.items())
+        }
+
+    def _checked_weights(self, n: int) -> np.ndarray:
+        w = np.asarray(self._weights(n), dtype=float)
+        if w.shape != (n,) or (n and (not np.all(np.isfinite(w)) or np.any(w < 0))):
+            raise ValueError(
+                f"The 'weights' function of TPESampler must return {n} finite weights >= 0 for "
+                f"{n} trials. Got {w!r}."
+            )
+        return w
