@@ -22,6 +22,8 @@ from skipjack.testing.sampler_suite import SamplerConformance
 FACTORIES: dict[str, tuple[Callable[[Any], BaseSampler], dict[str, Any]]] = {
     "RandomSampler": (lambda seed: samplers_module.RandomSampler(seed=seed),
                       {"multi_objective": True, "constrained": False}),
+    "TPESampler": (lambda seed: samplers_module.TPESampler(seed=seed),
+                   {"multi_objective": True, "constrained": True}),
     "GPSampler": (lambda seed: samplers_module.GPSampler(seed=seed, n_startup_trials=5),
                   {"multi_objective": True, "constrained": True, "n_trials": 16}),
 }
