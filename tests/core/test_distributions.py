@@ -90,7 +90,8 @@ def test_internal_representation():
 
 def test_single():
     assert d.FloatDistribution(1, 1).single()
-    assert d.FloatDistribution(0, 0.5, step=1).single()
+    with pytest.warns(UserWarning, match="replaced by"):
+        assert d.FloatDistribution(0, 0.5, step=1).single()
     assert not d.FloatDistribution(0, 1).single()
     assert d.IntDistribution(3, 3).single() and d.CategoricalDistribution(["x"]).single()
 
