@@ -1,12 +1,17 @@
 """skipjack's logger, with Optuna's verbosity functions and level constants.
 
 All library loggers are children of the ``skipjack`` logger. By default a handler writing to
-stderr is attached and the level is INFO, as in Optuna.
+stderr is attached and the level is INFO, as in Optuna. ``SKIPJACK_LOG_FORMAT=json`` (or
+``skipjack.observability.enable_json_logs()``) makes that handler write one JSON object per line;
+records logged with ``extra={"skipjack": {...}}`` (study, trial, event, values, ...) carry those
+fields in the object.
 """
 
 from __future__ import annotations
 
+import json
 import logging as _logging
+import os
 import sys
 import threading
 from logging import CRITICAL, DEBUG, ERROR, FATAL, INFO, WARN, WARNING
@@ -31,6 +36,34 @@ __all__ = [
 _ROOT_NAME = "skipjack"
 _lock = threading.Lock()
 _default_handler: _logging.Handler | None = None
+_TEXT_FORMAT = "[%(levelname)1.1s %(asctime)s] %(message)s"
+
+
+class _JsonFormatter(_logging.Formatter):
+    """One JSON object per line: time, level, logger, message and the record's skipjack fields."""
+
+    def format(self, record: _logging.LogRecord) -> str:
+        out = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "skipjack", None)
+        if isinstance(fields, dict):
+            out.update(fields)
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, default=str)
+
+
+def _set_json_format(enabled: bool) -> None:
+    """Switch the default handler between text and JSON lines (used by skipjack.observability)."""
+    _configure_root()
+    assert _default_handler is not None
+    _default_handler.setFormatter(
+        _JsonFormatter() if enabled else _logging.Formatter(_TEXT_FORMAT)
+    )
 
 
 def _root() -> _logging.Logger:
@@ -43,8 +76,9 @@ def _configure_root() -> None:
         if _default_handler is not None:
             return
         _default_handler = _logging.StreamHandler(sys.stderr)
+        json_lines = os.environ.get("SKIPJACK_LOG_FORMAT", "").lower() == "json"
         _default_handler.setFormatter(
-            _logging.Formatter("[%(levelname)1.1s %(asctime)s] %(message)s")
+            _JsonFormatter() if json_lines else _logging.Formatter(_TEXT_FORMAT)
         )
         root = _root()
         root.addHandler(_default_handler)

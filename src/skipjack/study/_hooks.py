@@ -20,9 +20,9 @@ Observers must be cheap and must not raise: an exception from an observer propag
 error in the loop. ``ask``/``tell`` called directly by a user are not instrumented.
 
 Design note: global hooks (``set_global_hooks``) are attached to every ``Study`` created
-afterwards; ``SKIPJACK_TRACING``/``SKIPJACK_METRICS_PORT``/``SKIPJACK_LOG_FORMAT`` are read by
-``skipjack.observability`` when it is imported, and ``Study`` imports it at construction only when
-one of those variables is set, so a plain run never loads it.
+afterwards; ``SKIPJACK_TRACING``/``SKIPJACK_METRICS_PORT``/``SKIPJACK_LOG_FORMAT`` are applied by
+``skipjack.observability``, which ``Study`` loads at its first construction only when one of those
+variables is set, so a plain run never loads it.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def get_global_hooks() -> StudyHooks | None:
         if any(os.environ.get(name) for name in _ENV_VARS):
             import importlib
 
-            importlib.import_module("skipjack.observability")
+            importlib.import_module("skipjack.observability._switches").apply_environment()
     return _global_hooks
 
 

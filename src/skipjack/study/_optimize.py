@@ -20,6 +20,7 @@ from skipjack.exceptions import TrialPruned
 from skipjack.logging import INFO, get_logger
 from skipjack.storages._heartbeat import HeartbeatThread, fail_stale_trials, is_heartbeat_enabled
 from skipjack.study._tell import FAIL_REASON_KEY, tell_with_warning
+from skipjack.study._tell import log_fields as _log_fields
 from skipjack.trial import Trial
 
 if TYPE_CHECKING:
@@ -273,16 +274,17 @@ def run_trial(
                 study._log_completed_trial(frozen)
         elif frozen.state == TrialState.PRUNED:
             if _logger.isEnabledFor(INFO):
-                _logger.info(f"Trial {frozen.number} pruned. {error or ''}".rstrip())
+                _logger.info(f"Trial {frozen.number} pruned. {error or ''}".rstrip(),
+                             extra=_log_fields(study, frozen, "trial_pruned"))
         elif frozen.state == TrialState.FAIL:
             if error is not None:
                 _logger.warning(
                     f"Trial {frozen.number} failed with parameters: {frozen.params} because of "
                     f"the following error: {error!r}.",
-                    exc_info=exc_info,
+                    exc_info=exc_info, extra=_log_fields(study, frozen, "trial_failed"),
                 )
             elif warning_message is not None:
-                _logger.warning(warning_message)
+                _logger.warning(warning_message, extra=_log_fields(study, frozen, "trial_failed"))
     if frozen.state == TrialState.FAIL and error is not None and not isinstance(error, catch):
         raise error
     return frozen

@@ -25,6 +25,7 @@ from skipjack.storages import BaseStorage, get_storage
 from skipjack.study import _optimize
 from skipjack.study._defaults import default_pruner, default_sampler
 from skipjack.study._hooks import bind_global_hooks
+from skipjack.study._tell import log_fields as _log_fields
 from skipjack.study._tell import tell_with_warning
 from skipjack.trial import Trial
 from skipjack.trial._trial import FIXED_PARAMS_KEY
@@ -420,7 +421,8 @@ class Study:
         if self._is_multi_objective():
             _logger.info(
                 f"Trial {trial.number} finished with values: {trial.values} and parameters: "
-                f"{trial.params}."
+                f"{trial.params}.",
+                extra=_log_fields(self, trial, "trial_complete"),
             )
             return
         message = (
@@ -432,7 +434,7 @@ class Study:
             message += f" Best is trial {best.number} with value: {best.values[0]}."  # type: ignore[index]
         except ValueError:
             pass
-        _logger.info(message)
+        _logger.info(message, extra=_log_fields(self, trial, "trial_complete"))
 
 
 def _same_value(a: Any, b: Any) -> bool:

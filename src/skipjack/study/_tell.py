@@ -14,12 +14,19 @@ from skipjack.trial import Trial
 if TYPE_CHECKING:
     from skipjack.study._study import Study
 
-__all__ = ["check_and_convert_values", "tell_with_warning", "FAIL_REASON_KEY"]
+__all__ = ["check_and_convert_values", "tell_with_warning", "FAIL_REASON_KEY", "log_fields"]
 
 _logger = get_logger(__name__)
 
 # System attribute with the reason a trial failed (exception text or bad return value).
 FAIL_REASON_KEY = "fail_reason"
+
+
+def log_fields(study: Study, trial: FrozenTrial, event: str) -> dict[str, Any]:
+    """The ``extra`` of a trial log record: the fields of its JSON log line."""
+    return {"skipjack": {"study": study.study_name, "trial": trial.number, "event": event,
+                         "state": trial.state.name, "values": trial.values,
+                         "params": trial.params}}
 
 
 def check_and_convert_values(
