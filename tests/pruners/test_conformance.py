@@ -10,7 +10,12 @@ from skipjack.pruners import BasePruner
 from skipjack.testing.pruner_suite import PrunerConformance
 
 # Pruners that need constructor arguments.
-FACTORIES: dict[str, Callable[[], BasePruner]] = {}
+FACTORIES: dict[str, Callable[[], BasePruner]] = {
+    "PercentilePruner": lambda: pruners_module.PercentilePruner(25.0, n_startup_trials=2),
+    "ThresholdPruner": lambda: pruners_module.ThresholdPruner(lower=0.0, upper=0.8),
+    "PatientPruner": lambda: pruners_module.PatientPruner(pruners_module.MedianPruner(), 2),
+    "SuccessiveHalvingPruner": lambda: pruners_module.SuccessiveHalvingPruner(min_resource=1),
+}
 
 
 def _available() -> list[str]:

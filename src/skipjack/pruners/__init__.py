@@ -6,6 +6,8 @@ import importlib
 from typing import Any
 
 from skipjack.pruners._base import BasePruner
+from skipjack.pruners._decision import PruneDecision, PruneVerdict
+from skipjack.pruners._log import decision_log, is_pruning_paused, set_pruning_paused
 from skipjack.pruners._nop import NopPruner
 
 __all__ = [
@@ -18,6 +20,12 @@ __all__ = [
     "ThresholdPruner",
     "PatientPruner",
     "WilcoxonPruner",
+    "ParetoPruner",
+    "PruneDecision",
+    "PruneVerdict",
+    "decision_log",
+    "is_pruning_paused",
+    "set_pruning_paused",
 ]
 
 _LAZY = {
@@ -28,6 +36,7 @@ _LAZY = {
     "ThresholdPruner": "skipjack.pruners._threshold",
     "PatientPruner": "skipjack.pruners._patient",
     "WilcoxonPruner": "skipjack.pruners._wilcoxon",
+    "ParetoPruner": "skipjack.pruners._pareto",
 }
 
 

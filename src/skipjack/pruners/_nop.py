@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from skipjack._records import FrozenTrial
 from skipjack.pruners._base import BasePruner
+from skipjack.pruners._decision import PruneDecision, PruneVerdict, Rule
 
 if TYPE_CHECKING:
     from skipjack.study import Study
@@ -18,3 +19,6 @@ class NopPruner(BasePruner):
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         return False
+
+    def decide(self, study: Study, trial: FrozenTrial) -> PruneDecision:
+        return PruneDecision(PruneVerdict.CONTINUE, "NopPruner", Rule.NEVER, trial.last_step)

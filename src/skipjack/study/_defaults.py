@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from skipjack.pruners import BasePruner, NopPruner
+from skipjack.pruners import BasePruner
 from skipjack.samplers import BaseSampler, RandomSampler
 
 __all__ = ["default_sampler", "default_pruner"]
@@ -14,5 +14,7 @@ def default_sampler(n_objectives: int) -> BaseSampler:
 
 
 def default_pruner() -> BasePruner:
-    """NopPruner for now; MedianPruner once the pruners land (as in Optuna)."""
-    return NopPruner()
+    """MedianPruner with its defaults (as in Optuna)."""
+    from skipjack.pruners import MedianPruner
+
+    return MedianPruner()

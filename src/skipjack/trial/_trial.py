@@ -27,6 +27,7 @@ from skipjack.distributions import (
     check_distribution_compatibility,
 )
 from skipjack.exceptions import UpdateFinishedTrialError
+from skipjack.trial import _pruning
 from skipjack.trial._base import BaseTrial
 
 if TYPE_CHECKING:
@@ -221,20 +222,22 @@ class Trial(BaseTrial):
 
     # --- report and prune -------------------------------------------------------------------------
 
-    def report(self, value: float, step: int) -> None:
+    def report(self, value: float | Sequence[float], step: int) -> None:
         """Report an intermediate objective value at ``step`` (used by pruners).
 
-        A second report for the same step is ignored with a warning.
+        In a multi-objective study, report one value per objective (skipjack's extension; see
+        docs/pruning.md): the first is stored as the intermediate value, the vector in a trial
+        system attribute. A second report for the same step is ignored with a warning.
 
         Raises:
-            TypeError: ``value`` is not a number or ``step`` not an int.
-            ValueError: ``step`` is negative.
-            NotImplementedError: the study has several objectives.
+            TypeError: ``value`` is not a number (a sequence of numbers in a multi-objective
+                study) or ``step`` not an int.
+            ValueError: ``step`` is negative, or the vector has the wrong length.
         """
+        vector = None
         if self.study._is_multi_objective():
-            raise NotImplementedError(
-                "Trial.report is not supported for multi-objective optimization."
-            )
+            vector = _pruning.check_vector(value, len(self.study.directions))
+            value = vector[0]
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -259,18 +262,20 @@ class Trial(BaseTrial):
                 stacklevel=2,
             )
             return
+        if vector is not None:
+            _pruning.write_vector(self, step, vector)
         self.storage.set_trial_intermediate_value(self._trial_id, step, value)
         self._intermediate_values[step] = value
         if self._observer is not None:
             self._observer.report(step, value)
 
     def should_prune(self) -> bool:
-        """Ask the study's pruner whether this trial should stop now."""
-        if self.study._is_multi_objective():
-            raise NotImplementedError(
-                "Trial.should_prune is not supported for multi-objective optimization."
-            )
-        decision = bool(self.study.pruner.prune(self.study, self._view))
+        """Ask the study's pruner whether this trial should stop now.
+
+        The decision is recorded in the trial's decision log (``skipjack.pruners.decision_log``);
+        while the study's pause switch is on, the answer is False (see docs/pruning.md).
+        """
+        decision = _pruning.should_prune(self)
         if self._observer is not None:
             self._observer.should_prune(decision)
         return decision
