@@ -91,8 +91,7 @@ class _Study:
         "param_distribution",
         "best_number",
         "waiting",
-        "changes",
-        "seq",
+        "unfinished",
     )
 
     def __init__(self, study_id: int, name: str, directions: list[StudyDirection]) -> None:
@@ -105,16 +104,17 @@ class _Study:
         self.param_distribution: dict[str, BaseDistribution] = {}
         self.best_number: int | None = None
         self.waiting: deque[int] = deque()
-        # trial number -> sequence number of its last change, most recent last
-        self.changes: dict[int, int] = {}
-        self.seq = 0
+        # Numbers of the trials that are RUNNING or WAITING. Finished trials never change, so
+        # "what changed since watermark (n, unfinished)" is: the trials numbered n and above,
+        # plus those unfinished at the watermark. No per-write bookkeeping is needed.
+        self.unfinished: set[int] = set()
 
     def touched(self, trial: _Trial) -> None:
         trial.snapshot = None
-        self.seq += 1
-        changes = self.changes
-        changes.pop(trial.number, None)
-        changes[trial.number] = self.seq
+        if trial.state is _RUNNING or trial.state is _WAITING:
+            self.unfinished.add(trial.number)
+        else:
+            self.unfinished.discard(trial.number)
 
 
 class InMemoryStorage(BaseStorage):
@@ -293,13 +293,7 @@ class InMemoryStorage(BaseStorage):
             trial.params[param_name] = distribution.to_external_repr(param_value_internal)
             trial.internal[param_name] = param_value_internal
             trial.distributions[param_name] = distribution
-            # inlined study.touched(trial): this is the hottest write
-            trial.snapshot = None
-            study.seq += 1
-            changes = study.changes
-            number = trial.number
-            changes.pop(number, None)
-            changes[number] = study.seq
+            trial.snapshot = None  # the trial stays RUNNING: nothing else to track
 
     def set_trial_state_values(
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
@@ -400,15 +394,13 @@ class InMemoryStorage(BaseStorage):
     ) -> tuple[list[FrozenTrial], Any]:
         with self._lock:
             study = self._study(study_id)
+            trials = study.trials
+            mark = (len(trials), frozenset(study.unfinished))
             if watermark is None:
-                return [t.freeze() for t in study.trials], study.seq
-            numbers = []
-            for number, seq in reversed(study.changes.items()):
-                if seq <= watermark:
-                    break
-                numbers.append(number)
-            numbers.sort()
-            return [study.trials[n].freeze() for n in numbers], study.seq
+                return [t.freeze() for t in trials], mark
+            n_known, unfinished = watermark
+            numbers = sorted(unfinished.union(range(n_known, len(trials))))
+            return [trials[n].freeze() for n in numbers], mark
 
     def get_n_trials(
         self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None

@@ -98,6 +98,9 @@ class Trial(BaseTrial):
         self.relative_search_space = sampler.infer_relative_search_space(study, self._view)
         self._relative_params: dict[str, Any] | None = None
         self._finished = False
+        # bound methods looked up once: _suggest is the hottest path of a study
+        self._sample_independent = sampler.sample_independent
+        self._set_param = self.storage.set_trial_param
 
     # --- suggest ----------------------------------------------------------------------------------
 
@@ -189,11 +192,9 @@ class Trial(BaseTrial):
                     internal = distribution.to_internal_repr(value)
                     found = distribution._contains(internal)
             if not found:
-                value = self.study.sampler.sample_independent(
-                    self.study, self._view, name, distribution
-                )
+                value = self._sample_independent(self.study, self._view, name, distribution)
                 internal = distribution.to_internal_repr(value)
-        self.storage.set_trial_param(self._trial_id, name, internal, distribution)
+        self._set_param(self._trial_id, name, internal, distribution)
         value = distribution.to_external_repr(internal)
         params[name] = value
         self._distributions[name] = distribution
