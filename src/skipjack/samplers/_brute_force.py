@@ -7,11 +7,14 @@ next below it leads to an exhausted node. Each suggestion picks, at random (seed
 subtree is not exhausted; the study stops once the root is exhausted. Conditional spaces need no
 declaration: a branch only holds the parameters its trials suggested.
 
-Running trials (other workers', and this sampler's own values handed out but not yet stored) are
-avoided when picking. By default their paths also count as leaves when deciding to stop, so a
-parallel study may stop before a running trial's subtree is complete; with
-``avoid_premature_stop=True`` only finished trials decide the stop, at the price of occasional
-duplicate trials near the end. See docs/enumerating_samplers.md.
+Running trials (other workers', and values this sampler handed out but the trial has not stored
+yet) are in the tree too, their path still growing. By default a running trial's path end counts
+as a leaf while no other trial went further through that node: pickers avoid it, and a parallel
+study may stop before that subtree is complete (Optuna's looser criterion). With
+``avoid_premature_stop=True`` running trials never end a path: the study stops only when finished
+trials cover everything, and a trial that finds nothing untried outside running subtrees goes into
+one of them (it may repeat a point). Failed and pruned trials end their path like complete ones.
+See docs/enumerating_samplers.md.
 """
 
 from __future__ import annotations
@@ -32,10 +35,9 @@ if TYPE_CHECKING:
 __all__ = ["BruteForceSampler"]
 
 
-# How a node's leaf status is judged (see ``_Node.exhausted``).
-_AVOID = 0  # picking: every path tried or being tried ends in a leaf
-_LOOSE = 1  # stop (default): paths of finished trials end in leaves
-_STRICT = 2  # stop (avoid_premature_stop): a FAIL/PRUNED path ends in a leaf only if none went on
+# How the path end of a running trial is judged (see ``_Node.is_leaf``).
+_LOOSE = 0  # default: a running trial's path end is a leaf unless another trial went on
+_STRICT = 1  # avoid_premature_stop: running trials never end a path
 
 
 class _Node:
@@ -58,13 +60,9 @@ class _Node:
         node.ends |= end
 
     def is_leaf(self, mode: int) -> bool:
-        if mode == _AVOID:
-            return self.ends != 0
-        if self.ends & _COMPLETE:
+        if self.ends & _FINISHED:
             return True
-        if self.ends & _OTHER_FINISHED:
-            return mode == _LOOSE or not self.children
-        return False
+        return bool(self.ends & _RUNNING) and mode == _LOOSE and not self.children
 
     def exhausted(self, mode: int) -> bool:
         """True when every path below this node has been tried (leaves judged by ``mode``)."""
@@ -89,14 +87,11 @@ class _Node:
 
 # Bits of ``_Node.ends``.
 _RUNNING = 1
-_COMPLETE = 2
-_OTHER_FINISHED = 4  # FAIL or PRUNED
+_FINISHED = 2
 
 
 def _end_bit(state: TrialState) -> int:
-    if state == TrialState.COMPLETE:
-        return _COMPLETE
-    return _OTHER_FINISHED if state.is_finished() else _RUNNING
+    return _FINISHED if state.is_finished() else _RUNNING
 
 
 class BruteForceSampler(BaseSampler):
@@ -186,7 +181,7 @@ class BruteForceSampler(BaseSampler):
         entry = None if node is None else node.children.get(name)
         if entry is not None:
             by_value = entry[1]
-            for mode in (_AVOID, self._stop_mode):
+            for mode in dict.fromkeys((_LOOSE, self._stop_mode)):
                 open_values = [
                     v
                     for v in candidates
