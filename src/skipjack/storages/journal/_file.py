@@ -1,0 +1,251 @@
+"""``JournalFileBackend``: the journal in one append-only file of JSON lines.
+
+Readers take no lock: they read whole lines from the byte offset where they stopped (a line still
+being written has no final newline yet and is left for the next read). Writers append under a
+file lock (``JournalFileSymlinkLock`` by default), opening the file for each append so that on
+NFS the data of the previous lock holder is seen (close-to-open consistency) and flushed before
+the lock is released.
+
+Side files (skipjack only; Optuna ignores them): ``<journal>.snapshot`` holds the latest snapshot
+of the replayed state; ``<journal>.heartbeats/<trial_id>`` are touched by the workers of running
+trials, and their modification times are the heartbeats (measured on the file server's clock).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from skipjack.storages.journal._base import (
+    BaseJournalBackend,
+    JournalHeartbeatSupport,
+    JournalSnapshotSupport,
+)
+from skipjack.storages.journal._lock import BaseJournalFileLock, JournalFileSymlinkLock
+
+__all__ = ["JournalFileBackend"]
+
+_logger = logging.getLogger("skipjack.storages.journal")
+_TAIL = 256  # bytes before the snapshot's offset that identify the log it belongs to
+
+
+def _dumps(log: dict[str, Any]) -> str:
+    return json.dumps(log, separators=(",", ":"))
+
+
+def parse_lines(text: str, source: str) -> list[dict[str, Any]]:
+    """Parse newline-terminated JSON lines; a corrupt line is skipped with a warning."""
+    try:  # fast path: one parse for the whole chunk
+        parsed = json.loads("[" + text[:-1].replace("\n", ",") + "]")
+        if all(type(x) is dict for x in parsed):
+            return parsed
+    except ValueError:
+        pass
+    logs = []
+    for line in text[:-1].split("\n"):
+        if not line.strip():
+            continue
+        try:
+            log = json.loads(line)
+        except ValueError:
+            _logger.warning(f"Skipping a corrupt line in the journal {source!r}: {line[:200]!r}")
+            continue
+        if type(log) is dict:
+            logs.append(log)
+    return logs
+
+
+class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHeartbeatSupport):
+    """The journal in a file (Optuna's ``JournalFileBackend``, same format and lock file).
+
+    Args:
+        file_path: the journal file; created if missing. Every process of a study opens the same
+            path (on one host, or on a shared folder such as NFS).
+        lock_obj: the lock that serialises appends; ``JournalFileSymlinkLock(file_path)`` by
+            default. Use ``JournalFileOpenLock`` on NFSv3+ if symbolic links are not allowed.
+    """
+
+    def __init__(self, file_path: str, lock_obj: BaseJournalFileLock | None = None) -> None:
+        if not isinstance(file_path, (str, os.PathLike)) or not os.fspath(file_path):
+            raise ValueError(
+                f"The 'file_path' argument of JournalFileBackend must be a file path. "
+                f"Got {file_path!r}."
+            )
+        self._path = os.fspath(file_path)
+        directory = os.path.dirname(os.path.abspath(self._path))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(
+                f"The directory of the journal file {self._path!r} does not exist: create "
+                f"{directory!r} first."
+            )
+        self._lock = lock_obj if lock_obj is not None else JournalFileSymlinkLock(self._path)
+        # (log number, byte offset) of the next unread line
+        self._pos = (0, 0)
+        open(self._path, "ab").close()
+
+    @property
+    def file_path(self) -> str:
+        """The journal file."""
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"JournalFileBackend({self._path!r})"
+
+    # --- the log ----------------------------------------------------------------------------------
+
+    def read_logs(self, log_number_from: int) -> Iterable[dict[str, Any]]:
+        number, offset = self._pos
+        if log_number_from < number:
+            number, offset = 0, 0
+        with open(self._path, "rb") as f:
+            f.seek(offset)
+            data = f.read()
+        end = data.rfind(b"\n") + 1
+        nul = data.find(b"\0", 0, end)
+        if nul >= 0:  # NFS: a region not yet written by its client; read it next time
+            end = data.rfind(b"\n", 0, nul) + 1
+        if end == 0:
+            return []
+        text = data[:end].decode("utf-8", errors="replace")
+        logs = parse_lines(text, self._path)
+        self._pos = (number + len(logs), offset + end)
+        skip = log_number_from - number
+        return logs[skip:] if skip > 0 else logs
+
+    def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        if not logs:
+            return
+        payload = "".join(_dumps(log) + "\n" for log in logs).encode()
+        self._lock.acquire()
+        try:
+            fd = os.open(self._path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    # a writer died in the middle of a line: end it so ours stays readable
+                    payload = b"\n" + payload
+                view = memoryview(payload)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+            finally:
+                os.close(fd)
+        finally:
+            self._lock.release()
+
+    # --- snapshots --------------------------------------------------------------------------------
+
+    @property
+    def _snapshot_path(self) -> str:
+        return self._path + ".snapshot"
+
+    def _tail_digest(self, offset: int) -> str | None:
+        start = max(0, offset - _TAIL)
+        with open(self._path, "rb") as f:
+            f.seek(start)
+            tail = f.read(offset - start)
+        if len(tail) != offset - start or (offset and not tail.endswith(b"\n")):
+            return None
+        return hashlib.sha1(tail).hexdigest()
+
+    def save_replay_snapshot(self, log_number: int, data: bytes) -> None:
+        number, offset = self._pos
+        if number != log_number:
+            return  # we do not know where that operation starts in the file
+        digest = self._tail_digest(offset)
+        if digest is None:
+            return
+        header = json.dumps({"log_number": log_number, "offset": offset, "tail_sha1": digest})
+        tmp = f"{self._snapshot_path}.tmp-{uuid.uuid4().hex}"
+        try:
+            with open(tmp, "wb") as f:
+                f.write(header.encode() + b"\n")
+                f.write(data)
+            os.replace(tmp, self._snapshot_path)
+        except OSError as e:
+            _logger.warning(f"Could not write the journal snapshot {self._snapshot_path!r}: {e}")
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+    def _read_header(self, f: Any) -> dict[str, Any] | None:
+        try:
+            header = json.loads(f.readline())
+            int(header["log_number"]), int(header["offset"]), str(header["tail_sha1"])
+            return header
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def load_replay_snapshot(self) -> tuple[int, bytes] | None:
+        try:
+            with open(self._snapshot_path, "rb") as f:
+                header = self._read_header(f)
+                if header is None:
+                    return None
+                data = f.read()
+        except FileNotFoundError:
+            return None
+        offset = int(header["offset"])
+        if self._tail_digest(offset) != header["tail_sha1"]:
+            return None  # the snapshot belongs to another (older, replaced) log
+        self._pos = (int(header["log_number"]), offset)
+        return int(header["log_number"]), data
+
+    def snapshot_log_number(self) -> int:
+        try:
+            with open(self._snapshot_path, "rb") as f:
+                header = self._read_header(f)
+        except FileNotFoundError:
+            return -1
+        return -1 if header is None else int(header["log_number"])
+
+    # --- heartbeats -------------------------------------------------------------------------------
+
+    @property
+    def _heartbeat_dir(self) -> str:
+        return self._path + ".heartbeats"
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        path = os.path.join(self._heartbeat_dir, str(int(trial_id)))
+        try:
+            os.utime(path)
+        except FileNotFoundError:
+            os.makedirs(self._heartbeat_dir, exist_ok=True)
+            open(path, "ab").close()
+            os.utime(path)
+
+    def get_heartbeat_ages(self, trial_ids: list[int]) -> dict[int, float]:
+        if not trial_ids:
+            return {}
+        probe = os.path.join(self._heartbeat_dir, ".now")
+        try:
+            os.utime(probe)  # "now" on the file server's clock
+        except FileNotFoundError:
+            try:
+                os.makedirs(self._heartbeat_dir, exist_ok=True)
+                open(probe, "ab").close()
+                os.utime(probe)
+            except OSError:
+                return {}
+        now = os.stat(probe).st_mtime
+        ages = {}
+        for trial_id in trial_ids:
+            try:
+                ages[trial_id] = now - os.stat(
+                    os.path.join(self._heartbeat_dir, str(trial_id))
+                ).st_mtime
+            except FileNotFoundError:
+                continue
+        return ages
+
+    def clear_heartbeat(self, trial_id: int) -> None:
+        try:
+            os.unlink(os.path.join(self._heartbeat_dir, str(int(trial_id))))
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,85 @@
+"""The journal's operations: op codes and the encoding of their fields.
+
+The log is Optuna's journal format: one JSON object per operation, each with an ``op_code``
+(below), the ``worker_id`` of the thread that wrote it, and the operation's fields. Ids are not
+written: a study gets the next study id and a trial the next trial id when its creation is replayed
+and accepted, so every reader assigns the same ids. Times are ISO 8601 strings in UTC with an
+offset (as Optuna 5 writes them); naive strings (older Optuna) are read as local time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import os
+import threading
+import uuid
+from typing import Any
+
+__all__ = ["OpCode", "encode_datetime", "decode_datetime", "now_utc_iso", "worker_id"]
+
+
+class OpCode(enum.IntEnum):
+    """The operation codes of Optuna's journal format."""
+
+    CREATE_STUDY = 0
+    DELETE_STUDY = 1
+    SET_STUDY_USER_ATTR = 2
+    SET_STUDY_SYSTEM_ATTR = 3
+    CREATE_TRIAL = 4
+    SET_TRIAL_PARAM = 5
+    SET_TRIAL_STATE_VALUES = 6
+    SET_TRIAL_INTERMEDIATE_VALUE = 7
+    SET_TRIAL_USER_ATTR = 8
+    SET_TRIAL_SYSTEM_ATTR = 9
+
+
+_UTC = datetime.timezone.utc
+
+
+def encode_datetime(value: datetime.datetime | None) -> str | None:
+    """A naive local (or aware) datetime as an ISO string in UTC, e.g. ``...T01:02:03+00:00``."""
+    if value is None:
+        return None
+    return value.astimezone(_UTC).isoformat()
+
+
+def now_utc_iso() -> str:
+    """The current time as written in the log."""
+    return datetime.datetime.now(_UTC).isoformat()
+
+
+def decode_datetime(value: Any) -> datetime.datetime | None:
+    """An ISO string from the log as a naive local datetime (None stays None)."""
+    if value is None:
+        return None
+    parsed = datetime.datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone().replace(tzinfo=None)
+    return parsed
+
+
+class _WorkerIds:
+    """``<process uuid>-<thread id>``: the id written with each operation (Optuna's form).
+
+    A new uuid is drawn in a forked child, so parent and child never share worker ids.
+    """
+
+    def __init__(self) -> None:
+        self._pid = -1
+        self._prefix = ""
+
+    def get(self) -> str:
+        pid = os.getpid()
+        if pid != self._pid:
+            self._prefix = str(uuid.uuid4())
+            self._pid = pid
+        return f"{self._prefix}-{threading.get_ident()}"
+
+
+_worker_ids = _WorkerIds()
+
+
+def worker_id() -> str:
+    """The worker id of the calling thread."""
+    return _worker_ids.get()

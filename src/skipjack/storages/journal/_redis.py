@@ -1,0 +1,250 @@
+"""``JournalRedisBackend``: the journal in Redis, with Optuna's key layout.
+
+Keys (``P`` is the prefix): ``P:log_number`` holds the number of the last operation (-1 before the
+first), ``P:log:<n>`` operation ``n`` as a JSON string. An append is one Lua script (atomic on a
+standalone server), a read one script that returns every operation after a given number, so each
+is one round trip. skipjack also keeps, beside the log and invisible to Optuna,
+``P:skipjack:snapshot`` (a hash: the latest snapshot of the replayed state) and
+``P:skipjack:heartbeats`` (a hash: trial id -> last heartbeat on the Redis server's clock).
+Optuna's own snapshot key ``P:snapshot`` is neither read nor written.
+
+``redis`` (redis-py) is imported on first use: ``pip install redis``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from skipjack.storages._factory import mask_password
+from skipjack.storages.journal._base import (
+    BaseJournalBackend,
+    JournalHeartbeatSupport,
+    JournalSnapshotSupport,
+)
+from skipjack.storages.journal._file import parse_lines
+
+__all__ = ["JournalRedisBackend"]
+
+_CHUNK = 4000
+
+# KEYS[1] = log_number key; ARGV[1] = prefix; ARGV[2..] = operations
+_APPEND = """
+if redis.call('exists', KEYS[1]) == 0 then redis.call('set', KEYS[1], -1) end
+for i = 2, #ARGV do
+  local n = redis.call('incr', KEYS[1])
+  redis.call('set', ARGV[1] .. ':log:' .. n, ARGV[i])
+end
+return redis.call('get', KEYS[1])
+"""
+
+# KEYS[1] = log_number key; ARGV[1] = prefix; ARGV[2] = first number; ARGV[3] = max count
+_READ = """
+local last = tonumber(redis.call('get', KEYS[1]) or '-1')
+local first = tonumber(ARGV[2])
+if last < first then return {} end
+local stop = math.min(last, first + tonumber(ARGV[3]) - 1)
+local keys = {}
+for n = first, stop do keys[#keys + 1] = ARGV[1] .. ':log:' .. n end
+return redis.call('mget', unpack(keys))
+"""
+
+_BEAT = """
+local t = redis.call('TIME')
+redis.call('hset', KEYS[1], ARGV[1], t[1] .. '.' .. string.format('%06d', tonumber(t[2])))
+return 1
+"""
+
+_AGES = """
+local t = redis.call('TIME')
+local out = {t[1] .. '.' .. string.format('%06d', tonumber(t[2]))}
+local vals = redis.call('hmget', KEYS[1], unpack(ARGV))
+for i = 1, #vals do out[#out + 1] = vals[i] or '' end
+return out
+"""
+
+
+class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHeartbeatSupport):
+    """The journal in Redis (Optuna's ``JournalRedisBackend``: same keys and format).
+
+    Args:
+        url: ``redis://[[user]:password@]host:port[/db]`` (``rediss://`` for TLS).
+        use_cluster: True for a Redis Cluster: appends are then two commands (not atomic, as in
+            Optuna), and reads fetch keys one by one.
+        prefix: prefix of every key, so several journals can share one server.
+    """
+
+    def __init__(self, url: str, use_cluster: bool = False, prefix: str = "") -> None:
+        if not isinstance(url, str) or "://" not in url:
+            raise ValueError(
+                f"The 'url' argument of JournalRedisBackend must be a Redis URL such as "
+                f"redis://localhost:6379. Got {url!r}."
+            )
+        self._url = url
+        self._use_cluster = bool(use_cluster)
+        self._prefix = str(prefix)
+        self._client: Any = None
+        self._scripts: dict[str, Any] = {}
+
+    @property
+    def url(self) -> str:
+        """The URL with its password masked."""
+        return mask_password(self._url)
+
+    def __repr__(self) -> str:
+        return f"JournalRedisBackend({self.url!r}, prefix={self._prefix!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_client"] = None
+        state["_scripts"] = {}
+        return state
+
+    @property
+    def redis(self) -> Any:
+        """The redis-py client (connected on first use)."""
+        if self._client is None:
+            try:
+                import redis
+            except ImportError:
+                raise ImportError(
+                    "JournalRedisBackend needs the redis package: pip install redis "
+                    "(or pip install 'skipjack[redis]')."
+                ) from None
+            if self._use_cluster:
+                self._client = redis.RedisCluster.from_url(self._url)
+            else:
+                self._client = redis.Redis.from_url(self._url)
+        return self._client
+
+    def _script(self, name: str, source: str) -> Any:
+        script = self._scripts.get(name)
+        if script is None:
+            script = self._scripts[name] = self.redis.register_script(source)
+        return script
+
+    def _key(self, name: str) -> str:
+        return f"{self._prefix}:{name}"
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        import redis
+
+        try:
+            return fn(*args, **kwargs)
+        except redis.exceptions.ConnectionError as e:
+            raise ConnectionError(
+                f"Cannot reach the Redis server of the journal at {self.url}: {e}. Check that "
+                "it is running and that host and port are right."
+            ) from e
+
+    # --- the log ----------------------------------------------------------------------------------
+
+    def read_logs(self, log_number_from: int) -> Iterable[dict[str, Any]]:
+        logs: list[dict[str, Any]] = []
+        first = log_number_from
+        while True:
+            if self._use_cluster:
+                raw = self._read_cluster(first)
+            else:
+                raw = self._call(
+                    self._script("read", _READ),
+                    keys=[self._key("log_number")],
+                    args=[self._prefix, first, _CHUNK],
+                )
+            if not raw:
+                return logs
+            complete = []
+            for item in raw:
+                if item is None:  # cluster mode: number taken, value not written yet
+                    break
+                complete.append(item.decode() if isinstance(item, bytes) else item)
+            if complete:
+                logs.extend(parse_lines("\n".join(complete) + "\n", self.url))
+            if len(complete) < _CHUNK:
+                return logs
+            first += len(complete)
+
+    def _read_cluster(self, first: int) -> list[Any]:
+        last = int(self._call(self.redis.get, self._key("log_number")) or -1)
+        stop = min(last, first + _CHUNK - 1)
+        if stop < first:
+            return []
+        pipe = self.redis.pipeline()
+        for n in range(first, stop + 1):
+            pipe.get(self._key(f"log:{n}"))
+        return list(self._call(pipe.execute))
+
+    def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        if not logs:
+            return
+        encoded = [json.dumps(log) for log in logs]
+        if not self._use_cluster:
+            self._call(
+                self._script("append", _APPEND),
+                keys=[self._key("log_number")],
+                args=[self._prefix, *encoded],
+            )
+            return
+        r = self.redis
+        self._call(r.setnx, self._key("log_number"), -1)
+        for item in encoded:
+            n = self._call(r.incr, self._key("log_number"))
+            self._call(r.set, self._key(f"log:{n}"), item)
+
+    # --- snapshots --------------------------------------------------------------------------------
+
+    def _log_digest(self, log_number: int) -> str | None:
+        if log_number == 0:
+            return ""
+        raw = self._call(self.redis.get, self._key(f"log:{log_number - 1}"))
+        return None if raw is None else hashlib.sha1(raw).hexdigest()
+
+    def save_replay_snapshot(self, log_number: int, data: bytes) -> None:
+        digest = self._log_digest(log_number)
+        if digest is None:
+            return
+        self._call(
+            self.redis.hset,
+            self._key("skipjack:snapshot"),
+            mapping={"log_number": log_number, "digest": digest, "data": data},
+        )
+
+    def load_replay_snapshot(self) -> tuple[int, bytes] | None:
+        number, digest, data = self._call(
+            self.redis.hmget, self._key("skipjack:snapshot"), ["log_number", "digest", "data"]
+        )
+        if number is None or data is None:
+            return None
+        log_number = int(number)
+        if self._log_digest(log_number) != (digest or b"").decode():
+            return None
+        return log_number, data
+
+    def snapshot_log_number(self) -> int:
+        number = self._call(self.redis.hget, self._key("skipjack:snapshot"), "log_number")
+        return -1 if number is None else int(number)
+
+    # --- heartbeats -------------------------------------------------------------------------------
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        self._call(
+            self._script("beat", _BEAT),
+            keys=[self._key("skipjack:heartbeats")],
+            args=[int(trial_id)],
+        )
+
+    def get_heartbeat_ages(self, trial_ids: list[int]) -> dict[int, float]:
+        if not trial_ids:
+            return {}
+        out = self._call(
+            self._script("ages", _AGES),
+            keys=[self._key("skipjack:heartbeats")],
+            args=[int(t) for t in trial_ids],
+        )
+        now = float(out[0])
+        return {t: now - float(v) for t, v in zip(trial_ids, out[1:]) if v}
+
+    def clear_heartbeat(self, trial_id: int) -> None:
+        self._call(self.redis.hdel, self._key("skipjack:heartbeats"), int(trial_id))

@@ -1,0 +1,54 @@
+"""Module-level (picklable) helpers for the journal tests' worker processes."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+REDIS_URL = "redis://127.0.0.1:6379"
+
+
+def open_file_storage(path: str, lock: str = "symlink", **kwargs: Any) -> Any:
+    from skipjack.storages.journal import (
+        JournalFileBackend,
+        JournalFileOpenLock,
+        JournalFileSymlinkLock,
+        JournalStorage,
+    )
+
+    lock_cls = JournalFileSymlinkLock if lock == "symlink" else JournalFileOpenLock
+    return JournalStorage(JournalFileBackend(path, lock_obj=lock_cls(path)), **kwargs)
+
+
+def open_redis_storage(prefix: str, **kwargs: Any) -> Any:
+    from skipjack.storages.journal import JournalRedisBackend, JournalStorage
+
+    return JournalStorage(JournalRedisBackend(REDIS_URL, prefix=prefix), **kwargs)
+
+
+def optimize_worker(factory: Any, study_name: str, n_trials: int) -> None:
+    import skipjack
+
+    skipjack.logging.set_verbosity(skipjack.logging.WARNING)
+    study = skipjack.create_study(
+        storage=factory(), study_name=study_name, load_if_exists=True
+    )
+    study.optimize(lambda t: t.suggest_float("x", -10, 10) ** 2, n_trials=n_trials)
+
+
+def hanging_worker(factory: Any, study_name: str, n_complete: int) -> None:
+    """Complete ``n_complete`` trials, then hang in the next one (to be killed)."""
+    import skipjack
+
+    skipjack.logging.set_verbosity(skipjack.logging.WARNING)
+    study = skipjack.load_study(storage=factory(), study_name=study_name)
+
+    def objective(trial: Any) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number >= n_complete:
+            time.sleep(600)
+        return x
+
+    study.optimize(objective, n_trials=n_complete + 1)
+    os._exit(3)  # not reached: the test kills us
