@@ -97,12 +97,14 @@ def _log_ehvi_terms(
         lpl = np.log(sd) + log_h(zl)
         logA = lpu + _log1mexp(np.minimum(lpl - lpu, 0.0))
         total += logA
-        inv_A = np.exp(np.minimum(-logA, 700.0))
+        # d logA / d mu = -(Phi(zu) - Phi(zl)) / A and d logA / d sd = (phi(zu) - phi(zl)) / A,
+        # both formed in log space so that tiny A does not underflow.
         ldu, ldl = log_ndtr(zu), log_ndtr(zl)
-        dPhi = np.exp(ldu + _log1mexp(np.minimum(ldl - ldu, 0.0)))  # Phi(zu) - Phi(zl) >= 0
-        dphi = np.exp(-0.5 * zu * zu - _C1) - np.exp(-0.5 * zl * zl - _C1)
-        dA_mu.append(-dPhi * inv_A)
-        dA_sd.append(dphi * inv_A)
+        log_dPhi = ldu + _log1mexp(np.minimum(ldl - ldu, 0.0))
+        dA_mu.append(-np.exp(log_dPhi - logA))
+        lpu, lpl = -0.5 * zu * zu - _C1, -0.5 * zl * zl - _C1
+        log_dphi = np.maximum(lpu, lpl) + _log1mexp(-np.abs(lpu - lpl))
+        dA_sd.append(np.sign(lpu - lpl) * np.exp(log_dphi - logA))
     top = total.max(axis=1, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     w = np.exp(total - top)

@@ -77,11 +77,6 @@ class Encoding:
             X[:, i] = col
         return X
 
-    def _to_value(self, U: np.ndarray) -> np.ndarray:
-        """Unit-cube numerical columns -> values in the parameters' own scale (not snapped)."""
-        T = self.t_low + U * self.t_range
-        return np.where(self.log, np.exp(np.minimum(T, 700.0)), T)
-
     def round(self, X: np.ndarray) -> np.ndarray:
         """Snap rows of ``X`` to valid points: grid values for discrete dims, choices for categories."""
         X = np.array(X, dtype=float, copy=True)
@@ -91,9 +86,9 @@ class Encoding:
             elif self.is_discrete[i]:
                 assert dist.step is not None  # type: ignore[attr-defined]
                 low, high, step = dist.low, dist.high, dist.step  # type: ignore[attr-defined]
-                v = self._to_value(X[:, i : i + 1])[:, 0] if self.log[i] else (
-                    self.t_low[i] + X[:, i] * self.t_range[i]
-                )
+                v = self.t_low[i] + X[:, i] * self.t_range[i]
+                if self.log[i]:
+                    v = np.exp(np.minimum(v, 700.0))
                 k = np.clip(np.round((v - low) / step), 0, round((high - low) / step))
                 v = low + k * step
                 t = np.log(v) if self.log[i] else v

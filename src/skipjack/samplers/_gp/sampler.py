@@ -29,6 +29,7 @@ from skipjack.samplers._gp._data import DegenerateHistory, History, build_histor
 from skipjack.samplers._gp._encoding import Encoding
 from skipjack.samplers._gp._gpr import GPModel, fit_gp
 from skipjack.samplers._gp._optimize import optimize_acquisition
+from skipjack.samplers._gp._threads import single_blas_thread
 from skipjack.samplers._random import RandomSampler
 from skipjack.search_space import IntersectionSearchSpace
 
@@ -129,7 +130,7 @@ class GPSampler(BaseSampler):
         if len(completed) < self._n_startup_trials:
             return {}
         key = (study.study_name, trial.number)
-        with self._lock:
+        with self._lock, single_blas_thread():
             try:
                 params = self._propose(study, trial, search_space, completed)
             except DegenerateHistory as e:
@@ -241,23 +242,32 @@ class GPSampler(BaseSampler):
         X_run = self._running_points(study, trial, enc, space)
         space_key = tuple(space.items())
 
+        n_obj = hist.losses.shape[1]
+        # Running trials are believed at their posterior mean; with one objective the belief is
+        # floored at the incumbent (a kriging believer that never believes in an improvement), so
+        # that a running point and its neighbourhood lose their EI and parallel workers spread out.
+        ref_rows = hist.feasible if hist.feasible.any() else np.ones(len(X), dtype=bool)
+        floor = float(hist.losses[ref_rows, 0].min()) if n_obj == 1 else -np.inf
         objectives = []
-        for k in range(hist.losses.shape[1]):
+        believed = np.empty((len(X_run), n_obj))
+        for k in range(n_obj):
             gp = self._fit((space_key, "objective", k), X, hist.losses[:, k], enc.is_cat)
-            objectives.append(_believe(gp, X_run))
-        constraints = self._constraint_models(space_key, X, hist, enc, X_run)
+            gp, believed[:, k] = _believe(gp, X_run, floor)
+            objectives.append(gp)
+        constraints, believed_feasible = self._constraint_models(space_key, X, hist, enc, X_run)
 
         feasible = hist.feasible
         acq = Acquisition(objectives, constraints=constraints)
         if feasible.any() or not constraints:
             rows = feasible if feasible.any() else np.ones_like(feasible)
-            losses = hist.losses[rows]
+            # with several objectives the believed points join the Pareto front
+            losses = np.vstack([hist.losses[rows], believed[believed_feasible]])
             if losses.shape[1] == 1:
                 acq.best = float(losses[:, 0].min())
             else:
                 ref = hist.losses.max(axis=0) + 0.1 * np.ptp(hist.losses, axis=0) + 1e-3
                 acq.box_lower, acq.box_upper = non_dominated_boxes(pareto_front(losses), ref)
-            seeds = X[rows][np.argsort(losses.sum(axis=1))[:2]]
+            seeds = X[rows][np.argsort(hist.losses[rows].sum(axis=1))[:2]]
         else:
             seeds = np.empty((0, enc.dim))
         x = optimize_acquisition(acq, enc, self._rng, seeds)
@@ -270,9 +280,12 @@ class GPSampler(BaseSampler):
         hist: History,
         enc: Encoding,
         X_run: np.ndarray,
-    ) -> list[tuple[GPModel, float]]:
+    ) -> tuple[list[tuple[GPModel, float]], np.ndarray]:
+        """Constraint GPs with their thresholds, and whether each running point is believed
+        feasible (every constraint's posterior mean at or below its threshold)."""
+        believed_feasible = np.ones(len(X_run), dtype=bool)
         if hist.constraints is None:
-            return []
+            return [], believed_feasible
         models = []
         for j in range(hist.constraints.shape[1]):
             column = hist.constraints[:, j]
@@ -283,13 +296,18 @@ class GPSampler(BaseSampler):
             if std == 0.0:
                 continue  # constant constraint: its feasibility does not depend on the parameters
             gp = self._fit((space_key, "constraint", j), X[rows], values, enc.is_cat)
-            models.append((_believe(gp, X_run), -mean / std))
-        return models
+            gp, believed = _believe(gp, X_run)
+            models.append((gp, -mean / std))
+            believed_feasible &= believed <= -mean / std
+        return models, believed_feasible
 
 
-def _believe(gp: GPModel, X_run: np.ndarray) -> GPModel:
-    """Condition on the posterior mean at running points (kriging believer)."""
+def _believe(
+    gp: GPModel, X_run: np.ndarray, floor: float = -np.inf
+) -> tuple[GPModel, np.ndarray]:
+    """Condition on ``max(posterior mean, floor)`` at running points (kriging believer); return
+    the GP and the believed values."""
     if len(X_run) == 0:
-        return gp
-    mean = gp.posterior(X_run)[0]
-    return gp.condition_on(X_run, mean)
+        return gp, np.empty(0)
+    believed = np.maximum(gp.posterior(X_run)[0], floor)
+    return gp.condition_on(X_run, believed), believed
