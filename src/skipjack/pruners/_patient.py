@@ -21,13 +21,15 @@ class PatientPruner(BasePruner):
 
     With the trial's reported steps sorted, the last ``patience + 1`` reports form the window.
     The trial "stopped improving" when the best value in the window is worse than the best value
-    before it by more than ``min_delta``. Only then is ``wrapped_pruner`` asked (or, when it is
-    None, the trial is pruned). NaN reports are ignored; a window of NaN never prunes.
+    before it by more than ``min_delta`` (Optuna's rule: ``min_delta`` tolerates a small
+    regression). Only then is ``wrapped_pruner`` asked (or, when it is None, the trial is
+    pruned). NaN reports are ignored; a window of NaN never prunes.
 
     Args:
         wrapped_pruner: the pruner consulted once the trial stopped improving, or None.
         patience: how many steps without improvement to tolerate (>= 0).
-        min_delta: an improvement smaller than this does not count (>= 0).
+        min_delta: how much worse than before the window may be without counting as stalled
+            (>= 0).
 
     Raises:
         ValueError: ``patience`` or ``min_delta`` is negative.

@@ -10,6 +10,7 @@ from skipjack._records import FrozenTrial, TrialState
 from skipjack.exceptions import UpdateFinishedTrialError
 from skipjack.logging import get_logger
 from skipjack.trial import Trial
+from skipjack.trial._pruning import last_reported_values
 
 if TYPE_CHECKING:
     from skipjack.study._study import Study
@@ -141,10 +142,9 @@ def tell_with_warning(
     if state == TrialState.PRUNED:
         intermediate = (live._intermediate_values if live is not None
                         else current.intermediate_values)
-        if intermediate:
-            last = intermediate[max(intermediate)]
-            if not math.isnan(last):
-                values = [last]
+        attrs = live._system_attrs if live is not None else current.system_attrs
+        # the last report (the whole vector in a multi-objective study), NaN -> no value
+        values = last_reported_values(attrs, intermediate, len(study.directions))
     elif state is None or state == TrialState.COMPLETE:
         values, warning_message = check_and_convert_values(
             len(study.directions), value_or_values, current.number
