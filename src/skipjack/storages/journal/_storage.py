@@ -597,11 +597,14 @@ def _check_json(op: dict[str, Any], key: str, value: Any) -> None:
 
 
 def _template_op(study_id: int, t: FrozenTrial) -> dict[str, Any]:
-    return {
+    op: dict[str, Any] = {
         "op_code": OpCode.CREATE_TRIAL,
         "study_id": study_id,
         "datetime_start": encode_datetime(t.datetime_start),
-        "datetime_complete": encode_datetime(t.datetime_complete),
+    }
+    if t.datetime_complete is not None:  # Optuna reads the key only when it holds a time
+        op["datetime_complete"] = encode_datetime(t.datetime_complete)
+    op.update({
         "state": int(t.state),
         "value": None,
         "values": None if t.values is None else [float(v) for v in t.values],
@@ -610,4 +613,5 @@ def _template_op(study_id: int, t: FrozenTrial) -> dict[str, Any]:
         "user_attrs": t.user_attrs,
         "system_attrs": t.system_attrs,
         "intermediate_values": {str(k): v for k, v in t.intermediate_values.items()},
-    }
+    })
+    return op
