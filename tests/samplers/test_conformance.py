@@ -27,6 +27,8 @@ FACTORIES: dict[str, tuple[Callable[[Any], BaseSampler], dict[str, Any]]] = {
                    {"multi_objective": True, "constrained": True}),
     "GPSampler": (lambda seed: samplers_module.GPSampler(seed=seed, n_startup_trials=5),
                   {"multi_objective": True, "constrained": True, "n_trials": 16}),
+    "AutoSampler": (lambda seed: samplers_module.AutoSampler(seed=seed, gp_max_trials=8),
+                    {"multi_objective": True, "constrained": True, "n_trials": 16}),
     # One grid serves every check: its values lie in the ranges of all the suite's objectives.
     "GridSampler": (lambda seed: samplers_module.GridSampler(_SUITE_GRID, seed=seed),
                     {"multi_objective": True}),

@@ -25,12 +25,14 @@ __all__ = [
     "NSGAIISampler",
     "NSGAIIISampler",
     "BaseGASampler",
+    "AutoSampler",
     "IntersectionSearchSpace",
     "intersection_search_space",
     "nsgaii",
 ]
 
 _LAZY = {
+    "AutoSampler": "skipjack.samplers._auto",
     "TPESampler": "skipjack.samplers._tpe.sampler",
     "GridSampler": "skipjack.samplers._grid",
     "QMCSampler": "skipjack.samplers._qmc",

@@ -95,6 +95,10 @@ class Trial(BaseTrial):
         self._fixed_params: dict[str, Any] = self._system_attrs.get(FIXED_PARAMS_KEY) or {}
         sampler = study.sampler
         sampler.before_trial(study, self._view)
+        study_hook = getattr(sampler, "study_system_attrs", None)
+        if study_hook is not None:  # e.g. AutoSampler records a change of algorithm on the study
+            for key, value in study_hook(study, self._view).items():
+                self.storage.set_study_system_attr(study._study_id, key, value)
         self.relative_search_space = sampler.infer_relative_search_space(study, self._view)
         self._relative_params: dict[str, Any] | None = None
         self._finished = False
