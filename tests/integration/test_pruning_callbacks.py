@@ -43,6 +43,7 @@ class TestLightGBM:
 
         def objective(trial: skipjack.Trial) -> float:
             params = {"objective": "binary", "metric": "binary_logloss", "verbosity": -1,
+                      "num_threads": 1,
                       "learning_rate": trial.suggest_float("lr", 1e-3, 0.3, log=True),
                       "num_leaves": trial.suggest_int("num_leaves", 2, 32)}
             dtrain = lgb.Dataset(x_tr, y_tr)
@@ -70,7 +71,7 @@ class TestLightGBM:
         x_tr, x_va, y_tr, y_va = _data()
         study = skipjack.create_study(direction="minimize")
         trial = study.ask()
-        params = {"objective": "binary", "metric": "auc", "verbosity": -1}
+        params = {"objective": "binary", "metric": "auc", "verbosity": -1, "num_threads": 1}
         dtrain = lgb.Dataset(x_tr, y_tr)
         dvalid = lgb.Dataset(x_va, y_va, reference=dtrain)
         with pytest.raises(ValueError, match="direction"):
@@ -90,7 +91,7 @@ class TestLightGBM:
         x_tr, _, y_tr, _ = _data()
         study = skipjack.create_study(direction="maximize")
         trial = study.ask()
-        params = {"objective": "binary", "metric": "auc", "verbosity": -1}
+        params = {"objective": "binary", "metric": "auc", "verbosity": -1, "num_threads": 1}
         lgb.cv(params, lgb.Dataset(x_tr, y_tr), num_boost_round=9, nfold=3,
                callbacks=[LightGBMPruningCallback(trial, "auc", report_interval=3)])
         assert sorted(trial._view.intermediate_values) == [2, 5, 8]
@@ -110,7 +111,8 @@ class TestXGBoost:
 
         def objective(trial: skipjack.Trial) -> float:
             params = {"objective": "binary:logistic", "eval_metric": "logloss",
-                      "eta": trial.suggest_float("eta", 1e-3, 0.5, log=True), "max_depth": 3}
+                      "eta": trial.suggest_float("eta", 1e-3, 0.5, log=True), "max_depth": 3,
+                      "nthread": 1}
             xgb.train(params, dtrain, num_boost_round=20, evals=[(dvalid, "validation")],
                       callbacks=[XGBoostPruningCallback(trial, "validation-logloss")],
                       verbose_eval=False)
@@ -135,7 +137,7 @@ class TestXGBoost:
         dtrain = xgb.DMatrix(x_tr, label=y_tr)
         study = skipjack.create_study()
         trial = study.ask()
-        params = {"objective": "binary:logistic", "eval_metric": "logloss"}
+        params = {"objective": "binary:logistic", "eval_metric": "logloss", "nthread": 1}
         xgb.cv(params, dtrain, num_boost_round=4, nfold=3,
                callbacks=[XGBoostPruningCallback(trial, "test-logloss")])
         assert sorted(trial._view.intermediate_values) == [0, 1, 2, 3]
