@@ -51,6 +51,24 @@ for n = first, stop do keys[#keys + 1] = ARGV[1] .. ':log:' .. n end
 return redis.call('mget', unpack(keys))
 """
 
+# KEYS[1] = log_number key; ARGV[1] = prefix; ARGV[2] = first number to return;
+# ARGV[3] = max count; ARGV[4..] = operations to append first
+_APPEND_READ = """
+if redis.call('exists', KEYS[1]) == 0 then redis.call('set', KEYS[1], -1) end
+local last = 0
+for i = 4, #ARGV do
+  last = redis.call('incr', KEYS[1])
+  redis.call('set', ARGV[1] .. ':log:' .. last, ARGV[i])
+end
+last = tonumber(redis.call('get', KEYS[1]))
+local first = tonumber(ARGV[2])
+if last < first then return {} end
+local stop = math.min(last, first + tonumber(ARGV[3]) - 1)
+local keys = {}
+for n = first, stop do keys[#keys + 1] = ARGV[1] .. ':log:' .. n end
+return redis.call('mget', unpack(keys))
+"""
+
 _BEAT = """
 local t = redis.call('TIME')
 redis.call('hset', KEYS[1], ARGV[1], t[1] .. '.' .. string.format('%06d', tonumber(t[2])))
@@ -142,11 +160,30 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
     # --- the log ----------------------------------------------------------------------------------
 
     def read_logs(self, log_number_from: int) -> Iterable[dict[str, Any]]:
+        return self._read(log_number_from, [])
+
+    def append_and_read_logs(
+        self, logs: list[dict[str, Any]], log_number_from: int
+    ) -> list[dict[str, Any]]:
+        """``append_logs(logs)`` then ``read_logs(log_number_from)`` in one round trip."""
+        if self._use_cluster:
+            self.append_logs(logs)
+            return self._read(log_number_from, [])
+        return self._read(log_number_from, [json.dumps(log) for log in logs])
+
+    def _read(self, log_number_from: int, append: list[str]) -> list[dict[str, Any]]:
         logs: list[dict[str, Any]] = []
         first = log_number_from
         while True:
             if self._use_cluster:
                 raw = self._read_cluster(first)
+            elif append:
+                raw = self._call(
+                    self._script("append_read", _APPEND_READ),
+                    keys=[self._key("log_number")],
+                    args=[self._prefix, first, _CHUNK, *append],
+                )
+                append = []
             else:
                 raw = self._call(
                     self._script("read", _READ),

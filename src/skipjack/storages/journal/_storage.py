@@ -201,10 +201,22 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         self._replay = replay
         self._snapshot_base = log_number
 
-    def _sync(self) -> None:
-        """Replay the operations appended since the last sync (lock held)."""
+    def _sync(self, append: list[dict[str, Any]] | None = None) -> None:
+        """Replay the operations appended since the last sync (lock held).
+
+        ``append``: operations to append first (in the same round trip where the backend can).
+        """
         replay = self._replay
-        logs = self._backend.read_logs(replay.n_ops)
+        backend = self._backend
+        if append:
+            combined = getattr(backend, "append_and_read_logs", None)
+            if combined is not None:
+                logs = combined(append, replay.n_ops)
+            else:
+                backend.append_logs(append)
+                logs = backend.read_logs(replay.n_ops)
+        else:
+            logs = backend.read_logs(replay.n_ops)
         awaiting = self._awaiting
         results = self._results
         apply = replay.apply
@@ -257,8 +269,9 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
 
     def _read(self) -> ReplayState:
         """Flush, sync, and return the replayed state (lock held)."""
-        self._flush()
-        self._sync()
+        pending = self._pending
+        self._pending = []
+        self._sync(pending)
         return self._replay
 
     def _buffer(self, op: dict[str, Any]) -> None:
@@ -289,8 +302,9 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         self._pending.append(op)
         self._awaiting.add(wid)
         try:
-            self._flush()
-            self._sync()
+            pending = self._pending
+            self._pending = []
+            self._sync(pending)
             try:
                 ok, value = self._results.pop(wid)
             except KeyError:
