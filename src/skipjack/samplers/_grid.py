@@ -148,6 +148,7 @@ class GridSampler(BaseSampler):
         self._folded: set[int] = set()  # trial ids folded into _covered
         self._cursor = 0  # trials below this number are finished and folded
         self._claims: dict[int, int] = {}  # running trial id -> grid id handed to it
+        self._first_number: int | None = None  # number of the first trial given a point
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -311,12 +312,37 @@ class GridSampler(BaseSampler):
             if grid_id is None:
                 grid_id = self._choose(others, within)
             self._claims[trial.trial_id] = grid_id
-            # Every point is now covered or handed to a trial of this sampler, and those trials
-            # all end up covering their point: no later trial can find a free one.
-            open_points = self._n_points - self._n_covered
-            open_points -= sum(1 for c in set(self._claims.values()) if not self._covered.flat[c])
-        if open_points <= 0:
+            if self._first_number is None:
+                self._first_number = trial.number
+            open_points = self._open_points()
+            in_flight = self._in_flight(others)
+        # Design note: stop as soon as the trials already started can take every open point, so
+        # that threads about to start one more trial see the stop flag instead of finding the
+        # grid used up (they would re-evaluate a point).
+        if open_points <= in_flight:
             stop_study(study)
+
+    def _open_points(self) -> int:
+        """Points neither covered nor handed to a running trial of this sampler (those trials
+        all end up covering their point)."""
+        claimed = {c for c in self._claims.values() if not self._covered.flat[c]}
+        return self._n_points - self._n_covered - len(claimed)
+
+    def _in_flight(self, others: list[FrozenTrial]) -> int:
+        """Count started trials that have not chosen a point yet and will take one.
+
+        Only trials started after this sampler gave out its first point count: an older trial
+        without parameters is more likely abandoned (an ``ask`` never told) than about to sample.
+        """
+        floor = self._first_number if self._first_number is not None else -1
+        return sum(
+            1
+            for t in others
+            if t.state == TrialState.RUNNING
+            and t.number > floor
+            and _FIXED_PARAMS_KEY not in t.system_attrs
+            and not any(name in t.params for name in self._names)
+        )
 
     def after_trial(
         self,
@@ -326,9 +352,11 @@ class GridSampler(BaseSampler):
         values: Sequence[float] | None,
     ) -> None:
         with self._lock:
-            self._sync(study)
+            others = self._sync(study, trial.trial_id)
             self._fold(trial, state)
-            done = self._n_covered >= self._n_points
+            open_points = self._open_points()
+            # No point left for this worker's next trial: the trials already started take them.
+            done = open_points <= self._in_flight(others)
         if done:
             stop_study(study)
 
