@@ -1,0 +1,222 @@
+"""Connections: URL handling, engine set-up per backend, transactions, retries and clear errors.
+
+Every connection runs in driver-level autocommit; a single statement is its own transaction (one
+round trip), and multi-statement transactions are opened explicitly with ``BEGIN`` (``BEGIN
+IMMEDIATE`` for SQLite writes, so that a writer takes the database lock before it reads and never
+fails with a stale snapshot). MySQL sessions use READ COMMITTED, which avoids the gap locks that
+make concurrent inserts deadlock under REPEATABLE READ.
+
+Transient errors (lock timeouts, deadlocks, serialization failures, a dropped connection) are
+retried with exponential backoff; after the last attempt a ``StorageInternalError`` says what
+failed. A server that cannot be reached at all raises a ``StorageInternalError`` naming the host
+and port, with the password masked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from skipjack.exceptions import StorageInternalError
+from skipjack.logging import get_logger
+from skipjack.storages._factory import mask_password
+
+__all__ = [
+    "normalize_url",
+    "create_engine",
+    "transaction",
+    "with_retries",
+    "describe_server",
+    "is_transient",
+    "unreachable_error",
+    "RETRY_ATTEMPTS",
+]
+
+_logger = get_logger(__name__)
+
+T = TypeVar("T")
+
+RETRY_ATTEMPTS = 8
+_BACKOFF_BASE = 0.02
+_BACKOFF_MAX = 2.0
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Markers of errors worth retrying: lock waits, deadlocks, serialization failures, lost connections.
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "08000", "08003",
+                        "08006", "08001", "08004"}
+_TRANSIENT_MYSQL_CODES = {1205, 1213, 2006, 2013, 2003, 1040, 1053, 4031}
+_TRANSIENT_TEXT = ("database is locked", "database table is locked", "deadlock",
+                   "lock wait timeout", "could not serialize", "server closed the connection",
+                   "connection refused", "lost connection", "gone away", "connection reset",
+                   "terminating connection", "the database system is starting up",
+                   "the database system is shutting down", "consuming input failed")
+
+
+def normalize_url(url: str) -> str:
+    """Return ``url`` with the driver skipjack uses for its backend.
+
+    ``postgresql://`` and ``postgres://`` map to psycopg 3, ``mysql://`` and ``mariadb://`` to PyMySQL;
+    an explicit driver (``postgresql+psycopg2://``) is kept.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(
+            f"The 'url' argument of RDBStorage must look like sqlite:///file.db or "
+            f"postgresql://user@host/db. Got {mask_password(url)!r}."
+        )
+    base = scheme.split("+", 1)[0].lower()
+    if "+" in scheme:
+        return url
+    if base in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    if base in ("mysql", "mariadb"):
+        return f"mysql+pymysql://{rest}"
+    return url
+
+
+def describe_server(url: sa.engine.URL) -> str:
+    """A short, password-free description of where ``url`` points ("host:port/db")."""
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {url.database or ':memory:'}"
+    default_port = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}.get(
+        url.get_backend_name()
+    )
+    port = url.port or default_port
+    return f"{url.get_backend_name()} server at host {url.host or 'localhost'} port {port}, " \
+           f"database {url.database!r}"
+
+
+def create_engine(url: str, engine_kwargs: dict[str, Any] | None) -> Engine:
+    """Create the engine for ``url`` with skipjack's settings for its backend."""
+    kwargs = dict(engine_kwargs or {})
+    kwargs.setdefault("isolation_level", "AUTOCOMMIT")
+    parsed = sa.engine.make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        connect_args = dict(kwargs.pop("connect_args", {}) or {})
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect_args.setdefault("check_same_thread", False)
+        kwargs["connect_args"] = connect_args
+        if parsed.database in (None, "", ":memory:"):
+            kwargs.setdefault("poolclass", sa.pool.StaticPool)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", 4)
+        kwargs.setdefault("max_overflow", 16)
+    engine = sa.create_engine(parsed, **kwargs)
+    if backend == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            if parsed.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.close()
+
+    elif backend in ("mysql", "mariadb"):
+
+        @event.listens_for(engine, "connect")
+        def _mysql_connect(dbapi_connection: Any, record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cursor.close()
+
+    return engine
+
+
+@contextlib.contextmanager
+def transaction(conn: Connection, write: bool = True) -> Iterator[Connection]:
+    """Run the block in one explicit transaction on ``conn`` (committed unless it raises)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        try:
+            conn.exec_driver_sql("ROLLBACK")
+        except Exception:  # the connection may be gone; the server rolls back on its own
+            conn.invalidate()
+        raise
+    conn.exec_driver_sql("COMMIT")
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for errors that a retry may cure (locks, deadlocks, serialization, lost connections)."""
+    if isinstance(error, IntegrityError):
+        return False
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    orig = getattr(error, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate in _TRANSIENT_SQLSTATES:
+        return True
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _TRANSIENT_MYSQL_CODES:
+        return True
+    if isinstance(error, (OperationalError, DBAPIError)):
+        text = str(orig if orig is not None else error).lower()
+        return any(marker in text for marker in _TRANSIENT_TEXT)
+    return False
+
+
+def unreachable_error(url: sa.engine.URL, error: BaseException) -> StorageInternalError:
+    """The error raised when the database cannot be reached at all."""
+    detail = str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error) else ""
+    detail = mask_password(detail)
+    if url.password:
+        detail = detail.replace(str(url.password), "***")
+    return StorageInternalError(
+        f"Cannot connect to the {describe_server(url)} "
+        f"(URL {url.render_as_string(hide_password=True)}): {detail}. Check that the server is "
+        "running and reachable from this host, and the user name, password and database."
+    )
+
+
+def with_retries(engine: Engine, what: str, fn: Callable[[Connection], T]) -> T:
+    """Run ``fn(conn)`` on a pooled connection, retrying transient errors with backoff.
+
+    Raises:
+        StorageInternalError: the error persisted after ``RETRY_ATTEMPTS`` attempts, or the server
+            cannot be reached.
+    """
+    delay = _BACKOFF_BASE
+    for attempt in range(RETRY_ATTEMPTS):
+        try:
+            with engine.connect() as conn:
+                return fn(conn)
+        except DBAPIError as error:
+            if not is_transient(error):
+                raise
+            if attempt == RETRY_ATTEMPTS - 1:
+                if _is_connect_error(error):
+                    raise unreachable_error(engine.url, error) from error
+                raise StorageInternalError(
+                    f"{what} failed on the {describe_server(engine.url)} after "
+                    f"{RETRY_ATTEMPTS} attempts (transient error: "
+                    f"{mask_password(str(getattr(error, 'orig', error)).strip())}). The database is "
+                    "overloaded or unreachable; retry later or lower the number of workers."
+                ) from error
+            _logger.debug(f"Retrying {what} after a transient error: {error}")
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, _BACKOFF_MAX)
+    raise AssertionError("unreachable")
+
+
+def _is_connect_error(error: BaseException) -> bool:
+    text = str(getattr(error, "orig", error)).lower()
+    return any(m in text for m in ("connection refused", "could not connect", "can't connect",
+                                   "name or service not known", "could not translate host",
+                                   "timeout expired", "no route to host"))

@@ -1,0 +1,194 @@
+"""Creating, checking and upgrading the schema.
+
+A new database gets Optuna's version-12 tables (plus skipjack's two extra indexes), a
+``version_info`` row (schema 12, skipjack's version) and the Alembic revision Optuna expects
+(``v3.2.0.a``) in ``alembic_version``, all in one go, so Optuna sees an up-to-date database.
+Opening a database checks the revision; a mismatch raises an error telling to run
+``skipjack storage upgrade URL``, which applies skipjack's Alembic migrations
+(``skipjack/storages/_rdb/alembic``).
+
+Several processes may open a fresh database at the same time: table creation tolerates losing the
+race (another process created the tables first).
+"""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from skipjack.exceptions import StorageInternalError
+from skipjack.logging import get_logger
+from skipjack.storages._rdb import models as m
+from skipjack.storages._rdb._engine import describe_server, is_transient, unreachable_error
+from skipjack.version import __version__
+
+__all__ = [
+    "ensure_schema",
+    "ensure_extra_indexes",
+    "current_revision",
+    "upgrade",
+    "alembic_version",
+    "SchemaMismatchError",
+]
+
+_logger = get_logger(__name__)
+
+alembic_version = sa.Table(
+    "alembic_version",
+    sa.MetaData(),
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+
+
+class SchemaMismatchError(StorageInternalError, RuntimeError):
+    """The database's schema revision is not the one this version of skipjack uses."""
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The Alembic revision stored in the database (None when there is none)."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.select(alembic_version.c.version_num)).scalar()
+
+
+def _create(engine: Engine) -> None:
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+        try:
+            inspector = sa.inspect(conn)
+            if inspector.has_table("version_info") and inspector.has_table("alembic_version"):
+                conn.exec_driver_sql("ROLLBACK")
+                return
+            m.metadata.create_all(conn, checkfirst=True)
+            alembic_version.create(conn, checkfirst=True)
+            if conn.execute(sa.select(sa.func.count()).select_from(m.version_info)).scalar() == 0:
+                conn.execute(
+                    m.version_info.insert().values(
+                        version_info_id=1, schema_version=m.SCHEMA_VERSION,
+                        library_version=__version__,
+                    )
+                )
+            if conn.execute(sa.select(alembic_version.c.version_num)).scalar() is None:
+                conn.execute(alembic_version.insert().values(version_num=m.ALEMBIC_HEAD))
+        except BaseException:
+            conn.exec_driver_sql("ROLLBACK")
+            raise
+        conn.exec_driver_sql("COMMIT")
+
+
+def ensure_schema(engine: Engine, create: bool, check: bool) -> None:
+    """Create the tables if needed (``create``) and check the schema revision (``check``).
+
+    Raises:
+        SchemaMismatchError: the database has another schema revision; run
+            ``skipjack storage upgrade URL``.
+        StorageInternalError: the server cannot be reached (host and port named, no password).
+    """
+    for attempt in range(6):
+        try:
+            if create:
+                _create(engine)
+            if check:
+                with engine.connect() as conn:
+                    _check(conn, engine)
+            return
+        except SchemaMismatchError:
+            raise
+        except DBAPIError as error:
+            if error.connection_invalidated or _refused(error):
+                if attempt >= 2:
+                    raise unreachable_error(engine.url, error) from error
+            elif not is_transient(error) and attempt >= 3:
+                raise
+            # Lost a creation race (table or type created by another process) or a lock: retry.
+            time.sleep(0.05 * (2**attempt))
+    raise StorageInternalError(
+        f"Could not create or check the skipjack tables on the {describe_server(engine.url)}."
+    )
+
+
+def _refused(error: DBAPIError) -> bool:
+    text = str(error.orig).lower()
+    return any(s in text for s in ("connection refused", "could not connect", "can't connect",
+                                   "name or service not known", "could not translate host",
+                                   "timeout expired", "unknown database", "does not exist"))
+
+
+def _check(conn: Connection, engine: Engine) -> None:
+    revision = current_revision(conn)
+    url = engine.url.render_as_string(hide_password=True)
+    if revision == m.ALEMBIC_HEAD:
+        return
+    if revision is None:
+        raise SchemaMismatchError(
+            f"The database {url} has no skipjack/Optuna tables (no alembic_version row). Run "
+            f"`skipjack storage upgrade {url}` to create them, or open it with "
+            "skip_table_creation=False."
+        )
+    raise SchemaMismatchError(
+        f"The database {url} has schema revision {revision!r}; this version of skipjack uses "
+        f"{m.ALEMBIC_HEAD!r} (Optuna's schema version {m.SCHEMA_VERSION}). Run "
+        f"`skipjack storage upgrade {url}` to migrate it."
+    )
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the database to the current revision with Alembic; return (before, after).
+
+    Raises:
+        SchemaMismatchError: the database's revision is unknown to skipjack (e.g. newer, or an
+            Optuna schema older than version 12: upgrade it with Optuna 3.2+ first).
+    """
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import skipjack.storages._rdb.alembic as alembic_pkg
+
+    config = Config()
+    config.set_main_option("script_location", alembic_pkg.__path__[0])
+    with engine.connect() as conn:
+        before = current_revision(conn)
+    script = ScriptDirectory.from_config(config)
+    known = {rev.revision for rev in script.walk_revisions()}
+    if before is not None and before not in known:
+        raise SchemaMismatchError(
+            f"The database has schema revision {before!r}, which skipjack does not know (it knows "
+            f"{sorted(known)}). A revision older than Optuna 3.2's 'v3.2.0.a' must first be "
+            "upgraded with `optuna storage upgrade`; a newer one needs a newer skipjack."
+        )
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    ensure_extra_indexes(engine)
+    with engine.connect() as conn:
+        after = current_revision(conn)
+    assert after is not None
+    return before, after
+
+
+def ensure_extra_indexes(engine: Engine) -> list[str]:
+    """Create skipjack's extra indexes where missing; return the names created.
+
+    An index that cannot be created (e.g. duplicate trial numbers written by an old Optuna race)
+    is skipped with a warning: it only speeds things up.
+    """
+    created = []
+    for index in m.EXTRA_INDEXES:
+        with engine.connect() as conn:
+            existing = {ix["name"] for ix in sa.inspect(conn).get_indexes("trials")}
+            if index.name in existing:
+                continue
+            try:
+                index.create(conn)
+                created.append(str(index.name))
+            except DBAPIError as error:
+                _logger.warning(f"Index {index.name} not created: {error.orig}")
+    return created

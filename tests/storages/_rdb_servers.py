@@ -1,0 +1,76 @@
+"""Database URLs of the RDB tests and a helper that empties a test database.
+
+The tests use their own databases (``skipjack_rdb_test``) on the shared PostgreSQL and MariaDB
+servers, created on first use, so they never touch other tests' data.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+__all__ = ["PG_URL", "MYSQL_URL", "reset_database", "server_url"]
+
+DB_NAME = "skipjack_rdb_test"
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MYSQL_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/test"
+PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
+MYSQL_URL = f"mysql+pymysql://root@127.0.0.1:3306/{DB_NAME}"
+
+_ready: dict[str, str | None] = {}
+
+
+def _ensure_database(admin_url: str, name: str) -> str | None:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                exists = conn.execute(
+                    sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+                ).first()
+                if not exists:
+                    conn.exec_driver_sql(f"CREATE DATABASE {name}")
+            else:
+                conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS {name}")
+        engine.dispose()
+        return None
+    except Exception as e:  # noqa: BLE001
+        return f"server not available: {e}"
+
+
+def server_url(kind: str, name: str = DB_NAME) -> str:
+    """The URL of database ``name`` on the server ``kind`` ("postgresql" or "mysql"); skips the
+    test when the server is not reachable."""
+    admin = PG_ADMIN if kind == "postgresql" else MYSQL_ADMIN
+    key = f"{kind}/{name}"
+    if key not in _ready:
+        _ready[key] = _ensure_database(admin, name)
+    if _ready[key] is not None:
+        pytest.skip(_ready[key])
+    base = admin.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+def reset_database(url: str) -> None:
+    """Drop skipjack's (Optuna's) tables and types from the database at ``url``."""
+    import sqlalchemy as sa
+
+    from skipjack.storages._rdb import models
+    from skipjack.storages._rdb._schema import alembic_version
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            # end sessions a killed test left behind, so DROP does not wait on their locks
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        models.metadata.drop_all(conn)
+        alembic_version.drop(conn, checkfirst=True)
+        if engine.dialect.name == "postgresql":
+            for enum in ("trialstate", "studydirection", "trialvaluetype",
+                         "trialintermediatevaluetype"):
+                conn.exec_driver_sql(f"DROP TYPE IF EXISTS {enum}")
+    engine.dispose()
