@@ -17,7 +17,6 @@ __all__ = [
     "check_number",
     "is_first_in_interval_step",
     "best_intermediate_value",
-    "nanless",
     "single_direction",
     "keep",
     "stop",
@@ -74,11 +73,6 @@ def single_direction(study: Study, pruner: str) -> StudyDirection:
             "ParetoPruner, MedianPruner or PercentilePruner, which prune by Pareto dominance."
         )
     return study.directions[0]
-
-
-def nanless(values: Iterable[float]) -> list[float]:
-    """The values that are not NaN."""
-    return [v for v in values if not math.isnan(v)]
 
 
 def keep(pruner: str, rule: str, step: int | None, **fields: Any) -> PruneDecision:
