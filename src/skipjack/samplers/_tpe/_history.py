@@ -163,6 +163,8 @@ class History:
     def column_values(self, names: Sequence[str], rows: np.ndarray) -> np.ndarray:
         """Internal values of ``names`` at ``rows`` as an (len(rows), len(names)) array."""
         out = np.empty((len(rows), len(names)))
+        if len(rows) == 0:
+            return out
         for j, name in enumerate(names):
             out[:, j] = self.columns[name].values.view[rows]
         return out

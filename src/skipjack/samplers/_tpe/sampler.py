@@ -168,11 +168,9 @@ class TPESampler(BaseSampler):
             consider_prior=True,
             consider_magic_clip=True if consider_magic_clip is None else consider_magic_clip,
             consider_endpoints=bool(consider_endpoints),
-            multivariate=True,
             categorical_distance_func=categorical_distance_func,
         )
-        self._settings_joint = base
-        self._settings_single = EstimatorSettings(**{**base.__dict__, "multivariate": False})
+        self._settings = base
         self.max_above_kernels = _DEFAULT_MAX_ABOVE_KERNELS
         self._rng = np.random.default_rng(seed)
         self._random_sampler = RandomSampler(seed=seed)
@@ -298,7 +296,7 @@ class TPESampler(BaseSampler):
             params: dict[str, Any] = {}
             for space in spaces:
                 if space:
-                    params.update(self._sample(study, ts, space, self._settings_joint))
+                    params.update(self._sample(ts, space))
             return params
 
     def sample_independent(
@@ -325,7 +323,7 @@ class TPESampler(BaseSampler):
                     stacklevel=2,
                 )
             space = {param_name: param_distribution}
-            return self._sample(study, ts, space, self._settings_single)[param_name]
+            return self._sample(ts, space)[param_name]
 
     def after_trial(
         self,
@@ -362,13 +360,7 @@ class TPESampler(BaseSampler):
             spec = self._specs[key] = make_spec(name, distribution)
         return spec
 
-    def _sample(
-        self,
-        study: Study,
-        ts: _TrialState,
-        space: dict[str, BaseDistribution],
-        settings: EstimatorSettings,
-    ) -> dict[str, Any]:
+    def _sample(self, ts: _TrialState, space: dict[str, BaseDistribution]) -> dict[str, Any]:
         history = self._history
         assert history is not None
         n = ts.n
@@ -398,8 +390,8 @@ class TPESampler(BaseSampler):
                 obs_above = np.vstack([obs_above, lies])
                 w_above = np.concatenate([w_above, np.ones(len(lies))])
         specs = [self._spec(name, dist) for name, dist in space.items()]
-        good = ParzenEstimator(specs, obs_below, w_below, settings)
-        bad = ParzenEstimator(specs, obs_above, w_above, settings)
+        good = ParzenEstimator(specs, obs_below, w_below, self._settings)
+        bad = ParzenEstimator(specs, obs_above, w_above, self._settings)
         candidates = good.sample(self._rng, self._n_ei_candidates)
         score = good.log_pdf(candidates) - bad.log_pdf(candidates)
         best = candidates[int(np.argmax(score))]
