@@ -35,7 +35,10 @@ def _run_one(
     pruner: Any,
     func: Callable[..., Any],
     catch: tuple[type[BaseException], ...],
+    task_index: int,
 ) -> int:
+    # ``task_index`` makes every submission distinct: executors that cache results of identical
+    # calls (Dask treats equal arguments as the same task) would otherwise run one trial only.
     from skipjack.study._functions import load_study
     from skipjack.study._optimize import run_trial
 
@@ -94,7 +97,7 @@ def optimize_with_executor(
 
     while True:
         while len(running) < limit and may_submit():
-            running.add(executor.submit(_run_one, *payload))
+            running.add(executor.submit(_run_one, *payload, submitted))
             submitted += 1
         if not running:
             break
