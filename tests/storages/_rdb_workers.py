@@ -1,0 +1,61 @@
+"""Process targets of the RDB worker tests (module-level so that spawned processes import them)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+__all__ = ["optimize_worker", "create_study_worker", "hanging_worker"]
+
+
+def _quiet() -> None:
+    import skipjack
+
+    skipjack.logging.set_verbosity(skipjack.logging.WARNING)
+
+
+def optimize_worker(url: str, study_name: str, n_trials: int) -> None:
+    """Run ``n_trials`` trials of a 2-float objective on a shared study."""
+    import skipjack
+
+    _quiet()
+    study = skipjack.load_study(study_name=study_name, storage=url,
+                                sampler=skipjack.samplers.RandomSampler())
+
+    def objective(trial: Any) -> float:
+        x = trial.suggest_float("x", -1, 1)
+        y = trial.suggest_float("y", -1, 1)
+        trial.set_user_attr("pid", os.getpid())
+        return x * x + y * y
+
+    study.optimize(objective, n_trials=n_trials)
+
+
+def create_study_worker(url: str, study_name: str, queue: Any) -> None:
+    """Create-or-load a study and report its id."""
+    import skipjack
+
+    _quiet()
+    study = skipjack.create_study(study_name=study_name, storage=url, load_if_exists=True)
+    queue.put(study._study_id)
+
+
+def hanging_worker(url: str, study_name: str, flag_path: str) -> None:
+    """Start a trial with heartbeats, then hang (the test kills this process)."""
+    import skipjack
+    from skipjack.storages import RDBStorage, RetryFailedTrialCallback
+
+    _quiet()
+    storage = RDBStorage(url, heartbeat_interval=1, grace_period=2,
+                         failed_trial_callback=RetryFailedTrialCallback(max_retry=2))
+    study = skipjack.load_study(study_name=study_name, storage=storage)
+
+    def objective(trial: Any) -> float:
+        trial.suggest_float("x", 0, 1)
+        with open(flag_path, "w") as f:
+            f.write(str(trial.number))
+        time.sleep(600)
+        return 0.0
+
+    study.optimize(objective, n_trials=1)

@@ -1,0 +1,133 @@
+"""RDBStorage under many worker processes, killed workers and unreachable servers (real servers)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+
+import pytest
+
+import skipjack
+from skipjack.trial import TrialState
+from skipjack.exceptions import StorageInternalError
+from skipjack.storages import RDBStorage, RetryFailedTrialCallback
+from tests.storages import _rdb_workers as workers
+from tests.storages._rdb_servers import reset_database, server_url
+
+BACKENDS = ["sqlite", "postgresql", "mysql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'workers.db'}"
+    url = server_url(request.param)
+    reset_database(url)
+    return url
+
+
+def _spawn(target, *args):
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=target, args=args)
+    proc.start()
+    return proc
+
+
+def test_four_workers_250_trials_each(url):
+    skipjack.create_study(study_name="w", storage=url)
+    procs = [_spawn(workers.optimize_worker, url, "w", 250) for _ in range(4)]
+    for p in procs:
+        p.join(timeout=600)
+        assert p.exitcode == 0
+    study = skipjack.load_study(study_name="w", storage=url)
+    trials = study.get_trials(deepcopy=False)
+    assert sorted(t.number for t in trials) == list(range(1000))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert all(t.value == pytest.approx(t.params["x"] ** 2 + t.params["y"] ** 2) for t in trials)
+    assert len({t.user_attrs["pid"] for t in trials}) == 4
+
+
+def test_eight_processes_create_one_study(url):
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=workers.create_study_worker, args=(url, "shared", queue))
+             for _ in range(8)]
+    for p in procs:
+        p.start()
+    ids = [queue.get(timeout=300) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert len(set(ids)) == 1
+    assert skipjack.get_all_study_names(url) == ["shared"]
+
+
+def test_killed_worker_trial_is_failed_and_retried(url, tmp_path):
+    skipjack.create_study(study_name="k", storage=url)
+    flag = tmp_path / "started"
+    proc = _spawn(workers.hanging_worker, url, "k", str(flag))
+    deadline = time.monotonic() + 120
+    while not flag.exists():
+        assert time.monotonic() < deadline, "the worker never started its trial"
+        time.sleep(0.05)
+    time.sleep(1.5)  # let the first heartbeats and the buffered parameter reach the database
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    storage = RDBStorage(url, heartbeat_interval=1, grace_period=2,
+                         failed_trial_callback=RetryFailedTrialCallback(max_retry=2))
+    study = skipjack.load_study(study_name="k", storage=storage)
+    assert study.get_trials(deepcopy=False)[0].state == TrialState.RUNNING
+    time.sleep(3)  # past the grace period
+    seen: list[float] = []
+
+    def objective(trial):
+        seen.append(trial.suggest_float("x", 0, 1))
+        return 1.0
+
+    study.optimize(objective, n_trials=3)
+    trials = study.get_trials(deepcopy=False)
+    assert trials[0].state == TrialState.FAIL
+    retry = trials[1]
+    assert retry.state == TrialState.COMPLETE
+    assert RetryFailedTrialCallback.retried_trial_number(retry) == 0
+    assert RetryFailedTrialCallback.retry_history(retry) == [0]
+    assert retry.params["x"] == trials[0].params["x"] == seen[0]
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 3
+    assert not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://alice:s3cr3t-pw@127.0.0.1:1/nowhere",
+        "mysql+pymysql://alice:s3cr3t-pw@127.0.0.1:2/nowhere",
+    ],
+)
+def test_unreachable_server_names_host_and_port_not_password(url):
+    with pytest.raises(StorageInternalError) as info:
+        skipjack.create_study(study_name="never", storage=url)
+    message = str(info.value)
+    assert "127.0.0.1" in message and ("port 1" in message or "port 2" in message)
+    assert "s3cr3t-pw" not in message
+    assert "***" in message
+
+
+def test_retry_callback_respects_max_retry(tmp_path):
+    storage = RDBStorage(f"sqlite:///{tmp_path / 'r.db'}")
+    study = skipjack.create_study(storage=storage)
+    callback = RetryFailedTrialCallback(max_retry=1, inherit_intermediate_values=True)
+    trial = study.ask()
+    trial.suggest_int("n", 0, 9)
+    trial.report(0.5, 3)
+    failed = study.tell(trial, state=TrialState.FAIL)
+    callback(study, failed)
+    retry_id = storage.pop_waiting_trial_id(study._study_id)
+    retry = storage.get_trial(retry_id)
+    assert retry.params == failed.params and retry.intermediate_values == {3: 0.5}
+    storage.set_trial_state_values(retry_id, TrialState.FAIL)
+    callback(study, storage.get_trial(retry_id))  # second retry: over max_retry=1
+    assert storage.pop_waiting_trial_id(study._study_id) is None
+    with pytest.raises(ValueError, match="max_retry"):
+        RetryFailedTrialCallback(max_retry=-1)
