@@ -13,8 +13,8 @@ from skipjack import TrialPruned, create_study
 from skipjack._records import TrialState
 from skipjack.cli import main as cli_main
 from skipjack.pruners import (
+    BasePruner,
     MedianPruner,
-    NopPruner,
     ParetoPruner,
     PruneVerdict,
     SuccessiveHalvingPruner,
@@ -97,7 +97,7 @@ def test_decision_log_is_chunked_and_survives_long_trials() -> None:
     assert decision_log(trial) == decision_log(record)
 
 
-class _BoolOnly(NopPruner.__mro__[1]):  # a user pruner with only prune()
+class _BoolOnly(BasePruner):  # a user pruner with only prune()
     def prune(self, study, trial) -> bool:  # type: ignore[no-untyped-def]
         return trial.last_step is not None and trial.last_step >= 2
 

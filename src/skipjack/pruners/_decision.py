@@ -73,9 +73,6 @@ class PruneDecision:
         """True when the verdict is ``PRUNE``."""
         return self.verdict is PruneVerdict.PRUNE
 
-    def __bool__(self) -> bool:
-        return self.prune
-
     def replace(self, **changes: Any) -> PruneDecision:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
