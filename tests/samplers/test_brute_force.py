@@ -156,3 +156,14 @@ def test_single_value_parameters_need_no_enumeration() -> None:
         warnings.simplefilter("error")
         study.optimize(lambda t: t.suggest_float("a", 1.0, 1.0) + t.suggest_int("k", 0, 1))
     assert len(study.trials) == 2
+
+
+def test_rdb_storage_that_returns_parameters_in_another_order(tmp_path: Any) -> None:
+    # A storage may hand a trial's parameters back in any order; the sampler orders them as the
+    # objective suggests them.
+    study = sj.create_study(storage=f"sqlite:///{tmp_path / 'bf.db'}",
+                            sampler=BruteForceSampler(seed=0))
+    study.optimize(conditional, n_trials=40)
+    paths = [tuple(sorted(t.params.items(), key=str)) for t in study.trials]
+    assert len(paths) == 18
+    assert {tuple(sorted(p, key=str)) for p in LEAVES} == set(paths)

@@ -50,9 +50,16 @@ class _Node:
         self.children: dict[str, tuple[BaseDistribution, dict[tuple[Any, ...], _Node]]] = {}
         self.memo: dict[int, bool] = {}
 
-    def add(self, params: dict[str, Any], dists: dict[str, BaseDistribution], end: int) -> None:
+    def add(
+        self,
+        names: list[str],
+        params: dict[str, Any],
+        dists: dict[str, BaseDistribution],
+        end: int,
+    ) -> None:
         node = self
-        for name, value in params.items():
+        for name in names:
+            value = params[name]
             entry = node.children.get(name)
             if entry is None:
                 entry = node.children[name] = (dists[name], {})
@@ -114,6 +121,9 @@ class BruteForceSampler(BaseSampler):
         self._stop_mode = _STRICT if avoid_premature_stop else _LOOSE
         self._lock = threading.Lock()
         self._pending: dict[int, dict[str, tuple[Any, BaseDistribution]]] = {}
+        # Parameter names in the order the objective suggests them, learned from the trials this
+        # sampler drives (a storage may hand parameters back in another order).
+        self._order: list[str] = []
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -138,6 +148,21 @@ class BruteForceSampler(BaseSampler):
     ) -> dict[str, Any]:
         return {}
 
+    def _learn_order(self, names: list[str]) -> None:
+        order = self._order
+        position = -1
+        for name in names:
+            if name in order:
+                position = order.index(name)
+            else:
+                position += 1
+                order.insert(position, name)
+
+    def _path(self, params: dict[str, Any]) -> list[str]:
+        rank = {name: i for i, name in enumerate(self._order)}
+        names = list(params)
+        return sorted(names, key=lambda n: (rank.get(n, len(rank)), names.index(n)))
+
     def _tree(self, study: Study, current: FrozenTrial | None, done: TrialState | None) -> _Node:
         """Build the tree of the study's trials; ``current`` is left out unless ``done`` is set."""
         root = _Node()
@@ -153,10 +178,13 @@ class BruteForceSampler(BaseSampler):
                     if name not in params:
                         params[name], dists[name] = value, dist
             if params or t.state == TrialState.COMPLETE:
-                root.add(params, dists, _end_bit(t.state))
+                root.add(self._path(params), params, dists, _end_bit(t.state))
         if current is not None and done is not None:
             if current.params or done == TrialState.COMPLETE:
-                root.add(current.params, current.distributions, _end_bit(done))
+                root.add(
+                    self._path(current.params), current.params, current.distributions,
+                    _end_bit(done),
+                )
         return root
 
     def sample_independent(
@@ -168,9 +196,11 @@ class BruteForceSampler(BaseSampler):
     ) -> Any:
         candidates = enumerate_distribution(param_distribution)
         with self._lock:
+            self._learn_order([*trial.params, param_name])
             root = self._tree(study, trial, None)
             node: _Node | None = root
-            for name, value in trial.params.items():
+            for name in self._path(trial.params):
+                value = trial.params[name]
                 entry = node.children.get(name) if node is not None else None
                 node = None if entry is None else entry[1].get(value_key(value))
             value = self._pick(node, param_name, candidates)

@@ -10,15 +10,17 @@ attribute is stored as Optuna does; see docs/enumerating_samplers.md):
   covers one point (the one handed to it, or the one its parameters name in full); a RUNNING or
   WAITING trial of another worker reserves the points its parameters so far agree with.
 
-A new trial takes a random free point (seeded), which keeps two workers that choose at the same
-moment from usually choosing the same point. When the last free point is handed out the study is
-stopped (running trials finish); ``after_trial`` stops it too once every point is covered.
+Trial number ``n`` takes free point ``n`` (modulo the number of free points) in an order shuffled
+by the seed (a fixed shuffle without seed, so that every worker shares it): two workers deciding at
+the same moment see the same free points and hold different trial numbers, so they take different
+points without talking to each other. Once every point is covered or handed to a running trial of
+this sampler, the study is stopped (``before_trial`` and ``after_trial`` both check), so threads
+do not start surplus trials; running trials finish normally.
 """
 
 from __future__ import annotations
 
 import math
-import random
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
@@ -39,7 +41,6 @@ __all__ = ["GridSampler", "GridValueType"]
 GridValueType = Union[str, float, int, bool, None]
 
 _FIXED_PARAMS_KEY = "fixed_params"  # the system attribute of an enqueued trial (Optuna's key)
-_REJECTION_TRIES = 32
 
 
 def _normalise_value(name: str, value: Any) -> GridValueType:
@@ -108,7 +109,7 @@ def _validate_search_space(search_space: Any) -> dict[str, list[GridValueType]]:
 
 
 class GridSampler(BaseSampler):
-    """Try every combination of the values in ``search_space`` once, in a random order.
+    """Try every combination of the values in ``search_space`` once, in a shuffled order.
 
     The objective may suggest only parameters of the grid (others raise ``ValueError``). When
     every grid point has been handed out the running ``optimize`` is stopped, so
@@ -118,7 +119,8 @@ class GridSampler(BaseSampler):
 
     Args:
         search_space: parameter name -> list of values (str, int, float, bool or None).
-        seed: seed of the order in which free points are chosen.
+        seed: seed of the order in which free points are taken. Without a seed the order is a
+            fixed shuffle (the same in every worker process, which keeps workers apart).
 
     Raises:
         ValueError: ``search_space`` is not a dict of non-empty lists of supported values.
@@ -135,7 +137,11 @@ class GridSampler(BaseSampler):
         self._shape = tuple(len(v) for v in space.values())
         self._n_points = int(np.prod(self._shape, dtype=np.int64))
         self._seed = seed
-        self._rng = random.Random(seed)
+        # The order in which free points are taken; without a seed a fixed one, so that every
+        # worker of a distributed study shares it.
+        self._order = np.random.default_rng(0 if seed is None else seed).permutation(
+            self._n_points
+        )
         self._lock = threading.Lock()
         self._reset_cache(None)
 
@@ -148,7 +154,6 @@ class GridSampler(BaseSampler):
         self._folded: set[int] = set()  # trial ids folded into _covered
         self._cursor = 0  # trials below this number are finished and folded
         self._claims: dict[int, int] = {}  # running trial id -> grid id handed to it
-        self._first_number: int | None = None  # number of the first trial given a point
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -158,10 +163,6 @@ class GridSampler(BaseSampler):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
-
-    def reseed_rng(self) -> None:
-        with self._lock:
-            self._rng = random.Random()
 
     # --- points and trials ------------------------------------------------------------------------
 
@@ -256,23 +257,13 @@ class GridSampler(BaseSampler):
                 reserved.append(slab)
         return claimed, reserved
 
-    def _is_free(self, grid_id: int, claimed: set[int], reserved: list[tuple[Any, ...]]) -> bool:
-        if self._covered.flat[grid_id] or grid_id in claimed:
-            return False
-        if reserved:
-            point = np.unravel_index(grid_id, self._shape)
-            for slab in reserved:
-                if all(isinstance(s, slice) or s == p for s, p in zip(slab, point)):
-                    return False
-        return True
-
-    def _choose(self, others: list[FrozenTrial], within: tuple[Any, ...] | None) -> int:
+    def _choose(
+        self, others: list[FrozenTrial], within: tuple[Any, ...] | None, number: int
+    ) -> int:
+        # Design note: trial n takes free point number n (modulo their count) in the seeded order.
+        # Two workers that decide at the same moment see the same free points and hold different
+        # trial numbers, so they take different points without talking to each other.
         claimed, reserved = self._blocked(others)
-        if within is None:
-            for _ in range(_REJECTION_TRIES):
-                grid_id = self._rng.randrange(self._n_points)
-                if self._is_free(grid_id, claimed, reserved):
-                    return grid_id
         free = ~self._covered
         if claimed:
             free.flat[list(claimed)] = False
@@ -289,14 +280,16 @@ class GridSampler(BaseSampler):
             candidates = self._restrict(~self._covered, within)
             if candidates.size == 0:
                 candidates = self._restrict(np.ones_like(self._covered), within)
-        return int(candidates[self._rng.randrange(candidates.size)])
+        return int(candidates[number % candidates.size])
 
     def _restrict(self, mask: np.ndarray, within: tuple[Any, ...] | None) -> np.ndarray:
+        """The grid ids where ``mask`` holds (inside ``within`` if given), in the seeded order."""
         if within is not None:
             only = np.zeros_like(mask)
             only[within] = True
             mask = mask & only
-        return np.flatnonzero(mask)
+        order = self._order
+        return order[mask.ravel()[order]]
 
     # --- sampler hooks ----------------------------------------------------------------------------
 
@@ -310,16 +303,12 @@ class GridSampler(BaseSampler):
                 grid_id = self._exact_id(fixed)
                 within = self._slab(fixed)
             if grid_id is None:
-                grid_id = self._choose(others, within)
+                grid_id = self._choose(others, within, trial.number)
             self._claims[trial.trial_id] = grid_id
-            if self._first_number is None:
-                self._first_number = trial.number
             open_points = self._open_points()
-            in_flight = self._in_flight(others)
-        # Design note: stop as soon as the trials already started can take every open point, so
-        # that threads about to start one more trial see the stop flag instead of finding the
-        # grid used up (they would re-evaluate a point).
-        if open_points <= in_flight:
+        # Every point is covered or handed to a running trial of this sampler: stop now (not when
+        # the last trial ends), so that threads about to start one more trial see the stop flag.
+        if open_points <= 0:
             stop_study(study)
 
     def _open_points(self) -> int:
@@ -327,22 +316,6 @@ class GridSampler(BaseSampler):
         all end up covering their point)."""
         claimed = {c for c in self._claims.values() if not self._covered.flat[c]}
         return self._n_points - self._n_covered - len(claimed)
-
-    def _in_flight(self, others: list[FrozenTrial]) -> int:
-        """Count started trials that have not chosen a point yet and will take one.
-
-        Only trials started after this sampler gave out its first point count: an older trial
-        without parameters is more likely abandoned (an ``ask`` never told) than about to sample.
-        """
-        floor = self._first_number if self._first_number is not None else -1
-        return sum(
-            1
-            for t in others
-            if t.state == TrialState.RUNNING
-            and t.number > floor
-            and _FIXED_PARAMS_KEY not in t.system_attrs
-            and not any(name in t.params for name in self._names)
-        )
 
     def after_trial(
         self,
@@ -352,11 +325,9 @@ class GridSampler(BaseSampler):
         values: Sequence[float] | None,
     ) -> None:
         with self._lock:
-            others = self._sync(study, trial.trial_id)
+            self._sync(study, trial.trial_id)
             self._fold(trial, state)
-            open_points = self._open_points()
-            # No point left for this worker's next trial: the trials already started take them.
-            done = open_points <= self._in_flight(others)
+            done = self._open_points() <= 0
         if done:
             stop_study(study)
 
