@@ -109,3 +109,23 @@ def test_env_var_turns_tracing_on_in_a_fresh_process(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(
         ["skipjack.objective", "skipjack.sample", "skipjack.tell", "skipjack.trial"])
+
+
+def test_trial_detail_records_one_span_with_events_and_user_spans_nest(spans):
+    from skipjack.observability._hub import hub
+
+    hub().trace_detail = "trial"  # as enable_tracing(provider, detail="trial") would set it
+    study = skipjack.create_study(study_name="light")
+    study.optimize(_objective, n_trials=2)
+    finished = spans.get_finished_spans()
+    trials = [s for s in finished if s.name == "skipjack.trial"]
+    assert len(trials) == 2
+    assert {s.name for s in finished} == {"skipjack.trial", "user.train"}
+    for span in trials:
+        users = [s for s in finished if s.name == "user.train"
+                 and s.parent.span_id == span.context.span_id]
+        assert len(users) == 1
+        assert [e.name for e in span.events] == ["skipjack.report", "skipjack.should_prune"] * 2
+        assert span.attributes["skipjack.trial.state"] == "COMPLETE"
+    with pytest.raises(ValueError, match="'detail' argument of enable_tracing"):
+        observability.enable_tracing(detail="verbose")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from skipjack.observability._metrics import MetricsObserver, worker_metrics
+from skipjack.observability._metrics import MetricsObserver, StudyMetrics, worker_metrics
 from skipjack.observability._timed_storage import TimedStorage, timed_storage
 from skipjack.storages import InMemoryStorage
 from skipjack.study._hooks import StudyHooks, TrialObserver, set_global_hooks
@@ -66,7 +66,18 @@ class ObservabilityHooks(StudyHooks):
         self.metrics = False
         self.time_storage: bool | None = None  # None: time every storage but InMemoryStorage
         self.tracer: Any = None
+        self.trace_detail = "full"
         self._lock = threading.Lock()
+        self._study_metrics: dict[str, StudyMetrics] = {}
+
+    def _metrics_of(self, study: Study) -> StudyMetrics:
+        sm = self._study_metrics.get(study.study_name)
+        if sm is None:
+            with self._lock:
+                sm = self._study_metrics.setdefault(
+                    study.study_name, StudyMetrics(worker_metrics(), study.study_name)
+                )
+        return sm
 
     @property
     def active(self) -> bool:
@@ -91,12 +102,12 @@ class ObservabilityHooks(StudyHooks):
         if self.tracer is not None:
             from skipjack.observability._tracing import TraceObserver
 
-            trace = TraceObserver(self.tracer, study)
+            trace = TraceObserver(self.tracer, study, self.trace_detail)
             if self.metrics:
-                return _FanOut([MetricsObserver(worker_metrics(), study), trace])
+                return _FanOut([MetricsObserver(self._metrics_of(study)), trace])
             return trace
         if self.metrics:
-            return MetricsObserver(worker_metrics(), study)
+            return MetricsObserver(self._metrics_of(study))
         return TrialObserver()
 
     def refresh(self) -> None:

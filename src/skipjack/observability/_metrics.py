@@ -19,7 +19,12 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from skipjack.observability._histogram import DURATION_BUCKETS, LATENCY_BUCKETS, HistogramFamily
+from skipjack.observability._histogram import (
+    DURATION_BUCKETS,
+    FOLD_AT,
+    LATENCY_BUCKETS,
+    HistogramFamily,
+)
 from skipjack.study._hooks import TrialObserver
 
 if TYPE_CHECKING:
@@ -27,7 +32,8 @@ if TYPE_CHECKING:
     from skipjack.study import Study
     from skipjack.trial import Trial
 
-__all__ = ["WorkerMetrics", "MetricsObserver", "worker_metrics", "worker_collector"]
+__all__ = ["WorkerMetrics", "StudyMetrics", "MetricsObserver", "worker_metrics",
+           "worker_collector"]
 
 
 class WorkerMetrics:
@@ -54,14 +60,6 @@ class WorkerMetrics:
             "Latency of storage calls made by this process, by storage method.",
             ["operation"], LATENCY_BUCKETS,
         )
-        self._finished: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
-
-    def count_finished(self, study: str, state: str) -> None:
-        """Add one finished trial of ``study`` in ``state``."""
-        key = (study, state)
-        with self._lock:
-            self._finished[key] = self._finished.get(key, 0) + 1
 
     def collect(self) -> list[Any]:
         """Return the metric families (the ``prometheus_client`` collector protocol)."""
@@ -72,9 +70,7 @@ class WorkerMetrics:
             "skipjack_worker_trials", "Trials finished by this process, by state.",
             labels=["study", "state"],
         )
-        with self._lock:
-            items = sorted(self._finished.items())
-        for (study, state), n in items:
+        for (study, state), n, _ in sorted(self.objective.samples()):
             counter.add_metric([study, state], n)
         families.append(counter)
         return families
@@ -103,37 +99,67 @@ def worker_collector() -> WorkerMetrics:
     return worker_metrics()
 
 
+class StudyMetrics:
+    """The histogram children of one study, resolved once (no label lookups per trial)."""
+
+    __slots__ = ("metrics", "study", "ask", "tell", "objective")
+
+    def __init__(self, metrics: WorkerMetrics, study: str) -> None:
+        self.metrics = metrics
+        self.study = study
+        self.ask = metrics.ask.labels(study)
+        self.tell = metrics.tell.labels(study)
+        self.objective: dict[Any, Any] = {}
+
+    def objective_child(self, state: Any) -> Any:
+        """The objective-duration child of a final ``TrialState`` (created on first use)."""
+        child = self.objective.get(state)
+        if child is None:
+            child = self.objective[state] = self.metrics.objective.labels(self.study, state.name)
+        return child
+
+    def fold_if_large(self) -> None:
+        """Fold pending observations once many piled up between scrapes (bounded memory)."""
+        if len(self.tell.pending) > FOLD_AT:
+            self.ask.fold()
+            self.tell.fold()
+            for child in list(self.objective.values()):
+                child.fold()
+
+
 class MetricsObserver(TrialObserver):
-    """Times one trial's ask, objective and tell into ``WorkerMetrics``."""
+    """Times one trial's ask, objective and tell into ``WorkerMetrics``.
 
-    __slots__ = ("_m", "_study", "_t")
+    The objective duration is recorded at the end, under the trial's final state (a value the
+    study rejects turns COMPLETE into FAIL).
+    """
 
-    def __init__(self, metrics: WorkerMetrics, study: Study) -> None:
-        self._m = metrics
-        self._study = study.study_name
+    __slots__ = ("_s", "_t", "_objective")
+
+    def __init__(self, study_metrics: StudyMetrics) -> None:
+        self._s = study_metrics
         self._t = time.perf_counter()
 
     def after_ask(self, trial: Trial) -> None:
         """Run relative sampling now (as Optuna does at trial start) and time the ask."""
         if trial.relative_search_space:
             trial.relative_params  # noqa: B018 - computed and cached by the property
-        now = time.perf_counter()
-        self._m.ask.labels(self._study).observe(now - self._t)
-        self._t = now
+        self._s.ask.observe(time.perf_counter() - self._t)
 
     def objective_start(self) -> None:
         """Start the objective's clock."""
         self._t = time.perf_counter()
 
     def objective_end(self, state: TrialState | None, error: BaseException | None) -> None:
-        """Time the objective."""
+        """Stop the objective's clock."""
         now = time.perf_counter()
-        name = "COMPLETE" if state is None else state.name
-        self._m.objective.labels(self._study, name).observe(now - self._t)
+        self._objective = now - self._t
         self._t = now
 
     def trial_end(self, frozen: FrozenTrial | None) -> None:
-        """Time the tell and count the finished trial."""
-        self._m.tell.labels(self._study).observe(time.perf_counter() - self._t)
+        """Record the tell and objective durations."""
+        s = self._s
+        s.tell.observe(time.perf_counter() - self._t)
         if frozen is not None:
-            self._m.count_finished(self._study, frozen.state.name)
+            s.objective_child(frozen.state).observe(self._objective)
+            s.fold_if_large()

@@ -91,20 +91,29 @@ def start_metrics_server(port: int = 9464, addr: str = "0.0.0.0") -> Any:
     return prometheus_client.start_http_server(port, addr=addr, registry=registry)
 
 
-def enable_tracing(tracer_provider: Any = None) -> None:
+def enable_tracing(tracer_provider: Any = None, *, detail: str = "full") -> None:
     """Trace every study created from now on with OpenTelemetry (see ``instrument``).
 
     Args:
         tracer_provider: the provider to take the tracer from; None uses the global one
             (``opentelemetry.trace.set_tracer_provider``).
+        detail: ``"full"``: a trial span with child spans (sample, objective, report,
+            should_prune, tell); ``"trial"``: the trial span only, reports and pruning decisions
+            as its events (cheaper, for very short trials).
 
     Raises:
         ImportError: opentelemetry-api is not installed.
+        ValueError: ``detail`` is not "full" or "trial".
     """
     from skipjack.observability._tracing import make_tracer
 
+    if detail not in ("full", "trial"):
+        raise ValueError(
+            f"The 'detail' argument of enable_tracing must be 'full' or 'trial'. Got {detail!r}."
+        )
     h = hub()
     h.tracer = make_tracer(tracer_provider)
+    h.trace_detail = detail
     h.refresh()
 
 
@@ -149,8 +158,9 @@ def apply_environment() -> None:
             start_metrics_server(int(port))
         except (ImportError, ValueError, OSError) as e:
             _logger.warning(f"SKIPJACK_METRICS_PORT={port!r} ignored: {e}")
-    if os.environ.get("SKIPJACK_TRACING", "").lower() not in ("", "0", "false", "no"):
+    tracing = os.environ.get("SKIPJACK_TRACING", "").lower()
+    if tracing not in ("", "0", "false", "no"):
         try:
-            enable_tracing()
+            enable_tracing(detail="trial" if tracing == "trial" else "full")
         except ImportError as e:
             _logger.warning(f"SKIPJACK_TRACING ignored: {e}")

@@ -10,6 +10,11 @@ also ``skipjack.trial.state``, ``skipjack.trial.values`` and ``skipjack.param.<n
 parameter; ``skipjack.step``/``skipjack.value`` on report spans and ``skipjack.prune`` on
 should_prune spans. A failing objective records the exception and sets an ERROR status.
 
+With ``detail="trial"`` only the trial span is recorded: it is the current span while the
+objective runs (user spans still nest under it), and reports and pruning decisions become span
+events. A span of the Python SDK costs tens of microseconds, so this mode is for studies with very
+short trials; see docs/operations.md for the measured costs.
+
 Without ``opentelemetry-api`` installed, ``enable_tracing`` raises ImportError with the install
 hint, and the environment variable ``SKIPJACK_TRACING=1`` only logs a warning: tracing stays off.
 """
@@ -57,9 +62,9 @@ class TraceObserver(TrialObserver):
     """Opens and closes the spans of one trial."""
 
     __slots__ = ("_tracer", "_study", "_trial_span", "_trial_ctx", "_span", "_token", "_obj_ctx",
-                 "_number")
+                 "_number", "_full")
 
-    def __init__(self, tracer: Any, study: Study) -> None:
+    def __init__(self, tracer: Any, study: Study, detail: str = "full") -> None:
         from opentelemetry import trace
 
         self._tracer = tracer
@@ -67,10 +72,12 @@ class TraceObserver(TrialObserver):
         self._trial_span = tracer.start_span(
             "skipjack.trial", attributes={"skipjack.study": self._study}
         )
+        # A trial span the sampler dropped gets no children: they would be dropped too.
+        self._full = detail == "full" and self._trial_span.is_recording()
         self._trial_ctx = trace.set_span_in_context(self._trial_span)
         self._span = tracer.start_span(
             "skipjack.sample", context=self._trial_ctx, attributes={"skipjack.study": self._study}
-        )
+        ) if self._full else None
         self._token: Any = None
         self._obj_ctx: Any = None
         self._number = -1
@@ -81,13 +88,18 @@ class TraceObserver(TrialObserver):
             trial.relative_params  # noqa: B018 - computed and cached by the property
         self._number = trial.number
         self._trial_span.set_attribute("skipjack.trial.number", trial.number)
-        self._span.set_attribute("skipjack.trial.number", trial.number)
-        self._span.end()
+        if self._span is not None:
+            self._span.set_attribute("skipjack.trial.number", trial.number)
+            self._span.end()
 
     def objective_start(self) -> None:
         """Open the objective span and make it current (user spans nest under it)."""
         from opentelemetry import context, trace
 
+        if not self._full:
+            self._obj_ctx = self._trial_ctx
+            self._token = context.attach(self._trial_ctx)
+            return
         self._span = self._tracer.start_span(
             "skipjack.objective",
             context=self._trial_ctx,
@@ -97,6 +109,9 @@ class TraceObserver(TrialObserver):
         self._token = context.attach(self._obj_ctx)
 
     def _event_span(self, name: str, attributes: dict[str, Any]) -> None:
+        if not self._full:
+            self._trial_span.add_event(name, attributes)
+            return
         attributes["skipjack.study"] = self._study
         attributes["skipjack.trial.number"] = self._number
         self._tracer.start_span(name, context=self._obj_ctx, attributes=attributes).end()
@@ -117,14 +132,17 @@ class TraceObserver(TrialObserver):
         if self._token is not None:
             context.detach(self._token)
             self._token = None
-        span = self._span
+        span = self._span if self._full else self._trial_span
         if error is not None and state is not None and state.name == "FAIL":
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
-        span.end()
+        if self._full:
+            span.end()
 
     def tell_start(self) -> None:
         """Open the tell span."""
+        if not self._full:
+            return
         self._span = self._tracer.start_span(
             "skipjack.tell",
             context=self._trial_ctx,
@@ -135,9 +153,10 @@ class TraceObserver(TrialObserver):
         """Close the tell and trial spans, with the trial's state, values and parameters."""
         from opentelemetry.trace import Status, StatusCode
 
-        self._span.end()
+        if self._full and self._span is not None:
+            self._span.end()
         span = self._trial_span
-        if frozen is not None:
+        if frozen is not None and span.is_recording():
             attributes: dict[str, Any] = {"skipjack.trial.state": frozen.state.name}
             if frozen.values is not None:
                 attributes["skipjack.trial.values"] = [float(v) for v in frozen.values]
