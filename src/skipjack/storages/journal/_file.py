@@ -27,6 +27,7 @@ from skipjack.storages.journal._base import (
     JournalSnapshotSupport,
 )
 from skipjack.storages.journal._lock import BaseJournalFileLock, JournalFileSymlinkLock
+from skipjack.storages.journal._snapshot import no_gc
 
 __all__ = ["JournalFileBackend"]
 
@@ -112,7 +113,11 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
         if end == 0:
             return []
         text = data[:end].decode("utf-8", errors="replace")
-        logs = parse_lines(text, self._path)
+        if end > 1 << 20:
+            with no_gc():  # parsing builds many containers that stay alive
+                logs = parse_lines(text, self._path)
+        else:
+            logs = parse_lines(text, self._path)
         self._pos = (number + len(logs), offset + end)
         skip = log_number_from - number
         return logs[skip:] if skip > 0 else logs

@@ -37,11 +37,25 @@ class OpCode(enum.IntEnum):
 _UTC = datetime.timezone.utc
 
 
+# Local UTC offsets by hour: converting with ``astimezone`` costs microseconds per call, which
+# dominates replaying and snapshotting long journals. Offsets change only on whole hours.
+_TO_UTC: dict[tuple[int, int, int, int], datetime.timedelta] = {}
+_TO_LOCAL: dict[str, datetime.timedelta] = {}
+
+
 def encode_datetime(value: datetime.datetime | None) -> str | None:
     """A naive local (or aware) datetime as an ISO string in UTC, e.g. ``...T01:02:03+00:00``."""
     if value is None:
         return None
-    return value.astimezone(_UTC).isoformat()
+    if value.tzinfo is not None:
+        return value.astimezone(_UTC).isoformat()
+    key = (value.year, value.month, value.day, value.hour)
+    offset = _TO_UTC.get(key)
+    if offset is None:
+        offset = value.astimezone(_UTC).replace(tzinfo=None) - value
+        if len(_TO_UTC) < 100_000:
+            _TO_UTC[key] = offset
+    return (value + offset).isoformat() + "+00:00"
 
 
 def now_utc_iso() -> str:
@@ -53,6 +67,15 @@ def decode_datetime(value: Any) -> datetime.datetime | None:
     """An ISO string from the log as a naive local datetime (None stays None)."""
     if value is None:
         return None
+    if value.endswith("+00:00"):
+        naive = datetime.datetime.fromisoformat(value[:-6])
+        key = value[:13]
+        offset = _TO_LOCAL.get(key)
+        if offset is None:
+            offset = naive.replace(tzinfo=_UTC).astimezone().replace(tzinfo=None) - naive
+            if len(_TO_LOCAL) < 100_000:
+                _TO_LOCAL[key] = offset
+        return naive + offset
     parsed = datetime.datetime.fromisoformat(value)
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone().replace(tzinfo=None)

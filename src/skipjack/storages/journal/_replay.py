@@ -35,6 +35,8 @@ class ReplayState(InMemoryStorage):
     def __init__(self) -> None:
         super().__init__()
         self.n_ops = 0  # operations read from the log so far (accepted or not)
+        # study id -> ids of its RUNNING trials (an ordered set), for the stale-trial check
+        self.running: dict[int, dict[int, None]] = {}
 
     def apply(self, op: dict[str, Any]) -> Any:
         """Apply one operation; return its result or raise why it was rejected."""
@@ -52,6 +54,14 @@ class ReplayState(InMemoryStorage):
 
     def _delete_study(self, op: dict[str, Any]) -> None:
         self.delete_study(op["study_id"])
+        self.running.pop(op["study_id"], None)
+
+    def _track(self, trial_id: int) -> None:
+        study, trial = self._trial_index[trial_id]
+        if trial.state is _RUNNING:
+            self.running.setdefault(study.study_id, {})[trial_id] = None
+        else:
+            self.running.get(study.study_id, {}).pop(trial_id, None)
 
     def _set_study_user_attr(self, op: dict[str, Any]) -> None:
         for key, value in op["user_attr"].items():
@@ -71,6 +81,7 @@ class ReplayState(InMemoryStorage):
             trial = self._trial_index[trial_id][1]
             if start is not None:
                 trial.datetime_start = start
+            self.running.setdefault(study_id, {})[trial_id] = None
             return trial_id
         values = op.get("values")
         if values is None and op.get("value") is not None:
@@ -99,7 +110,9 @@ class ReplayState(InMemoryStorage):
             dist.to_internal_repr(template.params[name])
             if name in known:
                 check_distribution_compatibility(known[name], dist)
-        return self.create_new_trial(study_id, template_trial=template)
+        trial_id = self.create_new_trial(study_id, template_trial=template)
+        self._track(trial_id)
+        return trial_id
 
     def _set_param(self, op: dict[str, Any]) -> None:
         self.set_trial_param(
@@ -125,6 +138,7 @@ class ReplayState(InMemoryStorage):
             if when is not None:
                 trial.datetime_complete = when
         trial.snapshot = None
+        self._track(trial_id)
         return True
 
     def _set_intermediate(self, op: dict[str, Any]) -> None:
@@ -159,7 +173,8 @@ class ReplayState(InMemoryStorage):
         return list(waiting)
 
     def running_trial_ids(self, study_id: int) -> list[int]:
-        return [t.trial_id for t in self._study(study_id).trials if t.state is _RUNNING]
+        self._study(study_id)
+        return list(self.running.get(study_id, ()))
 
     def check_param_compatible(self, trial_id: int, name: str, distribution: Any) -> None:
         study = self._trial(trial_id)[0]

@@ -48,7 +48,7 @@ from skipjack.storages.journal._base import (
 )
 from skipjack.storages.journal._ops import OpCode, encode_datetime, now_utc_iso, worker_id
 from skipjack.storages.journal._replay import Rejected, ReplayState
-from skipjack.storages.journal._snapshot import dump_snapshot, load_snapshot
+from skipjack.storages.journal._snapshot import dump_snapshot, load_snapshot, no_gc
 
 __all__ = ["JournalStorage"]
 
@@ -101,8 +101,10 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         failed_trial_callback: called as ``callback(study, trial)`` for each trial failed that
             way, e.g. ``RetryFailedTrialCallback()``.
         snapshot_interval: write a snapshot of the replayed state when this many operations (and
-            at least a quarter of the log) were added since the last one, so that opening a long
-            journal replays only its tail (None: never). Needs a backend with snapshot support.
+            at least as many as the last snapshot covers: the interval doubles as the log grows,
+            so snapshots cost O(1) per operation) were added since the last one, so that opening
+            a long journal replays at most half of it (None: never). About four operations make
+            a trial. Needs a backend with snapshot support (both built-in backends have it).
     """
 
     def __init__(
@@ -112,7 +114,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         heartbeat_interval: int | None = None,
         grace_period: int | None = None,
         failed_trial_callback: Callable[[Any, FrozenTrial], None] | None = None,
-        snapshot_interval: int | None = 20_000,
+        snapshot_interval: int | None = 50_000,
     ) -> None:
         if not isinstance(log_storage, BaseJournalBackend):
             raise TypeError(
@@ -217,9 +219,23 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
                 logs = backend.read_logs(replay.n_ops)
         else:
             logs = backend.read_logs(replay.n_ops)
+        if not isinstance(logs, list):
+            logs = list(logs)
+        if len(logs) > 5000:
+            with no_gc():
+                self._apply_logs(logs)
+        else:
+            self._apply_logs(logs)
+        interval = self.snapshot_interval
+        if interval is not None and replay.n_ops - self._snapshot_base >= max(
+            interval, self._snapshot_base
+        ):
+            self._maybe_snapshot()
+
+    def _apply_logs(self, logs: list[dict[str, Any]]) -> None:
         awaiting = self._awaiting
         results = self._results
-        apply = replay.apply
+        apply = self._replay.apply
         for log in logs:
             if awaiting and log.get("worker_id") in awaiting:
                 try:
@@ -231,11 +247,6 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
                 apply(log)
             except Exception:  # rejected: no effect, for every reader alike
                 pass
-        interval = self.snapshot_interval
-        if interval is not None and replay.n_ops - self._snapshot_base >= max(
-            interval, self._snapshot_base // 3
-        ):
-            self._maybe_snapshot()
 
     def _maybe_snapshot(self) -> None:
         backend = self._backend
