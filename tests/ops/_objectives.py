@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import time
 
-__all__ = ["sleepy_or_quick", "hungry_or_quick", "crash_or_quick", "reporting", "raises_value"]
+__all__ = ["sleepy_or_quick", "hungry_or_quick", "crash_or_quick", "reporting", "raises_value",
+           "traced_in_child"]
 
 
 def sleepy_or_quick(trial):
@@ -52,3 +53,16 @@ def reporting(trial):
 def raises_value(trial):
     trial.suggest_float("x", 0.0, 1.0)
     raise ValueError("bad input")
+
+
+def traced_in_child(trial):
+    """Opens a span in the child; returns its trace id and parent span id (as floats' bits)."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+
+    tracer = TracerProvider().get_tracer("child")
+    with tracer.start_as_current_span("child.work") as span:
+        parent = span.parent
+        trial.set_user_attr("trace", [format(span.context.trace_id, "032x"),
+                                      format(parent.span_id, "016x") if parent else None])
+    return 0.0

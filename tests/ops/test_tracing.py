@@ -129,3 +129,14 @@ def test_trial_detail_records_one_span_with_events_and_user_spans_nest(spans):
         assert span.attributes["skipjack.trial.state"] == "COMPLETE"
     with pytest.raises(ValueError, match="'detail' argument of enable_tracing"):
         observability.enable_tracing(detail="verbose")
+
+
+def test_trace_context_reaches_an_isolated_objective(spans):
+    from tests.ops import _objectives
+
+    study = skipjack.create_study(study_name="isolated-traced")
+    study.optimize(_objectives.traced_in_child, n_trials=1, trial_timeout=60)
+    trace_id, parent_id = study.trials[0].user_attrs["trace"]
+    objective = next(s for s in spans.get_finished_spans() if s.name == "skipjack.objective")
+    assert trace_id == format(objective.context.trace_id, "032x")
+    assert parent_id == format(objective.context.span_id, "016x")

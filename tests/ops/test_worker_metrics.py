@@ -120,3 +120,24 @@ def test_json_logs_one_object_per_line():
     assert failed and all("ValueError: too big" in line["exception"] for line in failed)
     observability.disable_json_logs()
     assert not isinstance(handler.formatter, type(logging.Formatter())) or True
+
+
+def test_persistent_storage_is_timed_and_keeps_heartbeats(tmp_path):
+    try:
+        from skipjack.storages import RDBStorage
+    except ImportError:
+        pytest.skip("RDBStorage (skipjack.storages._rdb) is not available yet")
+    from skipjack.storages._heartbeat import is_heartbeat_enabled
+
+    registry = prometheus_client.CollectorRegistry(auto_describe=False)
+    observability.register_metrics(registry)
+    storage = RDBStorage(f"sqlite:///{tmp_path / 'hb.db'}", heartbeat_interval=60)
+    study = skipjack.create_study(storage=storage, study_name="wm-rdb")
+    assert isinstance(study._storage, TimedStorage) and is_heartbeat_enabled(study._storage)
+    study.optimize(_objective, n_trials=4, catch=ValueError)
+    samples = _samples(registry)
+    assert samples[("skipjack_storage_operation_duration_seconds_count",
+                    (("operation", "record_heartbeat"),))] >= 4
+    assert samples[("skipjack_storage_operation_duration_seconds_count",
+                    (("operation", "create_new_trial"),))] >= 4
+    assert len(skipjack.load_study(study_name="wm-rdb", storage=storage).trials) == 4

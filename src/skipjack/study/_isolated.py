@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -164,7 +165,8 @@ class IsolatedObjective:
     def __call__(self, trial: Any) -> Any:
         worker = self._worker()
         conn = worker.conn
-        info = {"number": trial.number, "datetime_start": trial.datetime_start}
+        info = {"number": trial.number, "datetime_start": trial.datetime_start,
+                "trace": _trace_carrier()}
         start = time.monotonic()
         deadline = None if self._timeout is None else start + self._timeout
         try:
@@ -226,6 +228,41 @@ class IsolatedObjective:
         if kind == "raise":
             raise _unpack(msg[1])
         raise RuntimeError(f"Unexpected message from the objective's process: {msg!r}")
+
+
+def _trace_carrier() -> dict[str, str] | None:
+    # W3C trace context of the running trial, so spans the objective opens in the child nest under
+    # it (when the child configures a tracer provider). Only if OpenTelemetry is already in use.
+    if "opentelemetry.propagate" not in sys.modules and "opentelemetry.trace" not in sys.modules:
+        return None
+    try:
+        from opentelemetry import propagate
+    except ImportError:
+        return None
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier or None
+
+
+def _attach_trace(carrier: dict[str, str] | None) -> Any:
+    if not carrier:
+        return None
+    try:
+        from opentelemetry import context, propagate
+    except ImportError:
+        return None
+    return context.attach(propagate.extract(carrier))
+
+
+def _call_traced(func: Callable[..., Any], trial: Any, carrier: dict[str, str] | None) -> Any:
+    token = _attach_trace(carrier)
+    try:
+        return func(trial)
+    finally:
+        if token is not None:
+            from opentelemetry import context
+
+            context.detach(token)
 
 
 def _describe(code: int | None) -> str:
@@ -331,7 +368,7 @@ def _worker_main(conn: Connection, func: Callable[..., Any], memory_mb: float | 
             return
         trial = RemoteTrial(conn, info)
         try:
-            result = func(trial)
+            result = _call_traced(func, trial, info.get("trace"))
         except TrialPruned as e:
             conn.send(("pruned", str(e)))
             continue
