@@ -126,6 +126,16 @@ def test_enqueued_grid_point_is_not_repeated() -> None:
     assert len(points) == 24 and set(points) == ALL_POINTS
 
 
+def test_partially_enqueued_trial_takes_a_free_point_with_its_fixed_values() -> None:
+    study = sj.create_study(sampler=GridSampler(SPACE, seed=0))
+    study.optimize(objective, n_trials=3)
+    study.enqueue_trial({"x": 2})
+    study.optimize(objective)
+    trials = study.get_trials(deepcopy=False)
+    assert trials[3].params["x"] == 2
+    assert len(trials) == 24 and set(_points(study)) == ALL_POINTS
+
+
 def test_same_seed_same_order_other_seed_other_order() -> None:
     def run(seed: int) -> list[tuple[Any, ...]]:
         study = sj.create_study(sampler=GridSampler(SPACE, seed=seed))
