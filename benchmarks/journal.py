@@ -1,0 +1,215 @@
+"""Journal storage benchmark: per-trial overhead and multi-process throughput.
+
+Two measurements, for skipjack's JournalStorage on a file and on Redis, side by side with Optuna's
+journal (file, Redis) and Rustuna's journal file when the Python given with ``--anchor-python``
+can import them:
+
+- overhead: one process, a trivial objective over 2 floats, ``n`` trials; ms/trial over the first
+  and the last 10% of trials (flat cost means last/first close to 1);
+- throughput: 1, 2, 4, 8 worker processes each running ``--per-worker`` trials of one study;
+  trials per second of wall time (first start to last end).
+
+Every run is a fresh subprocess. Redis runs use a unique key prefix and delete their keys.
+
+    python benchmarks/journal.py                                   # everything, skipjack only
+    python benchmarks/journal.py --anchor-python /work/benchenv/bin/python
+    python benchmarks/journal.py --parts overhead --sizes 1000 --samplers random
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+__all__ = ["main"]
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+REDIS_URL = "redis://127.0.0.1:6379"
+
+CHILD = r"""
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+mode, framework, backend, location, sampler_kind, n_trials, study_name = sys.argv[1:8]
+n_trials = int(n_trials)
+if framework == "skipjack":
+    import skipjack as fw
+    from skipjack.storages.journal import JournalFileBackend, JournalRedisBackend, JournalStorage
+    if backend == "file":
+        storage = JournalStorage(JournalFileBackend(location))
+    else:
+        storage = JournalStorage(JournalRedisBackend("%(redis)s", prefix=location))
+elif framework == "optuna":
+    import optuna as fw
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend, JournalRedisBackend
+    if backend == "file":
+        storage = JournalStorage(JournalFileBackend(location))
+    else:
+        storage = JournalStorage(JournalRedisBackend("%(redis)s", prefix=location))
+else:
+    import rustuna as fw
+    storage = fw.storages.JournalFileStorage(location)
+if hasattr(fw, "logging") and hasattr(fw.logging, "set_verbosity"):
+    fw.logging.set_verbosity(fw.logging.WARNING)
+sampler = (fw.samplers.TPESampler(seed=None) if sampler_kind == "tpe"
+           else fw.samplers.RandomSampler())
+study = fw.create_study(study_name=study_name, storage=storage, sampler=sampler,
+                        load_if_exists=True)
+def objective(trial):
+    return trial.suggest_float("x", -5, 5) ** 2 + trial.suggest_float("y", -5, 5) ** 2
+if mode == "create":
+    print(json.dumps({}))
+    sys.exit(0)
+stamps = []
+start = time.time()
+if framework == "rustuna":
+    for _ in range(n_trials):
+        study.optimize(objective, n_trials=1)
+        stamps.append(time.perf_counter())
+else:
+    study.optimize(objective, n_trials=n_trials,
+                   callbacks=[lambda s, t: stamps.append(time.perf_counter())])
+end = time.time()
+tenth = max(1, n_trials // 10)
+first = (stamps[tenth] - stamps[0]) / tenth * 1000
+last = (stamps[-1] - stamps[-1 - tenth]) / tenth * 1000
+print(json.dumps({"start": start, "end": end, "first_ms": first, "last_ms": last}))
+""" % {"redis": REDIS_URL}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _run(python: str, args: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [python, "-c", CHILD, *args], stdout=subprocess.PIPE, text=True, env=_env()
+    )
+
+
+def _result(proc: subprocess.Popen[str]) -> dict[str, float] | None:
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        return None
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _location(backend: str, tmp: str) -> str:
+    if backend == "file":
+        return os.path.join(tmp, f"{uuid.uuid4().hex}.log")
+    return f"bench-journal-{uuid.uuid4().hex}"
+
+
+def _cleanup(backend: str, location: str) -> None:
+    if backend != "redis":
+        return
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{location}*", count=10_000))
+    for i in range(0, len(keys), 1000):
+        client.delete(*keys[i : i + 1000])
+
+
+def _importable(python: str, module: str) -> bool:
+    return subprocess.run(
+        [python, "-c", f"import {module}"], capture_output=True, env=_env()
+    ).returncode == 0
+
+
+def _frameworks(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """(framework, backend, python) combinations that can run."""
+    rows = [("skipjack", "file", sys.executable), ("skipjack", "redis", sys.executable)]
+    anchor = args.anchor_python or sys.executable
+    if _importable(anchor, "optuna"):
+        rows += [("optuna", "file", anchor), ("optuna", "redis", anchor)]
+    if _importable(anchor, "rustuna"):
+        rows.append(("rustuna", "file", anchor))
+    return [r for r in rows if r[1] in args.backends and r[0] in args.frameworks]
+
+
+def overhead(args: argparse.Namespace, tmp: str) -> None:
+    print("\n## Per-trial overhead (1 process, 2 floats, trivial objective)\n")
+    print("| framework | backend | sampler | trials | ms/trial first 10% | last 10% | last/first |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for sampler in args.samplers:
+        for n in args.sizes:
+            for framework, backend, python in _frameworks(args):
+                location = _location(backend, tmp)
+                try:
+                    res = _result(
+                        _run(python, ["run", framework, backend, location, sampler, str(n), "b"])
+                    )
+                finally:
+                    _cleanup(backend, location)
+                if res is None:
+                    print(f"| {framework} | {backend} | {sampler} | {n} | failed | | |")
+                    continue
+                ratio = res["last_ms"] / res["first_ms"]
+                print(
+                    f"| {framework} | {backend} | {sampler} | {n} | {res['first_ms']:.2f} | "
+                    f"{res['last_ms']:.2f} | {ratio:.2f} |",
+                    flush=True,
+                )
+
+
+def throughput(args: argparse.Namespace, tmp: str) -> None:
+    print(f"\n## Throughput (trials/s; {args.per_worker} trials per worker, 2 floats)\n")
+    print("| framework | backend | sampler | " + " | ".join(f"{w} workers" for w in args.workers)
+          + " |")
+    print("|---|---|---|" + "---:|" * len(args.workers))
+    for sampler in args.samplers:
+        for framework, backend, python in _frameworks(args):
+            cells = []
+            for n_workers in args.workers:
+                location = _location(backend, tmp)
+                try:
+                    base = [framework, backend, location, sampler, str(args.per_worker), "b"]
+                    if _result(_run(python, ["create", *base])) is None:
+                        cells.append("failed")
+                        continue
+                    procs = [_run(python, ["run", *base]) for _ in range(n_workers)]
+                    results = [_result(p) for p in procs]
+                finally:
+                    _cleanup(backend, location)
+                if any(r is None for r in results):
+                    cells.append("failed")
+                    continue
+                wall = max(r["end"] for r in results) - min(r["start"] for r in results)
+                cells.append(f"{n_workers * args.per_worker / wall:.0f}")
+            print(f"| {framework} | {backend} | {sampler} | " + " | ".join(cells) + " |",
+                  flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--anchor-python", default=None,
+                        help="Python that imports optuna / rustuna (default: this one)")
+    parser.add_argument("--parts", nargs="+", default=["overhead", "throughput"],
+                        choices=["overhead", "throughput"])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000])
+    parser.add_argument("--samplers", nargs="+", default=["random", "tpe"],
+                        choices=["random", "tpe"])
+    parser.add_argument("--backends", nargs="+", default=["file", "redis"],
+                        choices=["file", "redis"])
+    parser.add_argument("--frameworks", nargs="+", default=["skipjack", "optuna", "rustuna"])
+    parser.add_argument("--workers", nargs="+", type=int, default=[1, 2, 4, 8])
+    parser.add_argument("--per-worker", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="skipjack-journal-bench-") as tmp:
+        if "overhead" in args.parts:
+            overhead(args, tmp)
+        if "throughput" in args.parts:
+            throughput(args, tmp)
+
+
+if __name__ == "__main__":
+    main()
