@@ -7,7 +7,8 @@ can import them:
 - overhead: one process, a trivial objective over 2 floats, ``n`` trials; ms/trial over the first
   and the last 10% of trials (flat cost means last/first close to 1);
 - throughput: 1, 2, 4, 8 worker processes each running ``--per-worker`` trials of one study;
-  trials per second of wall time (first start to last end).
+  trials per second of wall time (first start to last end);
+- snapshot: seconds to open a long journal file by full replay and from a snapshot.
 
 Every run is a fresh subprocess. Redis runs use a unique key prefix and delete their keys.
 
@@ -189,12 +190,58 @@ def throughput(args: argparse.Namespace, tmp: str) -> None:
                   flush=True)
 
 
+SNAPSHOT_CHILD = r"""
+import json, os, sys, time
+from skipjack.distributions import FloatDistribution, distribution_to_json
+from skipjack.storages.journal import JournalFileBackend, JournalStorage
+n, path = int(sys.argv[1]), sys.argv[2]
+dist = distribution_to_json(FloatDistribution(-5, 5))
+with open(path, "w") as f:
+    f.write(json.dumps({"op_code": 0, "worker_id": "w", "study_name": "big", "directions": [1]})
+            + "\n")
+    for i in range(n):
+        f.write(json.dumps({"op_code": 4, "worker_id": "w", "study_id": 0,
+                            "datetime_start": "2026-01-01T00:00:00.000000+00:00"}) + "\n")
+        for p in ("x", "y"):
+            f.write(json.dumps({"op_code": 5, "worker_id": "w", "trial_id": i, "param_name": p,
+                                "param_value_internal": i % 7 / 7, "distribution": dist}) + "\n")
+        f.write(json.dumps({"op_code": 6, "worker_id": "w", "trial_id": i, "state": 1,
+                            "values": [float(i)],
+                            "datetime_complete": "2026-01-01T00:00:01.000000+00:00"}) + "\n")
+t = time.perf_counter(); JournalStorage(JournalFileBackend(path), snapshot_interval=None)
+full = time.perf_counter() - t
+t = time.perf_counter(); JournalStorage(JournalFileBackend(path), snapshot_interval=1000)
+write = time.perf_counter() - t - full
+t = time.perf_counter(); s = JournalStorage(JournalFileBackend(path))
+snap = time.perf_counter() - t
+assert s._snapshot_base == 4 * n + 1
+print(json.dumps({"full": full, "write": write, "snap": snap, "ops": 4 * n + 1}))
+"""
+
+
+def snapshot(args: argparse.Namespace, tmp: str) -> None:
+    print("\n## Opening a long journal file (2 params per trial)\n")
+    print("| trials | operations | full replay (s) | writing the snapshot (s) | from snapshot (s) |")
+    print("|---:|---:|---:|---:|---:|")
+    for n in args.snapshot_sizes:
+        path = os.path.join(tmp, f"snap-{n}.log")
+        proc = subprocess.run([sys.executable, "-c", SNAPSHOT_CHILD, str(n), path],
+                              capture_output=True, text=True, env=_env())
+        if proc.returncode != 0:
+            print(f"| {n} | failed | | | |")
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"| {n} | {r['ops']} | {r['full']:.2f} | {r['write']:.2f} | {r['snap']:.2f} |",
+              flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--anchor-python", default=None,
                         help="Python that imports optuna / rustuna (default: this one)")
-    parser.add_argument("--parts", nargs="+", default=["overhead", "throughput"],
-                        choices=["overhead", "throughput"])
+    parser.add_argument("--parts", nargs="+", default=["overhead", "throughput", "snapshot"],
+                        choices=["overhead", "throughput", "snapshot"])
+    parser.add_argument("--snapshot-sizes", nargs="+", type=int, default=[10000, 100000])
     parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000])
     parser.add_argument("--samplers", nargs="+", default=["random", "tpe"],
                         choices=["random", "tpe"])
@@ -209,6 +256,8 @@ def main() -> None:
             overhead(args, tmp)
         if "throughput" in args.parts:
             throughput(args, tmp)
+        if "snapshot" in args.parts:
+            snapshot(args, tmp)
 
 
 if __name__ == "__main__":

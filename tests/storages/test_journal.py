@@ -270,24 +270,27 @@ def test_first_operation_in_the_log_wins(tmp_path):
         b.create_new_study(MIN, "twice")
 
 
+REJECTED_OPS = [
+    {"op_code": 0, "worker_id": "w", "study_name": "a", "directions": [1]},
+    {"op_code": 0, "worker_id": "w", "study_name": "a", "directions": [1]},
+    {"op_code": 0, "worker_id": "w", "study_name": "b", "directions": [2]},
+    {"op_code": 4, "worker_id": "w", "study_id": 1, "datetime_start": "2026-01-01T00:00:00"},
+    {"op_code": 1, "worker_id": "w", "study_id": 1},
+    {"op_code": 4, "worker_id": "w", "study_id": 1, "datetime_start": "2026-01-01T00:00:00"},
+    {"op_code": 4, "worker_id": "w", "study_id": 0, "datetime_start": "2026-01-01T00:00:00"},
+    {"op_code": 4, "worker_id": "w", "study_id": 0, "state": 4, "datetime_start": None},
+    {"op_code": 6, "worker_id": "x", "trial_id": 2, "state": 0, "values": None,
+     "datetime_start": "2026-01-01T00:00:02"},
+    {"op_code": 6, "worker_id": "y", "trial_id": 2, "state": 0, "values": None,
+     "datetime_start": "2026-01-01T00:00:03"},
+    {"op_code": 0, "worker_id": "w", "study_name": "c", "directions": [1]},
+]
+
+
 def test_rejected_operations_consume_no_ids(tmp_path):
-    """Ids follow accepted operations only, as Optuna assigns them (checked against Optuna)."""
+    """Ids follow accepted operations only (test_journal_optuna checks Optuna agrees)."""
     path = tmp_path / "j.log"
-    ops = [
-        {"op_code": 0, "worker_id": "w", "study_name": "a", "directions": [1]},
-        {"op_code": 0, "worker_id": "w", "study_name": "a", "directions": [1]},
-        {"op_code": 0, "worker_id": "w", "study_name": "b", "directions": [2]},
-        {"op_code": 4, "worker_id": "w", "study_id": 1, "datetime_start": "2026-01-01T00:00:00"},
-        {"op_code": 1, "worker_id": "w", "study_id": 1},
-        {"op_code": 4, "worker_id": "w", "study_id": 1, "datetime_start": "2026-01-01T00:00:00"},
-        {"op_code": 4, "worker_id": "w", "study_id": 0, "datetime_start": "2026-01-01T00:00:00"},
-        {"op_code": 4, "worker_id": "w", "study_id": 0, "state": 4, "datetime_start": None},
-        {"op_code": 6, "worker_id": "x", "trial_id": 2, "state": 0, "values": None,
-         "datetime_start": "2026-01-01T00:00:02"},
-        {"op_code": 6, "worker_id": "y", "trial_id": 2, "state": 0, "values": None,
-         "datetime_start": "2026-01-01T00:00:03"},
-        {"op_code": 0, "worker_id": "w", "study_name": "c", "directions": [1]},
-    ]
+    ops = REJECTED_OPS
     path.write_text("".join(json.dumps(o) + "\n" for o in ops) + '{"op_code": 0, "wor')
     storage = open_file_storage(str(path))
     assert [(s.study_id, s.study_name) for s in storage.get_all_studies()] == [(0, "a"), (2, "c")]

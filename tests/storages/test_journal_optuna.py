@@ -17,7 +17,7 @@ from skipjack._records import TrialState
 from skipjack.distributions import distribution_to_json
 
 from tests.storages._journal_helpers import open_file_storage, open_redis_storage
-from tests.storages.test_journal import redis_prefix  # noqa: F401 - fixture
+from tests.storages.test_journal import REJECTED_OPS, redis_prefix  # noqa: F401 - fixture
 
 optuna = pytest.importorskip("optuna", reason="Optuna is a test-only dependency (test extra)")
 from optuna.storages import JournalStorage as OptunaJournalStorage  # noqa: E402
@@ -164,3 +164,14 @@ def test_skipjack_journal_reads_identically_in_optuna(pair):
     study = optuna.load_study(study_name="interop", storage=theirs)
     study.optimize(_objective(optuna), n_trials=2)
     _same(_digest(open_skipjack(), skipjack), _digest(open_optuna(), optuna))
+
+
+def test_rejected_operations_get_the_same_ids_as_in_optuna(tmp_path):
+    import json
+
+    path = tmp_path / "j.log"
+    path.write_text("".join(json.dumps(o) + "\n" for o in REJECTED_OPS))
+    theirs = OptunaJournalStorage(OptunaFileBackend(str(path)))
+    ours = open_file_storage(str(path))
+    _same(_digest(ours, skipjack), _digest(theirs, optuna))
+    assert [s._study_id for s in ours.get_all_studies()] == [0, 2]
