@@ -119,7 +119,9 @@ def test_json_logs_one_object_per_line():
     failed = [line for line in trial_lines if line["event"] == "trial_failed"]
     assert failed and all("ValueError: too big" in line["exception"] for line in failed)
     observability.disable_json_logs()
-    assert not isinstance(handler.formatter, type(logging.Formatter())) or True
+    assert not isinstance(handler.formatter, skipjack.logging._JsonFormatter)
+    record = logging.LogRecord("skipjack.x", logging.INFO, __file__, 1, "plain", None, None)
+    assert handler.format(record).endswith("] plain")
 
 
 def test_persistent_storage_is_timed_and_keeps_heartbeats(tmp_path):
@@ -141,3 +143,21 @@ def test_persistent_storage_is_timed_and_keeps_heartbeats(tmp_path):
     assert samples[("skipjack_storage_operation_duration_seconds_count",
                     (("operation", "create_new_trial"),))] >= 4
     assert len(skipjack.load_study(study_name="wm-rdb", storage=storage).trials) == 4
+
+
+def test_env_var_switches_logs_to_json_lines():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import skipjack\n"
+            "s = skipjack.create_study(study_name='env-json')\n"
+            "s.optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=3)\n")
+    env = dict(os.environ, SKIPJACK_LOG_FORMAT="json", PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stderr.splitlines()]
+    trial_lines = [line for line in lines if line.get("event") == "trial_complete"]
+    assert [(line["study"], line["trial"]) for line in trial_lines] == [
+        ("env-json", 0), ("env-json", 1), ("env-json", 2)]
