@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-__all__ = ["log_upper_tail", "log_gauss_mass", "LOG_SQRT_2PI"]
+__all__ = ["upper_tail", "log_upper_tail", "log_gauss_mass", "LOG_SQRT_2PI"]
 
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
@@ -43,29 +43,33 @@ def log_upper_tail(x: np.ndarray) -> np.ndarray:
     return _LOG_HALF + _log_erfc_nonneg(np.asarray(x, dtype=float) * _INV_SQRT2)
 
 
-def _log1mexp(x: np.ndarray) -> np.ndarray:
-    """log(1 - exp(x)) for x <= 0, stable near 0 and near -inf."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(x > -0.6931471805599453, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+def upper_tail(x: np.ndarray) -> np.ndarray:
+    """Q(x) = P(N(0, 1) > x) for x >= 0 (inf allowed), relative error below 1.2e-7."""
+    z = np.asarray(x, dtype=float) * _INV_SQRT2
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = 0.17087277 * t
+    for c in (-0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418,
+              0.37409196, 1.00002368):
+        poly += c
+        poly *= t
+    poly -= 1.26551223
+    poly -= z * z
+    np.exp(poly, out=poly)
+    poly *= t
+    poly *= 0.5
+    return poly
 
 
 def log_gauss_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """log(Phi(b) - Phi(a)) elementwise for standardised bounds ``a < b`` (broadcasting)."""
-    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
-    out = np.empty(a.shape)
-    upper = a >= 0.0  # both bounds in the upper tail: Q(a) - Q(b)
-    lower = b <= 0.0  # both in the lower tail: Q(-b) - Q(-a)
-    middle = ~(upper | lower)
-    if upper.any():
-        la = log_upper_tail(a[upper])
-        lb = log_upper_tail(b[upper])
-        out[upper] = la + _log1mexp(np.minimum(lb - la, 0.0))
-    if lower.any():
-        la = log_upper_tail(-b[lower])
-        lb = log_upper_tail(-a[lower])
-        out[lower] = la + _log1mexp(np.minimum(lb - la, 0.0))
-    if middle.any():
-        tails = np.exp(log_upper_tail(-a[middle])) + np.exp(log_upper_tail(b[middle]))
-        with np.errstate(divide="ignore"):
-            out[middle] = np.log1p(-np.minimum(tails, 1.0))
-    return out
+    """log(Phi(b) - Phi(a)) elementwise for standardised bounds ``a < b`` (broadcasting).
+
+    Both tails are taken from the upper-tail function of |a| and |b|, so an interval far in either
+    tail is a difference of two small, relatively accurate numbers rather than of two numbers
+    close to 1. One pass, no masking: this runs on (candidates x kernels x parameters) blocks.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    qa = upper_tail(np.abs(a))
+    qb = upper_tail(np.abs(b))
+    mass = np.where(a >= 0.0, qa - qb, np.where(b <= 0.0, qb - qa, 1.0 - qa - qb))
+    return np.log(np.maximum(mass, 1e-300))

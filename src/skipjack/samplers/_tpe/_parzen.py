@@ -92,10 +92,7 @@ class ParzenEstimator:
         if use_prior:
             mus[n:] = 0.5 * (lo + hi)
         if n:
-            for k in range(dn):
-                sigmas[:n, k] = self._neighbour_sigma(
-                    mus[:n, k], lo[k], hi[k], settings.consider_endpoints
-                )
+            sigmas[:n] = self._neighbour_sigma(mus[:n], lo, hi, settings.consider_endpoints)
             if settings.consider_magic_clip:
                 floor = width / min(100.0, 1.0 + n_kernels)
             else:
@@ -108,7 +105,17 @@ class ParzenEstimator:
         self._mus, self._sigmas = mus, sigmas
         self._log_sigmas = np.log(sigmas)
         self._discrete = np.array([s.step is not None for s in specs_num], dtype=bool)
-        self._log_mass = log_gauss_mass((lo - mus) / sigmas, (hi - mus) / sigmas)
+        self._log_mass = self._kernel_log_mass(mus, sigmas, lo, hi)
+        # continuous part, expanded for matrix products: sum_j ((x_j - mu_kj) / s_kj)^2
+        # = (x^2) . a_k - 2 x . b_k + c_k with a = 1/s^2, b = mu/s^2, c = sum mu^2/s^2
+        cont = ~self._discrete
+        self._cont = cont
+        inv_var = 1.0 / (sigmas[:, cont] ** 2)
+        self._inv_var_t = np.ascontiguousarray(inv_var.T)
+        self._mu_inv_var_t = np.ascontiguousarray((mus[:, cont] * inv_var).T)
+        self._cont_const = -0.5 * np.sum(mus[:, cont] ** 2 * inv_var, axis=1) - np.sum(
+            self._log_sigmas[:, cont] + self._log_mass[:, cont], axis=1
+        ) - LOG_SQRT_2PI * int(cont.sum())
 
         # categorical kernels: one probability table (K, C) per parameter
         self._cat_tables: list[np.ndarray] = []
@@ -131,19 +138,33 @@ class ParzenEstimator:
             self._cat_tables.append(table)
 
     @staticmethod
-    def _neighbour_sigma(mus: np.ndarray, lo: float, hi: float, endpoints: bool) -> np.ndarray:
-        points = mus
-        order = np.argsort(points, kind="stable")
-        sorted_pts = points[order]
-        padded = np.concatenate(([lo], sorted_pts, [hi]))
+    def _kernel_log_mass(
+        mus: np.ndarray, sigmas: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> np.ndarray:
+        """log of each kernel's mass inside the domain; only kernels near an end need the maths."""
+        a = (lo - mus) / sigmas
+        b = (hi - mus) / sigmas
+        out = np.zeros(a.shape)
+        near = (a > -8.5) | (b < 8.5)  # farther than 8.5 sd from both ends: mass 1 - 1e-17
+        if near.any():
+            out[near] = log_gauss_mass(a[near], b[near])
+        return out
+
+    @staticmethod
+    def _neighbour_sigma(
+        mus: np.ndarray, lo: np.ndarray, hi: np.ndarray, endpoints: bool
+    ) -> np.ndarray:
+        """Per column of ``mus`` (n, d): distance of each point to its farther neighbour."""
+        order = np.argsort(mus, axis=0)
+        sorted_pts = np.take_along_axis(mus, order, axis=0)
+        padded = np.concatenate([lo[None, :], sorted_pts, hi[None, :]], axis=0)
         left = sorted_pts - padded[:-2]
         right = padded[2:] - sorted_pts
         if not endpoints and len(sorted_pts) > 1:
             left[0] = right[0]
             right[-1] = left[-1]
-        gap = np.maximum(left, right)
-        sig = np.empty_like(points)
-        sig[order] = gap
+        sig = np.empty_like(mus)
+        np.put_along_axis(sig, order, np.maximum(left, right), axis=0)
         return sig
 
     @staticmethod
@@ -194,13 +215,11 @@ class ParzenEstimator:
             x = np.empty_like(values)
             for k, s in enumerate(specs):
                 x[:, k] = s.transform(values[:, k])
-            cont = ~self._discrete
+            cont = self._cont
             if cont.any():
-                z = (x[:, None, cont] - self._mus[None, :, cont]) / self._sigmas[None, :, cont]
-                total += np.sum(
-                    -0.5 * z * z - self._log_sigmas[None, :, cont] - self._log_mass[None, :, cont],
-                    axis=2,
-                ) - LOG_SQRT_2PI * int(cont.sum())
+                xc = x[:, cont]
+                quad = (xc * xc) @ self._inv_var_t - 2.0 * (xc @ self._mu_inv_var_t)
+                total += -0.5 * quad + self._cont_const
             if self._discrete.any():
                 disc = np.flatnonzero(self._discrete)
                 blo = np.empty((m, len(disc)))

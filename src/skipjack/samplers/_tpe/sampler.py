@@ -183,8 +183,9 @@ class TPESampler(BaseSampler):
         self._study_name = study_name
         self._history: History | None = None
         self._tracker = SpaceTracker()
-        self._cursor = 0  # trials below this number are finished and ingested
-        self._ingested: set[int] = set()  # ingested trials at or above the cursor
+        self._watermark: Any = None  # the study's incremental-read position
+        self._ingested: set[int] = set()  # numbers of the finished trials already seen
+        self._running: dict[int, FrozenTrial] = {}
         self._trial_states: dict[int, _TrialState] = {}
         self._constraints_by_number: dict[int, list[float]] = {}
         self._specs: dict[tuple[str, BaseDistribution], ParamSpec] = {}
@@ -210,38 +211,39 @@ class TPESampler(BaseSampler):
         return self._multivariate
 
     def _sync(self, study: Study, trial: FrozenTrial) -> _TrialState:
-        """Ingest trials finished since the last call; note the running ones for the liar."""
-        trials = study.get_trials(deepcopy=False)
-        if (
-            self._history is None
-            or study.study_name != self._study_name
-            or len(trials) < self._cursor
-        ):
+        """Ingest trials finished since the last call; note the running ones for the liar.
+
+        Uses the study's incremental read (``get_trials_since``) when it has one, so the cost does
+        not grow with the study; otherwise scans ``get_trials`` and skips what is ingested.
+        """
+        if self._history is None or study.study_name != self._study_name:
             self._reset(study.study_name)
             self._history = History(study.directions)
         history = self._history
-        cursor = self._cursor
-        advancing = True
-        running: list[FrozenTrial] = []
-        for t in trials[cursor:]:
-            state = t.state
+        fetch = getattr(study, "get_trials_since", None)
+        if fetch is not None:
+            changed, self._watermark = fetch(self._watermark)
+        else:
+            changed = study.get_trials(deepcopy=False)
+        running = self._running
+        ingested = self._ingested
+        for t in changed:
             number = t.number
+            state = t.state
             if state.is_finished():
-                if number in self._ingested:
-                    if advancing:
-                        self._ingested.discard(number)
-                else:
+                running.pop(number, None)
+                if number not in ingested:
+                    ingested.add(number)
                     self._ingest(history, t)
-                    if not advancing:
-                        self._ingested.add(number)
-                if advancing:
-                    cursor = number + 1
+            elif state == TrialState.RUNNING:
+                running[number] = t
             else:
-                advancing = False
-                if state == TrialState.RUNNING and number != trial.number:
-                    running.append(t)
-        self._cursor = cursor
-        ts = _TrialState(history.n, running if self._constant_liar else [])
+                running.pop(number, None)
+        lies = (
+            [t for number, t in running.items() if number != trial.number]
+            if self._constant_liar else []
+        )
+        ts = _TrialState(history.n, lies)
         if len(self._trial_states) > 256:
             self._trial_states.clear()
         self._trial_states[trial.number] = ts
