@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TPESampler", "default_gamma", "default_weights"]
 
-_DEFAULT_MAX_ABOVE_KERNELS = 512
+_DEFAULT_MAX_ABOVE_KERNELS = 256
 
 
 class _TrialState:
