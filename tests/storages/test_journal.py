@@ -323,10 +323,49 @@ def test_redis_url_goes_through_get_storage(redis_prefix):
 
 
 def test_unreachable_redis_names_host_without_password():
-    storage_backend = JournalRedisBackend("redis://user:secret@127.0.0.1:1/0", prefix="x")
+    storage_backend = JournalRedisBackend(
+        "redis://user:secret@127.0.0.1:1/0", prefix="x", retry_timeout=0.3
+    )
     with pytest.raises(ConnectionError) as info:
         JournalStorage(storage_backend)
     assert "127.0.0.1:1" in str(info.value) and "secret" not in str(info.value)
+
+
+def test_redis_connection_killed_by_the_server_is_retried(redis_prefix):
+    admin = _redis_client()
+    storage = open_redis_storage(redis_prefix)
+    study_id = storage.create_new_study(MIN, "s")
+    name = f"sj-{uuid.uuid4().hex[:12]}"
+    storage._backend.redis.client_setname(name)
+    [conn] = [c for c in admin.client_list() if c.get("name") == name]
+    admin.client_kill_filter(_id=conn["id"])
+    trial_id = storage.create_new_trial(study_id)  # the dead connection is replaced
+    assert [t.trial_id for t in storage.get_all_trials(study_id)] == [trial_id]
+
+
+class _LostReplyBackend(JournalRedisBackend):
+    """Appends for real, then loses the reply once (as a dropped connection would)."""
+
+    lose = 1
+
+    def _read(self, log_number_from, append):
+        import redis
+
+        result = super()._read(log_number_from, append)
+        if append and self.lose:
+            self.lose -= 1
+            raise redis.exceptions.ConnectionError("reply lost")
+        return result
+
+
+def test_redis_append_whose_reply_was_lost_is_not_appended_twice(redis_prefix):
+    storage = JournalStorage(_LostReplyBackend(REDIS_URL, prefix=redis_prefix))
+    study_id = storage.create_new_study(MIN, "s")  # its reply is lost, then found in the log
+    storage.create_new_trial(study_id)
+    fresh = open_redis_storage(redis_prefix)
+    assert [s.study_name for s in fresh.get_all_studies()] == ["s"]
+    assert len(fresh.get_all_trials(study_id)) == 1
+    assert fresh._replay.n_ops == 2  # one create-study, one create-trial: nothing twice
 
 
 # --- locks ----------------------------------------------------------------------------------------

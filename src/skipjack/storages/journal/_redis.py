@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import random
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from skipjack.storages._factory import mask_password
@@ -92,9 +94,19 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         use_cluster: True for a Redis Cluster: appends are then two commands (not atomic, as in
             Optuna), and reads fetch keys one by one.
         prefix: prefix of every key, so several journals can share one server.
+        retry_timeout: seconds during which a lost connection is retried, with backoff, before
+            ``ConnectionError`` is raised (a skipjack keyword). An append whose reply was lost is
+            not appended twice: before retrying, the backend reads the log back and looks for it.
     """
 
-    def __init__(self, url: str, use_cluster: bool = False, prefix: str = "") -> None:
+    def __init__(
+        self,
+        url: str,
+        use_cluster: bool = False,
+        prefix: str = "",
+        *,
+        retry_timeout: float = 30.0,
+    ) -> None:
         if not isinstance(url, str) or "://" not in url:
             raise ValueError(
                 f"The 'url' argument of JournalRedisBackend must be a Redis URL such as "
@@ -103,6 +115,12 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         self._url = url
         self._use_cluster = bool(use_cluster)
         self._prefix = str(prefix)
+        if retry_timeout < 0:
+            raise ValueError(
+                "The 'retry_timeout' argument of JournalRedisBackend must be >= 0. "
+                f"Got {retry_timeout!r}."
+            )
+        self.retry_timeout = float(retry_timeout)
         self._client: Any = None
         self._scripts: dict[str, Any] = {}
 
@@ -131,10 +149,16 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
                     "JournalRedisBackend needs the redis package: pip install redis "
                     "(or pip install 'skipjack[redis]')."
                 ) from None
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
+            # no automatic retries inside redis-py: a retried append could run twice; we retry
+            # ourselves, checking whether a lost append landed (see append_and_read_logs)
+            no_retry = Retry(NoBackoff(), 0)
             if self._use_cluster:
-                self._client = redis.RedisCluster.from_url(self._url)
+                self._client = redis.RedisCluster.from_url(self._url, retry=no_retry)
             else:
-                self._client = redis.Redis.from_url(self._url)
+                self._client = redis.Redis.from_url(self._url, retry=no_retry)
         return self._client
 
     def _script(self, name: str, source: str) -> Any:
@@ -147,29 +171,82 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         return f"{self._prefix}:{name}"
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run an idempotent command, retrying lost connections for ``retry_timeout`` seconds."""
+        return self._retrying(lambda: fn(*args, **kwargs))
+
+    def _retrying(
+        self, attempt: Callable[[], Any], recover: Callable[[], Any] | None = None
+    ) -> Any:
+        """Call ``attempt`` until it succeeds; after a failure, ``recover()`` (if given) may
+        return a result (not None) that ends the retries."""
         import redis
 
-        try:
-            return fn(*args, **kwargs)
-        except redis.exceptions.ConnectionError as e:
-            raise ConnectionError(
-                f"Cannot reach the Redis server of the journal at {self.url}: {e}. Check that "
-                "it is running and that host and port are right."
-            ) from e
+        transient = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+        deadline = None
+        delay = 0.05
+        while True:
+            try:
+                return attempt()
+            except transient as e:
+                now = time.monotonic()
+                deadline = deadline if deadline is not None else now + self.retry_timeout
+                if now >= deadline:
+                    raise ConnectionError(
+                        f"Cannot reach the Redis server of the journal at {self.url}: {e}. "
+                        "Check that it is running and that host and port are right (retried "
+                        f"for {self.retry_timeout:g} s)."
+                    ) from e
+                time.sleep(min(delay, max(0.0, deadline - now)) * (0.5 + random.random()))
+                delay = min(delay * 2, 2.0)
+                if recover is not None:
+                    try:
+                        recovered = recover()
+                    except transient:
+                        continue
+                    if recovered is not None:
+                        return recovered
 
     # --- the log ----------------------------------------------------------------------------------
 
     def read_logs(self, log_number_from: int) -> Iterable[dict[str, Any]]:
-        return self._read(log_number_from, [])
+        return self._call(self._read, log_number_from, [])
 
     def append_and_read_logs(
         self, logs: list[dict[str, Any]], log_number_from: int
     ) -> list[dict[str, Any]]:
-        """``append_logs(logs)`` then ``read_logs(log_number_from)`` in one round trip."""
+        """``append_logs(logs)`` then ``read_logs(log_number_from)`` in one round trip.
+
+        ``log_number_from`` must not be past the end of the log: after a lost reply the log is
+        read back from there to find out whether the append landed (it is atomic: all or none).
+        """
+        encoded = [json.dumps(log) for log in logs]
+        if not encoded:
+            return self._call(self._read, log_number_from, [])
         if self._use_cluster:
             self.append_logs(logs)
-            return self._read(log_number_from, [])
-        return self._read(log_number_from, [json.dumps(log) for log in logs])
+            return self._call(self._read, log_number_from, [])
+
+        def landed() -> list[dict[str, Any]] | None:
+            raw = self._read_raw(log_number_from)
+            return self._parse(raw) if encoded[-1] in raw else None
+
+        return self._retrying(lambda: self._read(log_number_from, encoded), landed)
+
+    def _read_raw(self, log_number_from: int) -> list[str]:
+        out: list[str] = []
+        first = log_number_from
+        while True:
+            chunk = self._script("read", _READ)(
+                keys=[self._key("log_number")], args=[self._prefix, first, _CHUNK]
+            )
+            items = [x.decode() if isinstance(x, bytes) else x for x in chunk if x is not None]
+            out.extend(items)
+            if len(chunk) < _CHUNK:
+                return out
+            first += len(chunk)
+
+    def _parse(self, raw: list[str]) -> list[dict[str, Any]]:
+        return parse_lines("\n".join(raw) + "\n", self.url) if raw else []
 
     def _read(self, log_number_from: int, append: list[str]) -> list[dict[str, Any]]:
         logs: list[dict[str, Any]] = []
@@ -178,15 +255,13 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
             if self._use_cluster:
                 raw = self._read_cluster(first)
             elif append:
-                raw = self._call(
-                    self._script("append_read", _APPEND_READ),
+                raw = self._script("append_read", _APPEND_READ)(
                     keys=[self._key("log_number")],
                     args=[self._prefix, first, _CHUNK, *append],
                 )
                 append = []
             else:
-                raw = self._call(
-                    self._script("read", _READ),
+                raw = self._script("read", _READ)(
                     keys=[self._key("log_number")],
                     args=[self._prefix, first, _CHUNK],
                 )
@@ -204,31 +279,28 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
             first += len(complete)
 
     def _read_cluster(self, first: int) -> list[Any]:
-        last = int(self._call(self.redis.get, self._key("log_number")) or -1)
+        last = int(self.redis.get(self._key("log_number")) or -1)
         stop = min(last, first + _CHUNK - 1)
         if stop < first:
             return []
         pipe = self.redis.pipeline()
         for n in range(first, stop + 1):
             pipe.get(self._key(f"log:{n}"))
-        return list(self._call(pipe.execute))
+        return list(pipe.execute())
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         if not logs:
             return
-        encoded = [json.dumps(log) for log in logs]
         if not self._use_cluster:
-            self._call(
-                self._script("append", _APPEND),
-                keys=[self._key("log_number")],
-                args=[self._prefix, *encoded],
-            )
+            key = self._key("log_number")
+            start = self._call(lambda: int(self.redis.get(key) or -1)) + 1
+            self.append_and_read_logs(logs, start)
             return
         r = self.redis
         self._call(r.setnx, self._key("log_number"), -1)
-        for item in encoded:
+        for log in logs:
             n = self._call(r.incr, self._key("log_number"))
-            self._call(r.set, self._key(f"log:{n}"), item)
+            self._call(r.set, self._key(f"log:{n}"), json.dumps(log))
 
     # --- snapshots --------------------------------------------------------------------------------
 

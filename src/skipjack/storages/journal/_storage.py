@@ -265,11 +265,11 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
             self._snapshot_base = self._replay.n_ops
 
     def _flush(self) -> None:
-        """Append the buffered operations of this process (lock held)."""
+        """Append the buffered operations of this process, and sync (lock held)."""
         if self._pending:
             pending = self._pending
             self._pending = []
-            self._backend.append_logs(pending)
+            self._sync(pending)
 
     def _flush_quietly(self) -> None:
         try:
