@@ -23,6 +23,13 @@ from skipjack.testing.sampler_suite import SamplerConformance
 FACTORIES: dict[str, tuple[Callable[[Any], BaseSampler], dict[str, Any]]] = {
     "RandomSampler": (lambda seed: samplers_module.RandomSampler(seed=seed),
                       {"multi_objective": True, "constrained": False}),
+    # Small populations, so the suite's 30 trials run several generations of children.
+    "NSGAIISampler": (lambda seed: samplers_module.NSGAIISampler(seed=seed, population_size=6),
+                      {"multi_objective": True, "constrained": True}),
+    "NSGAIIISampler": (lambda seed: samplers_module.NSGAIIISampler(seed=seed, population_size=6),
+                       {"multi_objective": True, "constrained": True}),
+    "CmaEsSampler": (lambda seed: samplers_module.CmaEsSampler(seed=seed, popsize=4),
+                     {"multi_objective": False, "constrained": False}),
     "TPESampler": (lambda seed: samplers_module.TPESampler(seed=seed),
                    {"multi_objective": True, "constrained": True}),
     "GPSampler": (lambda seed: samplers_module.GPSampler(seed=seed, n_startup_trials=5),

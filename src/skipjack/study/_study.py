@@ -115,6 +115,16 @@ class Study:
         """
         return self._storage.get_all_trials(self._study_id, deepcopy=deepcopy, states=states)
 
+    def get_trials_since(self, watermark: Any | None = None) -> tuple[list[FrozenTrial], Any]:
+        """Return the trials that changed since ``watermark``, and the watermark to pass next.
+
+        A skipjack extension (not in Optuna) for samplers and tools that keep their own view of
+        the history: pass None the first time (every trial), then the returned watermark. The
+        result may include unchanged trials but never misses a changed one, and the records are
+        shared, immutable snapshots. This keeps a sampler's cost per trial flat as the study grows.
+        """
+        return self._storage.get_trials_since(self._study_id, watermark)
+
     def _get_trials(
         self,
         deepcopy: bool = True,

@@ -12,10 +12,10 @@ import numpy as np
 from skipjack._records import FrozenTrial, TrialState
 from skipjack.distributions import BaseDistribution, CategoricalDistribution
 from skipjack.samplers._base import BaseSampler, warn_independent_sampling
+from skipjack.samplers._feed import TrialFeed
 from skipjack.samplers._cmaes._state import TAG_KEY, X_KEY, CmaConfig, CmaState, space_hash
 from skipjack.samplers._numeric_space import NumericSpace
 from skipjack.samplers._random import RandomSampler
-from skipjack.search_space import IntersectionSearchSpace
 
 if TYPE_CHECKING:
     from skipjack.study import Study
@@ -135,12 +135,35 @@ class CmaEsSampler(BaseSampler):
         self._with_margin = with_margin
         self._lr_adapt = lr_adapt
         self._source_trials = list(source_trials) if source_trials is not None else None
-        self._search_space = IntersectionSearchSpace(include_pruned=consider_pruned_trials)
+        self._eligible_states = (
+            (TrialState.COMPLETE, TrialState.PRUNED)
+            if consider_pruned_trials
+            else (TrialState.COMPLETE,)
+        )
+        self._feed = TrialFeed(self._eligible_states)
+        self._finished: list[FrozenTrial] = []  # every finished trial, for a state built later
+        self._n_eligible = 0
         self._lock = threading.RLock()
         self._state: CmaState | None = None
         self._state_key: tuple[Any, ...] | None = None
         self._pending: dict[int, dict[str, Any]] = {}
-        self._n_finished_seen = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The lock cannot be pickled; the per-study cache is rebuilt from the study's trials.
+        state = self.__dict__.copy()
+        for name in ("_lock", "_state", "_state_key", "_finished", "_feed", "_pending"):
+            state.pop(name)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+        self._state = None
+        self._state_key = None
+        self._finished = []
+        self._n_eligible = 0
+        self._pending = {}
+        self._feed = TrialFeed(self._eligible_states)
 
     # --- BaseSampler ------------------------------------------------------------------------------
 
@@ -154,7 +177,8 @@ class CmaEsSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         with self._lock:
-            space = self._search_space.calculate(study)
+            self._poll(study, trial.number)
+            space = self._feed.search_space
         return {
             name: dist
             for name, dist in space.items()
@@ -169,12 +193,10 @@ class CmaEsSampler(BaseSampler):
             # CMA-ES needs two dimensions or more; one parameter is sampled independently.
             return {}
         with self._lock:
-            trials = study.get_trials(deepcopy=False)
-            state = self._get_state(study, search_space)
-            state.update(trials, trial.number)
-            self._n_finished_seen = state.n_eligible
-            if state.n_eligible < self._n_startup_trials:
+            self._poll(study, trial.number)
+            if self._n_eligible < self._n_startup_trials:
                 return {}
+            state = self._get_state(study, search_space, trial.number)
             optimizer = state.optimizer
             restart, generation = state.tag
             optimizer.reseed_rng((self._seed_base + 1_000_003 * trial.number) % (2**31))
@@ -203,7 +225,7 @@ class CmaEsSampler(BaseSampler):
         self._raise_error_if_multi_objective(study)
         if (
             self._warn_independent_sampling
-            and self._n_finished_seen >= self._n_startup_trials
+            and self._n_eligible >= self._n_startup_trials
             and trial.number > self._n_startup_trials
         ):
             warn_independent_sampling(
@@ -234,8 +256,27 @@ class CmaEsSampler(BaseSampler):
 
     # --- state ------------------------------------------------------------------------------------
 
-    def _get_state(self, study: Study, search_space: dict[str, BaseDistribution]) -> CmaState:
-        key = (id(study), study.study_name, space_hash(search_space))
+    def _poll(self, study: Study, current_number: int) -> None:
+        key = (id(study), study.study_name)
+        if key != self._feed.key:
+            self._feed.reset(key)
+            self._finished = []
+            self._n_eligible = 0
+            self._state = None
+            self._state_key = None
+        finished = self._feed.poll(study)
+        if not finished and self._state is None:
+            return
+        self._finished.extend(finished)
+        self._n_eligible += sum(1 for t in finished if t.state in self._eligible_states)
+        if self._state is not None:
+            self._state.update(finished, self._feed.running, current_number)
+
+    def _get_state(
+        self, study: Study, search_space: dict[str, BaseDistribution], current_number: int
+    ) -> CmaState:
+        space_id = space_hash(search_space)
+        key = (id(study), study.study_name, space_id)
         if self._state is None or self._state_key != key:
             space = NumericSpace(search_space, discrete_as_steps=self._with_margin)
             config = CmaConfig(
@@ -252,6 +293,7 @@ class CmaEsSampler(BaseSampler):
                 source_trials=self._source_trials,
                 direction=study.direction,
             )
-            self._state = CmaState(config, space, space_hash(search_space))
+            self._state = CmaState(config, space, space_id)
             self._state_key = key
+            self._state.update(self._finished, self._feed.running, current_number)
         return self._state

@@ -9,14 +9,14 @@ belong to it. Finished records never change, so every worker that replays the hi
 same ``tell`` calls, in the same order, and holds the same mean, step size and covariance: all
 workers advance one shared generation. Restarts are decided by ``should_stop`` after a ``tell``
 and draw their random start from a generator seeded by the told values, so they agree too. The
-replay is incremental: each call only looks at trials from the oldest unfinished one on.
+replay is incremental: each finished trial is taken in once.
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,8 +82,6 @@ class CmaState:
     space_id: int
     optimizer: Any = None
     restart: int = 0
-    cursor: int = 0
-    seen: set[int] = field(default_factory=set)
     buckets: dict[tuple[int, int], list[_Solution]] = field(default_factory=dict)
     running: dict[int, tuple[int, int] | None] = field(default_factory=dict)
     n_evals_small: int = 0
@@ -199,38 +197,35 @@ class CmaState:
                 return None
         return self.space.encode(params)
 
-    def update(self, trials: Sequence[FrozenTrial], current_number: int) -> None:
-        """Look at the trials not seen yet and tell every generation that is complete."""
+    def update(
+        self,
+        finished: Sequence[FrozenTrial],
+        running: Mapping[int, FrozenTrial],
+        current_number: int,
+    ) -> None:
+        """Take in newly finished trials and tell every generation that is complete.
+
+        Args:
+            finished: trials that finished since the last call (each passed once).
+            running: the study's RUNNING trials by number, as they are now.
+            current_number: the trial being sampled now (it never blocks a generation).
+        """
         eligible = (
             (TrialState.COMPLETE, TrialState.PRUNED)
             if self.config.consider_pruned_trials
             else (TrialState.COMPLETE,)
         )
-        advancing = True
-        cursor = self.cursor
-        self.running = {}
-        for trial in trials[self.cursor :]:
-            number = trial.number
-            state = trial.state
-            if not state.is_finished():
-                if state == TrialState.RUNNING and number != current_number:
-                    tag = trial.system_attrs.get(TAG_KEY)
-                    if tag is None:
-                        self.running[number] = None
-                    elif tag[0] == self.space_id:
-                        self.running[number] = (int(tag[1]), int(tag[2]))
-                advancing = False
-                continue
-            if advancing:
-                cursor = number + 1
-            if number in self.seen:
-                if advancing:
-                    self.seen.discard(number)
-                continue
-            if not advancing:
-                self.seen.add(number)
+        for trial in finished:
             self._add(trial, eligible)
-        self.cursor = cursor
+        self.running = {}
+        for number, trial in running.items():
+            if number == current_number:
+                continue
+            tag = trial.system_attrs.get(TAG_KEY)
+            if tag is None:
+                self.running[number] = None
+            elif tag[0] == self.space_id:
+                self.running[number] = (int(tag[1]), int(tag[2]))
         self._tell_complete_generations()
 
     def _add(self, trial: FrozenTrial, eligible: tuple[TrialState, ...]) -> None:

@@ -1,0 +1,71 @@
+"""Mutation operators for the GA samplers.
+
+A mutation changes one numerical parameter, encoded in its box (log-scaled parameters by their
+logarithm); ``search_space_bound`` is the array ``[low, high]`` of that box.
+"""
+
+from __future__ import annotations
+
+import abc
+
+import numpy as np
+
+__all__ = ["BaseMutation", "PolynomialMutation", "UniformMutation"]
+
+
+class BaseMutation(abc.ABC):
+    """A mutation of one numerical parameter."""
+
+    def __str__(self) -> str:
+        return type(self).__name__
+
+    @abc.abstractmethod
+    def mutation(
+        self, value: float, rng: np.random.RandomState, search_space_bound: np.ndarray
+    ) -> float:
+        """Return the mutated value (inside ``search_space_bound``)."""
+
+
+class UniformMutation(BaseMutation):
+    """Replace the value by a uniform draw from its range (the samplers' default, as Optuna's)."""
+
+    def mutation(
+        self, value: float, rng: np.random.RandomState, search_space_bound: np.ndarray
+    ) -> float:
+        return float(rng.uniform(search_space_bound[0], search_space_bound[1]))
+
+
+class PolynomialMutation(BaseMutation):
+    """Bounded polynomial mutation (Deb and Goyal, 1996; Deb, 2001).
+
+    The change follows a polynomial distribution of index ``eta`` scaled to the range and
+    truncated at its ends: large ``eta`` gives small steps.
+
+    Args:
+        eta: distribution index (> 0).
+    """
+
+    def __init__(self, eta: float = 20.0) -> None:
+        if not eta > 0:
+            raise ValueError(f"The 'eta' argument of PolynomialMutation must be > 0. Got {eta}.")
+        self._eta = eta
+
+    def mutation(
+        self, value: float, rng: np.random.RandomState, search_space_bound: np.ndarray
+    ) -> float:
+        low, high = float(search_space_bound[0]), float(search_space_bound[1])
+        width = high - low
+        if width <= 0:
+            return low
+        eta = self._eta
+        power = 1.0 / (eta + 1.0)
+        u = rng.rand()
+        if u < 0.5:
+            xy = 1.0 - (value - low) / width
+            val = 2.0 * u + (1.0 - 2.0 * u) * xy ** (eta + 1.0)
+            delta = val**power - 1.0
+        else:
+            xy = 1.0 - (high - value) / width
+            val = 2.0 * (1.0 - u) + 2.0 * (u - 0.5) * xy ** (eta + 1.0)
+            delta = 1.0 - val**power
+        return float(min(max(value + delta * width, low), high))

@@ -1,0 +1,328 @@
+"""``NSGAIISampler``: the elitist multi-objective genetic algorithm of Deb et al. (2002)."""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from skipjack._deprecation import warn_deprecated_argument
+from skipjack._records import FrozenTrial, StudyDirection, TrialState
+from skipjack._records._frozen_trial import CONSTRAINTS_KEY
+from skipjack.distributions import BaseDistribution, CategoricalDistribution
+from skipjack.samplers._ga._base import BaseGASampler
+from skipjack.samplers._numeric_space import NumericSpace
+from skipjack.samplers._random import RandomSampler
+from skipjack.samplers.nsgaii._crossovers import BaseCrossover, UniformCrossover
+from skipjack.samplers.nsgaii._elite import crowding_distance, select_elite_crowding
+from skipjack.samplers.nsgaii._mutations import BaseMutation
+
+if TYPE_CHECKING:
+    from skipjack.study import Study
+
+__all__ = ["NSGAIISampler"]
+
+_MAX_CROSSOVER_TRIES = 100
+
+
+class NSGAIISampler(BaseGASampler):
+    """Multi-objective optimization with NSGA-II.
+
+    Generation 0 is sampled at random. Each later trial is a child of the generation's parents:
+    parents are picked by binary tournament (constraint-domination rank, then crowding distance),
+    recombined by ``crossover`` with probability ``crossover_prob``, and each parameter is mutated
+    with probability ``mutation_prob``. The parents of a generation are the best
+    ``population_size`` of the previous parents and the previous generation (NSGA-II survival).
+    Generations are rebuilt from the study's trials, so several workers evolve one population.
+
+    Constraints: a trial is feasible when all its constraints are <= 0. They come from
+    ``Trial.set_constraint`` or, deprecated, ``constraints_func(trial)``, which is called on each
+    finished record (a pure function of it, so every worker agrees). A feasible trial dominates
+    every infeasible one; of two infeasible trials the one with the smaller total violation
+    dominates.
+
+    Args:
+        population_size: trials per generation (>= 2).
+        mutation_prob: probability of mutating each parameter; None: ``1 / n_params``.
+        crossover: a ``BaseCrossover`` (default ``UniformCrossover(swapping_prob)``).
+        crossover_prob: probability that a child comes from crossover rather than a copy.
+        swapping_prob: probability of taking a categorical parameter (and, with the uniform
+            crossover, any parameter) from the second parent.
+        seed: seed of the sampler's random numbers.
+        constraints_func: deprecated (use ``Trial.set_constraint``).
+        mutation: a ``BaseMutation`` for numerical parameters; None: a mutated parameter is
+            redrawn at random (by the independent sampler), as in Optuna.
+
+    Raises:
+        ValueError: an argument out of range, or a crossover that needs more parents than
+            ``population_size``.
+    """
+
+    def __init__(
+        self,
+        *,
+        population_size: int = 50,
+        mutation_prob: float | None = None,
+        crossover: BaseCrossover | None = None,
+        crossover_prob: float = 0.9,
+        swapping_prob: float = 0.5,
+        seed: int | None = None,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+        mutation: BaseMutation | None = None,
+    ) -> None:
+        owner = type(self).__name__
+        super().__init__(population_size)
+        for name, value in (("crossover_prob", crossover_prob), ("swapping_prob", swapping_prob),
+                            ("mutation_prob", mutation_prob)):
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(
+                    f"The '{name}' argument of {owner} must be in [0, 1]. Got {value}."
+                )
+        if crossover is not None and not isinstance(crossover, BaseCrossover):
+            raise ValueError(
+                f"The 'crossover' argument of {owner} must be a BaseCrossover, such as "
+                f"SBXCrossover(). Got {crossover!r}."
+            )
+        crossover = crossover or UniformCrossover(swapping_prob)
+        if population_size < crossover.n_parents:
+            raise ValueError(
+                f"The 'population_size' argument of {owner} must be >= the number of parents "
+                f"of {crossover} ({crossover.n_parents}). Got {population_size}."
+            )
+        if constraints_func is not None:
+            warn_deprecated_argument(owner, "constraints_func", "5.0.0", "7.0.0",
+                                     "Trial.set_constraint")
+        self._mutation_prob = mutation_prob
+        self._crossover = crossover
+        self._crossover_prob = crossover_prob
+        self._swapping_prob = swapping_prob
+        self._seed = seed
+        self._mutation = mutation
+        self._constraints_func = constraints_func
+        self._violations: dict[int, float] = {}
+        self._random_sampler = RandomSampler(seed=seed)
+        self._rng = random.Random(seed)
+        self._seed_base = self._rng.randrange(2**31)
+        self._spaces: dict[int, NumericSpace] = {}
+        self._tournament: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    # --- BaseSampler ------------------------------------------------------------------------------
+
+    def reseed_rng(self) -> None:
+        with self._ga_lock:
+            self._rng = random.Random()
+            self._seed_base = self._rng.randrange(2**31)
+            self._random_sampler.reseed_rng()
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        with self._ga_lock:
+            self._sync(study, trial.number)
+            space = self._feed.search_space
+        return {name: dist for name, dist in space.items() if not dist.single()}
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        with self._ga_lock:
+            generation = self._sync(study, trial.number).generation
+            self._pending_generation[trial.number] = generation
+            if generation == 0 or not search_space:
+                return {}
+            parents = self._parents_of(study, generation)
+            return self._make_child(study, trial, search_space, generation, parents)
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        return self._random_sampler.sample_independent(
+            study, trial, param_name, param_distribution
+        )
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        with self._ga_lock:
+            self._pending_generation.pop(trial.number, None)
+
+    def _on_reset(self) -> None:
+        self._violations = {}
+        self._tournament = {}
+
+    # --- selection --------------------------------------------------------------------------------
+
+    def _violation(self, trial: FrozenTrial) -> float:
+        constraints = trial.system_attrs.get(CONSTRAINTS_KEY)
+        if constraints is None and self._constraints_func is not None:
+            cached = self._violations.get(trial.number)
+            if cached is not None:
+                return cached
+            raw = self._constraints_func(trial)
+            try:
+                constraints = [float(c) for c in raw]
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"The 'constraints_func' of {type(self).__name__} must return a sequence of "
+                    f"floats. Got {raw!r}."
+                ) from None
+            if any(c != c for c in constraints):
+                raise ValueError(
+                    f"The constraint values returned by 'constraints_func' must not be NaN. Got "
+                    f"{constraints!r}."
+                )
+            value = float(sum(c for c in constraints if c > 0))
+            self._violations[trial.number] = value
+            return value
+        if constraints is None:
+            return 0.0
+        return float(sum(c for c in constraints if c > 0))
+
+    def _losses(self, study: Study, trials: Sequence[FrozenTrial]) -> np.ndarray:
+        signs = np.array(
+            [-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in study.directions]
+        )
+        values = np.array([t.values for t in trials], dtype=float).reshape(len(trials), -1)
+        return values * signs
+
+    def _generation_rng(self, generation: int) -> np.random.Generator:
+        # Same in every worker: selection must not depend on who computes it.
+        return np.random.default_rng([generation, (self._seed or 0) % (2**31), 0x6A])
+
+    def select_parent(self, study: Study, generation: int) -> list[FrozenTrial]:
+        members = self._members_for_selection(generation)
+        losses = self._losses(study, members)
+        violations = np.array([self._violation(t) for t in members])
+        chosen = self._select_elite(study, losses, violations, generation)
+        return [members[i] for i in sorted(chosen)]
+
+    def _select_elite(
+        self, study: Study, losses: np.ndarray, violations: np.ndarray, generation: int
+    ) -> list[int]:
+        return select_elite_crowding(
+            losses, violations, self._population_size, self._generation_rng(generation)
+        )
+
+    def _tournament_keys(
+        self, study: Study, generation: int, parents: list[FrozenTrial]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        keys = self._tournament.get(generation)
+        if keys is None:
+            from skipjack._mo import constrained_non_dominated_sort
+
+            losses = self._losses(study, parents)
+            violations = np.array([self._violation(t) for t in parents])
+            ranks = constrained_non_dominated_sort(losses, violations)
+            crowd = np.zeros(len(parents))
+            for rank in np.unique(ranks):
+                front = np.flatnonzero(ranks == rank)
+                crowd[front] = crowding_distance(losses[front])
+            keys = self._tournament[generation] = (ranks, crowd)
+        return keys
+
+    # --- children ---------------------------------------------------------------------------------
+
+    def _make_child(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        search_space: dict[str, BaseDistribution],
+        generation: int,
+        parents: list[FrozenTrial],
+    ) -> dict[str, Any]:
+        all_ranks, all_crowd = self._tournament_keys(study, generation, parents)
+        usable = [i for i, p in enumerate(parents) if all(n in p.params for n in search_space)]
+        if len(usable) < 2:
+            return {}
+        parents = [parents[i] for i in usable]
+        ranks, crowd = all_ranks[usable], all_crowd[usable]
+        rng = np.random.RandomState(
+            zlib.crc32(f"{self._seed_base}:{trial.number}".encode()) % (2**31)
+        )
+        numeric = {n: d for n, d in search_space.items()
+                   if not isinstance(d, CategoricalDistribution)}
+        categorical = [n for n, d in search_space.items()
+                       if isinstance(d, CategoricalDistribution)]
+        space = self._numeric_space(numeric)
+        pool = list(range(len(parents)))
+
+        def tournament() -> int:
+            if len(pool) == 1:
+                return pool.pop()
+            a, b = rng.choice(len(pool), 2, replace=False)
+            i, j = pool[a], pool[b]
+            if (ranks[i], -crowd[i]) < (ranks[j], -crowd[j]):
+                win = i
+            elif (ranks[j], -crowd[j]) < (ranks[i], -crowd[i]):
+                win = j
+            else:
+                win = i if rng.rand() < 0.5 else j
+            pool.remove(win)
+            return win
+
+        use_crossover = rng.rand() < self._crossover_prob
+        n_parents = self._crossover.n_parents if use_crossover else 1
+        if n_parents > len(parents):
+            use_crossover, n_parents = False, 1
+        chosen = [parents[tournament()] for _ in range(n_parents)]
+        x = space.encode(chosen[0].params) if space.dim else np.empty(0)
+        if use_crossover and space.dim:
+            x = self._crossover_numeric(study, rng, space, chosen)
+        child: dict[str, Any] = dict(space.decode(x)) if space.dim else {}
+        for name in categorical:
+            source = chosen[0]
+            if use_crossover and rng.rand() < self._swapping_prob:
+                source = chosen[1 + int(rng.randint(len(chosen) - 1))]
+            child[name] = source.params[name]
+        prob = self._mutation_prob
+        if prob is None:
+            prob = 1.0 / max(1, len(search_space))
+        mutated = {name for name in search_space if rng.rand() < prob}
+        if mutated and self._mutation is not None and space.dim:
+            changed = False
+            for i, name in enumerate(space.names):
+                if name in mutated:
+                    x[i] = self._mutation.mutation(float(x[i]), rng, space.bounds[i])
+                    mutated.discard(name)
+                    changed = True
+            if changed:
+                child.update(space.decode(x))
+        for name in mutated:  # redrawn at random by sample_independent
+            child.pop(name, None)
+        return child
+
+    def _crossover_numeric(
+        self,
+        study: Study,
+        rng: np.random.RandomState,
+        space: NumericSpace,
+        chosen: list[FrozenTrial],
+    ) -> np.ndarray:
+        parents_x = np.array([space.encode(p.params) for p in chosen])
+        low, high = space.bounds[:, 0], space.bounds[:, 1]
+        child = parents_x[0]
+        for _ in range(_MAX_CROSSOVER_TRIES):
+            child = np.asarray(
+                self._crossover.crossover(parents_x, rng, study, space.bounds), dtype=float
+            )
+            if np.all((child >= low) & (child <= high)):
+                return child
+        return np.clip(child, low, high)
+
+    def _numeric_space(self, numeric: dict[str, BaseDistribution]) -> NumericSpace:
+        key = hash(tuple(numeric.items()))
+        space = self._spaces.get(key)
+        if space is None:
+            space = self._spaces[key] = NumericSpace(numeric)
+        return space
