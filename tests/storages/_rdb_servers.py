@@ -1,16 +1,20 @@
 """Database URLs of the RDB tests and a helper that empties a test database.
 
-The tests use their own databases (``skipjack_rdb_test``) on the shared PostgreSQL and MariaDB
-servers, created on first use, so they never touch other tests' data.
+The tests use their own databases (``skipjack_rdb_test_<pid>``) on the shared PostgreSQL and
+MariaDB servers: one per test session, created on first use and dropped at exit, so that several
+test runs at once (other engineers run ``tests/storages`` too) never see each other's tables.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
+
 import pytest
 
-__all__ = ["PG_URL", "MYSQL_URL", "reset_database", "server_url"]
+__all__ = ["PG_URL", "MYSQL_URL", "reset_database", "empty_database", "server_url"]
 
-DB_NAME = "skipjack_rdb_test"
+DB_NAME = f"skipjack_rdb_test_{os.getpid()}"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MYSQL_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/test"
 PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
@@ -34,9 +38,27 @@ def _ensure_database(admin_url: str, name: str) -> str | None:
             else:
                 conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS {name}")
         engine.dispose()
+        atexit.register(_drop_database, admin_url, name, os.getpid())
         return None
     except Exception as e:  # noqa: BLE001
         return f"server not available: {e}"
+
+
+def _drop_database(admin_url: str, name: str, owner_pid: int) -> None:
+    if os.getpid() != owner_pid:  # a forked worker inherited the hook
+        return
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            else:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        engine.dispose()
+    except Exception:  # noqa: BLE001 - best effort at exit
+        pass
 
 
 def server_url(kind: str, name: str = DB_NAME) -> str:
@@ -74,3 +96,23 @@ def reset_database(url: str) -> None:
                          "trialintermediatevaluetype"):
                 conn.exec_driver_sql(f"DROP TYPE IF EXISTS {enum}")
     engine.dispose()
+
+
+def empty_database(url: str) -> None:
+    """Delete every row of skipjack's tables (fast); drop and recreate them if they are missing."""
+    import sqlalchemy as sa
+
+    from skipjack.storages._rdb import models
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("version_info"):
+                raise LookupError
+            for table in reversed(models.metadata.sorted_tables):
+                if table.name != "version_info":
+                    conn.execute(table.delete())
+    except LookupError:
+        reset_database(url)
+    finally:
+        engine.dispose()

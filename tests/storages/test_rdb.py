@@ -8,7 +8,7 @@ import pytest
 
 from skipjack.storages import RDBStorage
 from skipjack.testing.storage_suite import StorageConformance
-from tests.storages._rdb_servers import reset_database, server_url
+from tests.storages._rdb_servers import empty_database, server_url
 
 
 class TestRDBSQLite(StorageConformance):
@@ -29,7 +29,7 @@ class TestRDBPostgreSQL(StorageConformance):
     @pytest.fixture
     def url(self):
         url = server_url("postgresql")
-        reset_database(url)
+        empty_database(url)
         return url
 
     @pytest.fixture
@@ -47,7 +47,7 @@ class TestRDBMariaDB(StorageConformance):
     @pytest.fixture
     def url(self):
         url = server_url("mysql")
-        reset_database(url)
+        empty_database(url)
         return url
 
     @pytest.fixture

@@ -14,9 +14,14 @@ from skipjack.trial import TrialState
 from skipjack.exceptions import StorageInternalError
 from skipjack.storages import RDBStorage, RetryFailedTrialCallback
 from tests.storages import _rdb_workers as workers
-from tests.storages._rdb_servers import reset_database, server_url
+from tests.storages._rdb_servers import empty_database, reset_database, server_url
 
 BACKENDS = ["sqlite", "postgresql", "mysql"]
+
+
+# forkserver: one interpreter imports skipjack once, then every worker is a cheap fork of it.
+_CTX = multiprocessing.get_context("forkserver")
+_CTX.set_forkserver_preload(["skipjack", "sqlalchemy", "tests.storages._rdb_workers"])
 
 
 @pytest.fixture(params=BACKENDS)
@@ -24,13 +29,12 @@ def url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'workers.db'}"
     url = server_url(request.param)
-    reset_database(url)
+    empty_database(url)
     return url
 
 
 def _spawn(target, *args):
-    ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(target=target, args=args)
+    proc = _CTX.Process(target=target, args=args)
     proc.start()
     return proc
 
@@ -50,9 +54,10 @@ def test_four_workers_250_trials_each(url):
 
 
 def test_eight_processes_create_one_study(url):
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    procs = [ctx.Process(target=workers.create_study_worker, args=(url, "shared", queue))
+    if not url.startswith("sqlite"):
+        reset_database(url)  # no tables at all: the processes also race to create them
+    queue = _CTX.Queue()
+    procs = [_CTX.Process(target=workers.create_study_worker, args=(url, "shared", queue))
              for _ in range(8)]
     for p in procs:
         p.start()
