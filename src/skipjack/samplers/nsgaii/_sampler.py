@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,19 @@ if TYPE_CHECKING:
 __all__ = ["NSGAIISampler"]
 
 _MAX_CROSSOVER_TRIES = 100
+
+
+@dataclass
+class _Plan:
+    """Parents of one generation prepared for making children in one search space."""
+
+    search_space: dict[str, BaseDistribution]
+    parents: list[FrozenTrial]
+    ranks: np.ndarray
+    crowd: np.ndarray
+    space: NumericSpace
+    categorical: list[str]
+    encoded: np.ndarray
 
 
 class NSGAIISampler(BaseGASampler):
@@ -108,6 +122,8 @@ class NSGAIISampler(BaseGASampler):
         self._seed_base = self._rng.randrange(2**31)
         self._spaces: dict[int, NumericSpace] = {}
         self._tournament: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._plans: dict[int, _Plan] = {}
+        self._space_cache: tuple[Any, dict[str, BaseDistribution]] | None = None
 
     # --- BaseSampler ------------------------------------------------------------------------------
 
@@ -123,7 +139,12 @@ class NSGAIISampler(BaseGASampler):
         with self._ga_lock:
             self._sync(study, trial.number)
             space = self._feed.search_space
-        return {name: dist for name, dist in space.items() if not dist.single()}
+            cached = self._space_cache
+            if cached is None or cached[0] is not space:
+                relative = {name: dist for name, dist in space.items() if not dist.single()}
+                cached = self._space_cache = (space, relative)
+            # The same object while the space is unchanged: children plans are cached by it.
+            return cached[1]
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -160,6 +181,7 @@ class NSGAIISampler(BaseGASampler):
     def _on_reset(self) -> None:
         self._violations = {}
         self._tournament = {}
+        self._plans = {}
 
     # --- selection --------------------------------------------------------------------------------
 
@@ -233,6 +255,38 @@ class NSGAIISampler(BaseGASampler):
 
     # --- children ---------------------------------------------------------------------------------
 
+    def _plan(
+        self,
+        study: Study,
+        search_space: dict[str, BaseDistribution],
+        generation: int,
+        parents: list[FrozenTrial],
+    ) -> _Plan | None:
+        """What every child of ``generation`` in ``search_space`` shares, computed once."""
+        plan = self._plans.get(generation)
+        if plan is not None and plan.search_space is search_space:
+            return plan
+        all_ranks, all_crowd = self._tournament_keys(study, generation, parents)
+        usable = [i for i, p in enumerate(parents) if all(n in p.params for n in search_space)]
+        if len(usable) < 2:
+            return None
+        numeric = {n: d for n, d in search_space.items()
+                   if not isinstance(d, CategoricalDistribution)}
+        space = self._numeric_space(numeric)
+        chosen = [parents[i] for i in usable]
+        plan = _Plan(
+            search_space=search_space,
+            parents=chosen,
+            ranks=all_ranks[usable],
+            crowd=all_crowd[usable],
+            space=space,
+            categorical=[n for n, d in search_space.items()
+                         if isinstance(d, CategoricalDistribution)],
+            encoded=np.array([space.encode(p.params) for p in chosen]).reshape(len(chosen), -1),
+        )
+        self._plans = {generation: plan}
+        return plan
+
     def _make_child(
         self,
         study: Study,
@@ -241,31 +295,23 @@ class NSGAIISampler(BaseGASampler):
         generation: int,
         parents: list[FrozenTrial],
     ) -> dict[str, Any]:
-        all_ranks, all_crowd = self._tournament_keys(study, generation, parents)
-        usable = [i for i, p in enumerate(parents) if all(n in p.params for n in search_space)]
-        if len(usable) < 2:
+        plan = self._plan(study, search_space, generation, parents)
+        if plan is None:
             return {}
-        parents = [parents[i] for i in usable]
-        ranks, crowd = all_ranks[usable], all_crowd[usable]
         rng = np.random.RandomState(
             zlib.crc32(f"{self._seed_base}:{trial.number}".encode()) % (2**31)
         )
-        numeric = {n: d for n, d in search_space.items()
-                   if not isinstance(d, CategoricalDistribution)}
-        categorical = [n for n, d in search_space.items()
-                       if isinstance(d, CategoricalDistribution)]
-        space = self._numeric_space(numeric)
-        pool = list(range(len(parents)))
+        ranks, crowd, space = plan.ranks, plan.crowd, plan.space
+        pool = list(range(len(plan.parents)))
 
         def tournament() -> int:
             if len(pool) == 1:
                 return pool.pop()
             a, b = rng.choice(len(pool), 2, replace=False)
             i, j = pool[a], pool[b]
-            if (ranks[i], -crowd[i]) < (ranks[j], -crowd[j]):
-                win = i
-            elif (ranks[j], -crowd[j]) < (ranks[i], -crowd[i]):
-                win = j
+            key_i, key_j = (ranks[i], -crowd[i]), (ranks[j], -crowd[j])
+            if key_i != key_j:
+                win = i if key_i < key_j else j
             else:
                 win = i if rng.rand() < 0.5 else j
             pool.remove(win)
@@ -273,31 +319,28 @@ class NSGAIISampler(BaseGASampler):
 
         use_crossover = rng.rand() < self._crossover_prob
         n_parents = self._crossover.n_parents if use_crossover else 1
-        if n_parents > len(parents):
+        if n_parents > len(plan.parents):
             use_crossover, n_parents = False, 1
-        chosen = [parents[tournament()] for _ in range(n_parents)]
-        x = space.encode(chosen[0].params) if space.dim else np.empty(0)
+        chosen = [tournament() for _ in range(n_parents)]
+        x = plan.encoded[chosen[0]].copy()
         if use_crossover and space.dim:
-            x = self._crossover_numeric(study, rng, space, chosen)
-        child: dict[str, Any] = dict(space.decode(x)) if space.dim else {}
-        for name in categorical:
-            source = chosen[0]
-            if use_crossover and rng.rand() < self._swapping_prob:
-                source = chosen[1 + int(rng.randint(len(chosen) - 1))]
-            child[name] = source.params[name]
+            x = self._crossover_numeric(study, rng, space, plan.encoded[chosen])
+        names = list(search_space)
         prob = self._mutation_prob
         if prob is None:
-            prob = 1.0 / max(1, len(search_space))
-        mutated = {name for name in search_space if rng.rand() < prob}
-        if mutated and self._mutation is not None and space.dim:
-            changed = False
+            prob = 1.0 / max(1, len(names))
+        mutated = {n for n, hit in zip(names, rng.rand(len(names)) < prob) if hit}
+        if mutated and self._mutation is not None:
             for i, name in enumerate(space.names):
                 if name in mutated:
                     x[i] = self._mutation.mutation(float(x[i]), rng, space.bounds[i])
                     mutated.discard(name)
-                    changed = True
-            if changed:
-                child.update(space.decode(x))
+        child: dict[str, Any] = space.decode(x) if space.dim else {}
+        for name in plan.categorical:
+            source = plan.parents[chosen[0]]
+            if use_crossover and rng.rand() < self._swapping_prob:
+                source = plan.parents[chosen[1 + int(rng.randint(len(chosen) - 1))]]
+            child[name] = source.params[name]
         for name in mutated:  # redrawn at random by sample_independent
             child.pop(name, None)
         return child
@@ -307,9 +350,8 @@ class NSGAIISampler(BaseGASampler):
         study: Study,
         rng: np.random.RandomState,
         space: NumericSpace,
-        chosen: list[FrozenTrial],
+        parents_x: np.ndarray,
     ) -> np.ndarray:
-        parents_x = np.array([space.encode(p.params) for p in chosen])
         low, high = space.bounds[:, 0], space.bounds[:, 1]
         child = parents_x[0]
         for _ in range(_MAX_CROSSOVER_TRIES):
