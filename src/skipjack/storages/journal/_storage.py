@@ -79,6 +79,20 @@ def _flusher(ref: weakref.ReferenceType[JournalStorage], event: threading.Event)
         del storage
 
 
+_LIVE: weakref.WeakSet[JournalStorage] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # another thread of the parent may have held a storage's lock at fork time: start afresh
+    for storage in list(_LIVE):
+        storage._lock = threading.RLock()
+        storage._awaiting = set()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _flush_at_exit(ref: weakref.ReferenceType[JournalStorage]) -> None:
     storage = ref()
     if storage is not None:
@@ -169,6 +183,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         self._flush_event = threading.Event()
         self._replay = ReplayState()
         self._snapshot_base = 0
+        _LIVE.add(self)
         backend = self._backend
         if self.snapshot_interval is not None and isinstance(backend, JournalSnapshotSupport):
             self._load_snapshot(backend)
@@ -446,7 +461,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
                     "trial_id": trial_id,
                     "param_name": param_name,
                     "param_value_internal": param_value_internal,
-                    "distribution": distribution_to_json(distribution),
+                    "distribution": _distribution_json(distribution),
                 }
             )
 
@@ -609,6 +624,20 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
 
     def get_failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
         return self.failed_trial_callback
+
+
+_DIST_JSON: dict[tuple[type, BaseDistribution], str] = {}
+
+
+def _distribution_json(distribution: BaseDistribution) -> str:
+    """``distribution_to_json``, memoised (distributions are immutable and hashable)."""
+    key = (type(distribution), distribution)
+    encoded = _DIST_JSON.get(key)
+    if encoded is None:
+        encoded = distribution_to_json(distribution)
+        if len(_DIST_JSON) < 4096:
+            _DIST_JSON[key] = encoded
+    return encoded
 
 
 def _check_json(op: dict[str, Any], key: str, value: Any) -> None:
