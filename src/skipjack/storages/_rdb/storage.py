@@ -20,6 +20,7 @@ a unique index on ``(study_id, number)`` (skipjack's, Optuna ignores it) guards 
 
 from __future__ import annotations
 
+import atexit
 import copy
 import datetime
 import json
@@ -427,6 +428,7 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
                 base = FrozenTrial._make(number, TrialState.RUNNING, None, start, None, {}, {},
                                          {}, {}, {}, trial_id)
                 self._owned[trial_id] = OwnedTrial(base, study_id)
+                _WITH_RUNNING.add(self)
         return trial_id
 
     def _own(self, trial_id: int) -> None:
@@ -435,6 +437,7 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
         study_id = self._study_of(trial_id)
         with self._lock:
             self._owned[trial_id] = OwnedTrial(record, study_id)
+            _WITH_RUNNING.add(self)
 
     def _owned_trial(self, trial_id: int) -> OwnedTrial | None:
         owned = self._owned.get(trial_id)
@@ -748,6 +751,8 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
             self._flush_owned(owned)
             with self._lock:
                 self._owned.pop(trial_id, None)
+        elif state.is_finished():
+            _flush_other_owners(self, trial_id)
         if state == TrialState.RUNNING:
             stmt = (_t.update().where(_t.c.trial_id == trial_id, _t.c.state == "WAITING")
                     .values(state="RUNNING", datetime_start=now))
@@ -857,6 +862,8 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
             with self._lock:
                 self._owned.pop(trial_id, None)
                 self._finished[trial_id] = final
+                if not self._owned:
+                    _WITH_RUNNING.discard(self)
         return True
 
     def set_trial_intermediate_value(
@@ -1050,6 +1057,37 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
     def get_all_versions(self) -> list[str]:
         """Every Alembic revision skipjack knows."""
         return [m.ALEMBIC_HEAD]
+
+
+# Storages of this process with running trials, held (strongly) until those trials finish and
+# flushed at exit, so that buffered writes are not lost when the storage object is dropped or the
+# process ends (e.g. `skipjack ask` ends right after suggesting the parameters).
+_WITH_RUNNING: set[RDBStorage] = set()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for storage in list(_WITH_RUNNING):
+        try:
+            storage.flush()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+
+
+def _flush_other_owners(storage: RDBStorage, trial_id: int) -> None:
+    """Before finishing a trial another storage object of this process runs (ask with one
+    object, tell with another), write that object's buffered writes of the trial."""
+    for other in list(_WITH_RUNNING):
+        if other is storage or other.url != storage.url:
+            continue
+        owned = other._owned.get(trial_id)
+        if owned is not None:
+            try:
+                other._flush_owned(owned)
+            except Exception:  # noqa: BLE001 - the finish below reports the real state
+                pass
+            with other._lock:
+                other._owned.pop(trial_id, None)
 
 
 _PENDING_TABLES = {
