@@ -11,12 +11,25 @@ from __future__ import annotations
 
 import datetime
 import enum
+import json
 import os
 import threading
 import uuid
 from typing import Any
 
-__all__ = ["OpCode", "encode_datetime", "decode_datetime", "now_utc_iso", "worker_id"]
+from skipjack._records import FrozenTrial
+from skipjack.distributions import BaseDistribution, distribution_to_json
+
+__all__ = [
+    "OpCode",
+    "check_json",
+    "decode_datetime",
+    "distribution_json",
+    "encode_datetime",
+    "now_utc_iso",
+    "template_op",
+    "worker_id",
+]
 
 
 class OpCode(enum.IntEnum):
@@ -106,3 +119,48 @@ _worker_ids = _WorkerIds()
 def worker_id() -> str:
     """The worker id of the calling thread."""
     return _worker_ids.get()
+
+
+_DIST_JSON: dict[tuple[type, BaseDistribution], str] = {}
+
+
+def distribution_json(distribution: BaseDistribution) -> str:
+    """``distribution_to_json``, memoised (distributions are immutable and hashable)."""
+    key = (type(distribution), distribution)
+    encoded = _DIST_JSON.get(key)
+    if encoded is None:
+        encoded = distribution_to_json(distribution)
+        if len(_DIST_JSON) < 4096:
+            _DIST_JSON[key] = encoded
+    return encoded
+
+
+def check_json(op: dict[str, Any], key: str, value: Any) -> None:
+    try:
+        json.dumps(op)
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            f"The value of attribute {key!r} must be JSON serialisable to be stored in a "
+            f"journal. Got {value!r} ({e})."
+        ) from None
+
+
+def template_op(study_id: int, t: FrozenTrial) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "op_code": OpCode.CREATE_TRIAL,
+        "study_id": study_id,
+        "datetime_start": encode_datetime(t.datetime_start),
+    }
+    if t.datetime_complete is not None:  # Optuna reads the key only when it holds a time
+        op["datetime_complete"] = encode_datetime(t.datetime_complete)
+    op.update({
+        "state": int(t.state),
+        "value": None,
+        "values": None if t.values is None else [float(v) for v in t.values],
+        "distributions": {n: distribution_to_json(d) for n, d in t.distributions.items()},
+        "params": dict(t.params),
+        "user_attrs": t.user_attrs,
+        "system_attrs": t.system_attrs,
+        "intermediate_values": {str(k): v for k, v in t.intermediate_values.items()},
+    })
+    return op
