@@ -135,6 +135,35 @@ def run_framework(framework: str, data: list[dict[str, Any]], names: list[str]) 
     return out
 
 
+def run_overhead(framework: str, n_trials: int, n_steps: int = 20) -> dict[str, float]:
+    """Seconds for ``n_trials`` synthetic trials reporting ``n_steps`` steps under MedianPruner."""
+    warnings.simplefilter("ignore")
+    if framework == "skipjack":
+        sys.path.insert(0, str(ROOT / "src"))
+        import skipjack as fw
+    else:
+        import optuna as fw
+    fw.logging.set_verbosity(fw.logging.WARNING)
+
+    def objective(trial: Any) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        value = 0.0
+        for step in range(n_steps):
+            value = x + 1.0 / (step + 1)
+            trial.report(value, step)
+            if trial.should_prune():
+                raise fw.TrialPruned()
+        return value
+
+    study = fw.create_study(sampler=fw.samplers.RandomSampler(seed=0),
+                            pruner=fw.pruners.MedianPruner())
+    start = time.perf_counter()
+    study.optimize(objective, n_trials=n_trials)
+    seconds = time.perf_counter() - start
+    steps = sum(len(t.intermediate_values) for t in study.get_trials(deepcopy=False))
+    return {"seconds": seconds, "steps": steps}
+
+
 def _optuna_results(args: argparse.Namespace, curves_path: str, names: list[str]) -> dict | None:
     try:
         import optuna  # noqa: F401
@@ -168,10 +197,15 @@ def main() -> None:
     parser.add_argument("--anchor-python", default=None,
                         help="an interpreter with optuna installed (e.g. /work/benchenv/bin/python)")
     parser.add_argument("--pruners", nargs="+", default=list(PRUNERS))
+    parser.add_argument("--overhead", type=int, default=0, metavar="N",
+                        help="also time N synthetic trials x 20 steps under MedianPruner")
     parser.add_argument("--curves", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.worker == "overhead":  # child mode: the overhead run with optuna
+        print(json.dumps(run_overhead("optuna", args.overhead)))
+        return
     if args.worker:  # child mode: run one framework on recorded curves, print JSON
         data = json.loads(Path(args.curves).read_text())
         print(json.dumps(run_framework(args.worker, data, args.pruners)))
@@ -219,6 +253,18 @@ def main() -> None:
         print(line)
     if theirs is None:
         print("(Optuna not importable: pass --anchor-python /path/to/python-with-optuna)")
+    if args.overhead:
+        mine = run_overhead("skipjack", args.overhead)
+        line = (f"overhead, {args.overhead} trials x 20 steps, MedianPruner, in-memory: "
+                f"skipjack {mine['seconds']:.2f}s ({mine['steps']} reports, decision log on)")
+        if args.anchor_python:
+            proc = subprocess.run([args.anchor_python, __file__, "--worker", "overhead",
+                                   "--overhead", str(args.overhead)],
+                                  capture_output=True, text=True)
+            if proc.returncode == 0:
+                other = json.loads(proc.stdout.strip().splitlines()[-1])
+                line += f"; Optuna {other['seconds']:.2f}s ({other['steps']} reports)"
+        print(line)
 
 
 if __name__ == "__main__":

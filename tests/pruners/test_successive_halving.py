@@ -82,14 +82,17 @@ def test_checks_every_rung_a_jump_passes_and_prunes_nan_at_a_rung() -> None:
 
 
 def test_min_early_stopping_rate_bootstrap_and_auto_min_resource() -> None:
-    curves = [{s: 0.0 for s in range(300)}]
+    curves = [{s: 0.0 for s in range(300)}, {s: 0.0 for s in range(10)}]
     study = history(curves)
     # auto: first completed trial's last step 299 // 100 = 2 -> rungs at 2, 8, 32
     pruner = SuccessiveHalvingPruner()
     trial = running(study, {0: 5.0, 1: 5.0})
     assert decide(pruner, study, trial).compared["next_rung_step"] == 2
     trial.report(5.0, 2)
-    assert decide(pruner, study, trial).prune
+    d = decide(pruner, study, trial)
+    assert d.prune
+    # the first completed trial set the scale before rungs existed: it does not compete (Optuna)
+    assert parse_numbers(d.compared["trials"]) == [1]
     # rate 1, min_resource 2, eta 4: first rung at 8
     pruner = SuccessiveHalvingPruner(min_resource=2, reduction_factor=4, min_early_stopping_rate=1)
     trial = running(study, {7: 5.0})

@@ -9,7 +9,8 @@ trial to the same bracket without coordination. A trial competes only with the t
 bracket.
 
 Design note: ``max_resource="auto"`` is taken from the first trial to complete (its last step + 1)
-rather than from whichever trials one worker happened to see, so all workers agree on it.
+rather than from whichever trials one worker happened to see, so all workers agree on it; that
+trial ran before the brackets existed and, as in Optuna, competes in none of them.
 ``n_brackets`` uses floating-point ``math.log`` as Optuna does, so bracket counts match Optuna's.
 """
 
@@ -23,7 +24,7 @@ from skipjack._records import FrozenTrial
 from skipjack.pruners._base import BasePruner
 from skipjack.pruners._common import check_int, keep, single_direction
 from skipjack.pruners._decision import PruneDecision, Rule
-from skipjack.pruners._successive_halving import decide_by_rungs, first_completed_last_step
+from skipjack.pruners._successive_halving import decide_by_rungs, first_completed
 
 if TYPE_CHECKING:
     from skipjack.study import Study
@@ -104,11 +105,15 @@ class HyperbandPruner(BasePruner):
         trials = study.get_trials(deepcopy=False)
         max_resource = self._max_resource
         if max_resource is None:
-            last = first_completed_last_step(trials)
-            if last is None:
+            first = first_completed(trials)
+            if first is None:
                 return keep(name, Rule.STARTUP, trial.last_step,
                             compared={"max_resource": "auto (no trial completed yet)"})
-            max_resource = last + 1
+            assert first.last_step is not None
+            max_resource = first.last_step + 1
+            # The trial that set the scale ran before the brackets existed: it does not compete
+            # (as in Optuna, where it never recorded rung values).
+            trials = [t for t in trials if t.number != first.number]
         if max_resource < self._min_resource:
             # The first completed trial stopped before min_resource: a single bracket.
             max_resource = self._min_resource

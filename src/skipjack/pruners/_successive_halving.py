@@ -13,7 +13,8 @@ function of the stored history and every worker computes the same rungs. This eq
 bookkeeping when ``should_prune`` is called after every report. A PRUNED trial competes only up
 to the lowest rung it reached at its final step (where it was stopped). ``min_resource="auto"``
 is derived from the first trial to complete (its last step // 100, at least 1), so it too is the
-same in every worker.
+same in every worker; that first trial ran before any rung existed and, as in Optuna, does not
+compete in the rungs.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from skipjack.pruners._decision import PruneDecision, Rule, format_numbers
 if TYPE_CHECKING:
     from skipjack.study import Study
 
-__all__ = ["SuccessiveHalvingPruner", "first_completed_last_step", "decide_by_rungs"]
+__all__ = ["SuccessiveHalvingPruner", "first_completed", "decide_by_rungs"]
 
 
 class SuccessiveHalvingPruner(BasePruner):
@@ -86,11 +87,15 @@ class SuccessiveHalvingPruner(BasePruner):
         trials = study.get_trials(deepcopy=False)
         min_resource = self._min_resource
         if min_resource is None:
-            last = first_completed_last_step(trials)
-            if last is None:
+            first = first_completed(trials)
+            if first is None:
                 return keep(name, Rule.STARTUP, trial.last_step,
                             compared={"min_resource": "auto (no trial completed yet)"})
-            min_resource = max(last // 100, 1)
+            assert first.last_step is not None
+            min_resource = max(first.last_step // 100, 1)
+            # The trial that set the scale ran before any rung existed: it does not compete
+            # (as in Optuna, where it never recorded rung values).
+            trials = [t for t in trials if t.number != first.number]
         return decide_by_rungs(
             trials, direction, trial, pruner=name, min_resource=min_resource,
             reduction_factor=self._reduction_factor, rate=self._min_early_stopping_rate,
@@ -98,14 +103,14 @@ class SuccessiveHalvingPruner(BasePruner):
         )
 
 
-def first_completed_last_step(trials: Sequence[FrozenTrial]) -> int | None:
-    """The last step of the first trial to complete (by completion time, then number)."""
+def first_completed(trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+    """The first trial to complete with reports (by completion time, then number)."""
     first: FrozenTrial | None = None
     for t in trials:
         if t.state == TrialState.COMPLETE and t.last_step is not None:
             if first is None or _completion_key(t) < _completion_key(first):
                 first = t
-    return None if first is None else first.last_step
+    return first
 
 
 def _completion_key(t: FrozenTrial) -> tuple[Any, int]:
