@@ -9,7 +9,12 @@ __all__ = ["default_sampler", "default_pruner"]
 
 
 def default_sampler(n_objectives: int) -> BaseSampler:
-    """RandomSampler for now; TPESampler once it lands (as in Optuna)."""
+    """NSGAIISampler for several objectives (as in Optuna); RandomSampler for one until
+    TPESampler becomes the default."""
+    if n_objectives > 1:
+        from skipjack.samplers import NSGAIISampler
+
+        return NSGAIISampler()
     return RandomSampler()
 
 
