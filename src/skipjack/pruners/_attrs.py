@@ -30,7 +30,8 @@ CHUNK_SIZE = 50
 
 # Trial system attributes: {"<step>": [v0, v1, ...]} per chunk.
 VECTORS_PREFIX = "skipjack:intermediate_vectors:"
-# Trial system attributes: [decision dict, ...] per chunk.
+# Trial system attributes: one JSON object per line per chunk (a string: storages that copy
+# attribute values defensively copy a string in O(1), where a list of dicts costs O(entries)).
 LOG_PREFIX = "skipjack:pruning_log:"
 # Study user attribute: True pauses pruning in every worker.
 PAUSE_KEY = "skipjack:pruning_paused"
@@ -60,7 +61,8 @@ def next_chunk(system_attrs: Mapping[str, Any], prefix: str) -> tuple[str, int]:
     if not keys:
         return f"{prefix}0", 0
     last = keys[-1]
-    size = len(system_attrs[last])
+    chunk = system_attrs[last]
+    size = chunk.count("\n") if isinstance(chunk, str) else len(chunk)
     if size < CHUNK_SIZE:
         return last, size
     return f"{prefix}{len(keys)}", 0

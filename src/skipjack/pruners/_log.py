@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +30,8 @@ def decision_log(trial: Any) -> list[PruneDecision]:
             system attributes.
     """
     attrs: Mapping[str, Any] = trial if isinstance(trial, Mapping) else trial.system_attrs
-    return [PruneDecision.from_dict(entry) for chunk in iter_chunks(attrs, LOG_PREFIX)
-            for entry in chunk]
+    return [PruneDecision.from_dict(json.loads(line))
+            for chunk in iter_chunks(attrs, LOG_PREFIX) for line in chunk.splitlines()]
 
 
 def set_pruning_paused(study: Study, paused: bool = True) -> None:

@@ -7,6 +7,7 @@ chunk write per decision) and where the study's pause switch is applied.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -82,10 +83,10 @@ def write_vector(trial: Trial, step: int, vector: Sequence[float]) -> None:
 
 
 def _write_decision(trial: Trial, decision: PruneDecision) -> None:
-    entry = decision.to_dict()
+    line = json.dumps(decision.to_dict(), separators=(",", ":")) + "\n"
 
-    def add(chunk: list[Any] | None) -> list[Any]:
-        return [*(chunk or []), entry]
+    def add(chunk: str | None) -> str:
+        return (chunk or "") + line
 
     _append(trial, LOG_PREFIX, add)
 
@@ -112,8 +113,8 @@ def should_prune(trial: Trial) -> bool:
         decision = PruneDecision.from_bool(
             bool(pruner.prune(study, view)), type(pruner).__name__, view.last_step
         )
-    if view.last_step is None:
-        return decision.prune  # nothing reported: nothing worth logging
+    if view.last_step is None or decision.rule == Rule.NEVER:
+        return decision.prune  # nothing reported, or NopPruner: nothing worth logging
     if _paused(trial):
         decision = decision.replace(
             verdict=PruneVerdict.CONTINUE,
