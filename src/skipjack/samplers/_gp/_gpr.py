@@ -8,7 +8,7 @@ distance). Observation noise ``v`` is added on the diagonal.
 Hyperparameters ``theta = (log l_1..l_d, log s, log v)`` are fitted by maximum a posteriori with
 L-BFGS-B and the analytic gradient of the log marginal likelihood. Priors (Gaussian in log space):
 lengthscales ``log l ~ N(sqrt2 + log(d)/2, 3)`` (the dimension-scaled prior of Hvarfner et al.,
-2024), signal ``log s ~ N(0, 1)`` (targets are standardized), noise ``log v ~ N(log 1e-4, 2^2)``.
+2024), signal ``log s ~ N(0, 2^2)`` (targets are standardized), noise ``log v ~ N(log 1e-4, 2^2)``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ _DETERMINISTIC_NOISE = 1e-6
 _LOG_LS_BOUNDS = (math.log(1e-2), math.log(1e3))
 _LOG_SCALE_BOUNDS = (math.log(1e-2), math.log(1e2))
 _LOG_NOISE_BOUNDS = (math.log(_MIN_NOISE), math.log(1.0))
+_SCALE_PRIOR_STD = 2.0
 
 
 def _sq_dists(X1: np.ndarray, X2: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
@@ -48,9 +49,14 @@ def _matern(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return m, g
 
 
+def _prior_log_lengthscale(dim: int) -> float:
+    return math.sqrt(2.0) + 0.5 * math.log(max(dim, 1))
+
+
 def default_theta(dim: int, deterministic: bool) -> np.ndarray:
-    """A starting point for the fit: lengthscales 0.5, unit signal, small noise."""
-    theta = np.full(dim + 2, math.log(0.5))
+    """A starting point for the fit: lengthscales at their prior median, unit signal, small
+    noise."""
+    theta = np.full(dim + 2, _prior_log_lengthscale(dim))
     theta[dim] = 0.0
     theta[dim + 1] = math.log(_DETERMINISTIC_NOISE if deterministic else 1e-3)
     return theta
@@ -87,10 +93,11 @@ def _neg_log_posterior(
     grad[d] = -0.5 * float((W * (s * m)).sum())
     grad[d + 1] = 0.0 if deterministic else -0.5 * v * float(np.trace(W))
     # priors (Gaussian in log space)
-    mu_ls = math.sqrt(2.0) + 0.5 * math.log(max(d, 1))
-    nlp = 0.5 * float(((log_ls - mu_ls) ** 2).sum()) / 3.0 + 0.5 * theta[d] ** 2
+    mu_ls = _prior_log_lengthscale(d)
+    nlp = 0.5 * float(((log_ls - mu_ls) ** 2).sum()) / 3.0
+    nlp += 0.5 * (theta[d] / _SCALE_PRIOR_STD) ** 2
     grad[:d] += (log_ls - mu_ls) / 3.0
-    grad[d] += theta[d]
+    grad[d] += theta[d] / _SCALE_PRIOR_STD**2
     if not deterministic:
         z = (theta[d + 1] - math.log(1e-4)) / 2.0
         nlp += 0.5 * z * z
@@ -188,19 +195,26 @@ def fit_gp(
     bounds = theta_bounds(d, deterministic)
     lo = np.array([b[0] for b in bounds])
     hi = np.array([b[1] for b in bounds])
-    theta0 = default_theta(d, deterministic) if warm_start is None else warm_start
-    theta0 = np.clip(theta0, lo, hi)
-    try:
-        res = scipy.optimize.minimize(
-            _neg_log_posterior,
-            theta0,
-            args=(P, y, deterministic),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": 200},
-        )
-        theta = res.x if np.all(np.isfinite(res.x)) else theta0
-    except (ValueError, np.linalg.LinAlgError, FloatingPointError):
-        theta = theta0
-    return GPModel.build(X, y, is_cat, theta)
+    # Two starts: the previous fit (cheap to refine) and the prior's mode, which gets the fit out
+    # of the "one tiny lengthscale" local optimum that warm starts would otherwise keep.
+    starts = [default_theta(d, deterministic)]
+    if warm_start is not None and len(warm_start) == d + 2:
+        starts.insert(0, warm_start)
+    best_theta, best_value = np.clip(starts[0], lo, hi), math.inf
+    for theta0 in starts:
+        theta0 = np.clip(theta0, lo, hi)
+        try:
+            res = scipy.optimize.minimize(
+                _neg_log_posterior,
+                theta0,
+                args=(P, y, deterministic),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": 200},
+            )
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            continue
+        if np.all(np.isfinite(res.x)) and float(res.fun) < best_value:
+            best_theta, best_value = res.x, float(res.fun)
+    return GPModel.build(X, y, is_cat, best_theta)
