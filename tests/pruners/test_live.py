@@ -187,7 +187,7 @@ def test_median_pruner_in_a_multi_objective_study_and_pruned_vector_values() -> 
     record = study.trials[-1]
     assert record.state == TrialState.PRUNED and record.values == [5.0, 0.5]
     assert record.intermediate_values == {1: 5.0}  # the first component is the stored value
-    assert skipjack.pruners._attrs.intermediate_vectors(record.system_attrs) == {1: (5.0, 0.5)}
+    assert skipjack.pruners.intermediate_vectors(record) == {1: (5.0, 0.5)}
 
 
 def test_multi_objective_report_errors_and_nan() -> None:
@@ -229,7 +229,7 @@ def test_mo_optimize_with_pareto_pruning_prunes_dominated_trials() -> None:
         d = decision_log(t)[-1]
         assert d.prune and d.compared["n_dominating"] / d.compared["n_trials"] >= 0.5
         assert t.values == list(
-            skipjack.pruners._attrs.intermediate_vectors(t.system_attrs)[t.last_step]
+            skipjack.pruners.intermediate_vectors(t)[t.last_step]
         )
 
 

@@ -7,7 +7,12 @@ from typing import Any
 
 from skipjack.pruners._base import BasePruner
 from skipjack.pruners._decision import PruneDecision, PruneVerdict
-from skipjack.pruners._log import decision_log, is_pruning_paused, set_pruning_paused
+from skipjack.pruners._log import (
+    decision_log,
+    intermediate_vectors,
+    is_pruning_paused,
+    set_pruning_paused,
+)
 from skipjack.pruners._nop import NopPruner
 
 __all__ = [
@@ -24,6 +29,7 @@ __all__ = [
     "PruneDecision",
     "PruneVerdict",
     "decision_log",
+    "intermediate_vectors",
     "is_pruning_paused",
     "set_pruning_paused",
 ]

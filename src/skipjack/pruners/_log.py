@@ -14,12 +14,19 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from skipjack.pruners._attrs import LOG_PREFIX, PAUSE_KEY, iter_chunks
+from skipjack.pruners._attrs import intermediate_vectors as _vectors
 from skipjack.pruners._decision import PruneDecision
 
 if TYPE_CHECKING:
     from skipjack.study import Study
 
-__all__ = ["decision_log", "set_pruning_paused", "is_pruning_paused", "PAUSE_KEY"]
+__all__ = [
+    "decision_log",
+    "intermediate_vectors",
+    "set_pruning_paused",
+    "is_pruning_paused",
+    "PAUSE_KEY",
+]
 
 
 def decision_log(trial: Any) -> list[PruneDecision]:
@@ -32,6 +39,16 @@ def decision_log(trial: Any) -> list[PruneDecision]:
     attrs: Mapping[str, Any] = trial if isinstance(trial, Mapping) else trial.system_attrs
     return [PruneDecision.from_dict(json.loads(line))
             for chunk in iter_chunks(attrs, LOG_PREFIX) for line in chunk.splitlines()]
+
+
+def intermediate_vectors(trial: Any) -> dict[int, tuple[float, ...]]:
+    """The vectors a trial of a multi-objective study reported, by step (empty if none).
+
+    Args:
+        trial: a ``FrozenTrial``, a live ``Trial``, or a mapping of system attributes.
+    """
+    attrs: Mapping[str, Any] = trial if isinstance(trial, Mapping) else trial.system_attrs
+    return _vectors(attrs)
 
 
 def set_pruning_paused(study: Study, paused: bool = True) -> None:
