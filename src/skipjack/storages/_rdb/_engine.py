@@ -44,7 +44,7 @@ _logger = get_logger(__name__)
 
 T = TypeVar("T")
 
-RETRY_ATTEMPTS = 8
+RETRY_ATTEMPTS = 12
 _BACKOFF_BASE = 0.02
 _BACKOFF_MAX = 2.0
 SQLITE_BUSY_TIMEOUT_MS = 30_000
