@@ -123,6 +123,7 @@ class NSGAIISampler(BaseGASampler):
         self._spaces: dict[int, NumericSpace] = {}
         self._tournament: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._plans: dict[int, _Plan] = {}
+        self._child_rng = np.random.RandomState(0)  # reseeded for every child (cheap)
         self._space_cache: tuple[Any, dict[str, BaseDistribution]] | None = None
 
     # --- BaseSampler ------------------------------------------------------------------------------
@@ -298,9 +299,9 @@ class NSGAIISampler(BaseGASampler):
         plan = self._plan(study, search_space, generation, parents)
         if plan is None:
             return {}
-        rng = np.random.RandomState(
-            zlib.crc32(f"{self._seed_base}:{trial.number}".encode()) % (2**31)
-        )
+        # Seeded per trial: reproducible with a seed, and different for concurrent workers.
+        rng = self._child_rng
+        rng.seed(zlib.crc32(f"{self._seed_base}:{trial.number}".encode()) % (2**31))
         ranks, crowd, space = plan.ranks, plan.crowd, plan.space
         pool = list(range(len(plan.parents)))
 
