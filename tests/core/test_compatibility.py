@@ -11,6 +11,7 @@
 9. Extensions beyond Optuna's signatures exist (optimize(trial_timeout/trial_memory_mb/executor),
    storage get_trials_since/pop_waiting_trial_id).
 10. suggest_* reuse equal distribution objects.
+11. Enumerating samplers write nothing to storage; bad grid values raise ValueError.
 """
 
 import inspect
@@ -94,3 +95,13 @@ def test_10_shared_distributions():
     a.suggest_float("x", 0, 1)
     b.suggest_float("x", 0, 1)
     assert a.distributions["x"] is b.distributions["x"]
+
+
+def test_11_grid_sampler_writes_nothing_and_rejects_bad_values():
+    from skipjack.samplers import GridSampler
+
+    study = create_study(sampler=GridSampler({"x": [0.0, 1.0]}))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert all("grid_id" not in t.system_attrs for t in study.trials)
+    with pytest.raises(ValueError):
+        GridSampler({"x": [object()]})
