@@ -82,6 +82,8 @@ def _make_sampler(name: str, seed: int, cap: int | None):  # type: ignore[no-unt
 def run_one(job: tuple[str, int, int, int, int, int, int | None]) -> dict:
     """Run one (sampler, f, d, instance, seed) and return its scores."""
     name, f, d, inst, k, n_trials, cap = job
+    if name == "skipjack-default":
+        name = "skipjack"
     import cocoex
 
     problem = cocoex.BareProblem("bbob", f, d, inst)
@@ -136,7 +138,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10, help="seeds per function x dim x instance")
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--samplers", default="skipjack,optuna,rustuna,skipjack-random",
-                        help="skipjack, optuna, rustuna, skipjack-random (random search)")
+                        help="skipjack, optuna, rustuna, skipjack-random (random search), "
+                             "skipjack-default (skipjack's default cap, beside a --cap run)")
     parser.add_argument("--cap", type=int, default=None,
                         help="override skipjack's max_above_kernels (to measure the bounded-work "
                              "trade-off at small budgets)")
@@ -162,16 +165,20 @@ def main() -> None:
             for line in fh:
                 r = json.loads(line)
                 cache[key(r)] = r
+    def cache_key(s: str, f: int, d: int, inst: int, k: int) -> tuple:
+        if s == "skipjack-default":  # skipjack with its default cap, beside a --cap run
+            return ("skipjack", f, d, inst, k, args.trials, None)
+        return (s, f, d, inst, k, args.trials, args.cap if s == "skipjack" else None)
+
     jobs = []
     for s in samplers:
-        cap = args.cap if s == "skipjack" else None
         for f in functions:
             for d in dims:
                 for inst in instances:
                     for k in range(args.seeds):
-                        job = (s, f, d, inst, k, args.trials, cap)
-                        if (s, f, d, inst, k, args.trials, cap) not in cache:
-                            jobs.append(job)
+                        ck = cache_key(s, f, d, inst, k)
+                        if ck not in cache:
+                            jobs.append((s,) + ck[1:])
     print(f"{len(jobs)} runs to compute ({len(cache)} cached)", file=sys.stderr, flush=True)
     if jobs:
         with open(args.cache, "a") as fh:
@@ -195,12 +202,11 @@ def main() -> None:
     if args.cap is not None:
         label["skipjack"] = args.label or f"skipjack-cap{args.cap}"
     for s in samplers:
-        cap = args.cap if s == "skipjack" else None
         for f in functions:
             for d in dims:
                 for inst in instances:
                     for k in range(args.seeds):
-                        r = cache[(s, f, d, inst, k, args.trials, cap)]
+                        r = cache[cache_key(s, f, d, inst, k)]
                         results[s][(f, d, inst, k)] = r["scores"]
                         seconds[s].append(r["seconds"])
 

@@ -25,7 +25,7 @@ import numpy as np
 from skipjack.samplers._tpe._gauss import LOG_SQRT_2PI, log_gauss_mass
 from skipjack.samplers._tpe._space import ParamSpec
 
-__all__ = ["ParzenEstimator", "EstimatorSettings"]
+__all__ = ["ParzenEstimator", "EstimatorSettings", "numeric_bandwidths"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,33 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
         return np.log(np.sum(np.exp(a - top), axis=axis)) + np.squeeze(top, axis=axis)
 
 
+def numeric_bandwidths(
+    mus: np.ndarray, lo: np.ndarray, hi: np.ndarray, settings: EstimatorSettings
+) -> np.ndarray:
+    """Bandwidths of the observation kernels at ``mus`` (n, d numeric coordinates).
+
+    Per column: the distance of each point to its farther neighbour (see the module docstring),
+    clipped to ``[width / min(100, n + 2), width]`` with the magic clip, to the width without.
+    """
+    n = len(mus)
+    width = hi - lo
+    order = np.argsort(mus, axis=0)
+    sorted_pts = np.take_along_axis(mus, order, axis=0)
+    padded = np.concatenate([lo[None, :], sorted_pts, hi[None, :]], axis=0)
+    left = sorted_pts - padded[:-2]
+    right = padded[2:] - sorted_pts
+    if not settings.consider_endpoints and n > 1:
+        left[0] = right[0]
+        right[-1] = left[-1]
+    sig = np.empty_like(mus)
+    np.put_along_axis(sig, order, np.maximum(left, right), axis=0)
+    if settings.consider_magic_clip:
+        floor = width / min(100.0, 2.0 + n)  # n observations and the prior
+    else:
+        floor = width * 1e-12
+    return np.clip(sig, floor, width)
+
+
 class ParzenEstimator:
     """The mixture over ``specs`` fitted to ``observations`` (internal values, one row each).
 
@@ -62,6 +89,7 @@ class ParzenEstimator:
         observations: np.ndarray,
         weights: np.ndarray,
         settings: EstimatorSettings,
+        bandwidths: np.ndarray | None = None,
     ) -> None:
         self.specs = list(specs)
         n = len(observations)
@@ -91,13 +119,10 @@ class ParzenEstimator:
             mus[:n, k] = s.transform(observations[:, j]) if n else mus[:n, k]
         if use_prior:
             mus[n:] = 0.5 * (lo + hi)
-        if n:
-            sigmas[:n] = self._neighbour_sigma(mus[:n], lo, hi, settings.consider_endpoints)
-            if settings.consider_magic_clip:
-                floor = width / min(100.0, 1.0 + n_kernels)
-            else:
-                floor = width * 1e-12
-            sigmas[:n] = np.clip(sigmas[:n], floor, width)
+        if bandwidths is not None:
+            sigmas[:n] = bandwidths
+        elif n:
+            sigmas[:n] = numeric_bandwidths(mus[:n], lo, hi, settings)
         if use_prior:
             sigmas[n:] = width
         sigmas = np.maximum(sigmas, 1e-300)
@@ -138,6 +163,21 @@ class ParzenEstimator:
             self._cat_tables.append(table)
 
     @staticmethod
+    def coordinates(specs: Sequence[ParamSpec], observations: np.ndarray) -> np.ndarray:
+        """Numeric columns of ``observations`` (internal values) in estimator coordinates."""
+        num = [j for j, s in enumerate(specs) if not s.categorical]
+        out = np.empty((len(observations), len(num)))
+        for k, j in enumerate(num):
+            out[:, k] = specs[j].transform(observations[:, j])
+        return out
+
+    @staticmethod
+    def domain(specs: Sequence[ParamSpec]) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper ends of the numeric coordinates."""
+        num = [s for s in specs if not s.categorical]
+        return np.array([s.lo_t for s in num]), np.array([s.hi_t for s in num])
+
+    @staticmethod
     def _kernel_log_mass(
         mus: np.ndarray, sigmas: np.ndarray, lo: np.ndarray, hi: np.ndarray
     ) -> np.ndarray:
@@ -149,23 +189,6 @@ class ParzenEstimator:
         if near.any():
             out[near] = log_gauss_mass(a[near], b[near])
         return out
-
-    @staticmethod
-    def _neighbour_sigma(
-        mus: np.ndarray, lo: np.ndarray, hi: np.ndarray, endpoints: bool
-    ) -> np.ndarray:
-        """Per column of ``mus`` (n, d): distance of each point to its farther neighbour."""
-        order = np.argsort(mus, axis=0)
-        sorted_pts = np.take_along_axis(mus, order, axis=0)
-        padded = np.concatenate([lo[None, :], sorted_pts, hi[None, :]], axis=0)
-        left = sorted_pts - padded[:-2]
-        right = padded[2:] - sorted_pts
-        if not endpoints and len(sorted_pts) > 1:
-            left[0] = right[0]
-            right[-1] = left[-1]
-        sig = np.empty_like(mus)
-        np.put_along_axis(sig, order, np.maximum(left, right), axis=0)
-        return sig
 
     @staticmethod
     def _distance_kernel(

@@ -30,7 +30,7 @@ from skipjack.samplers._base import BaseSampler
 from skipjack.samplers._random import RandomSampler
 from skipjack.samplers._tpe._groups import SpaceTracker
 from skipjack.samplers._tpe._history import History, running_rows
-from skipjack.samplers._tpe._parzen import EstimatorSettings, ParzenEstimator
+from skipjack.samplers._tpe._parzen import EstimatorSettings, ParzenEstimator, numeric_bandwidths
 from skipjack.samplers._tpe._space import ParamSpec, make_spec
 from skipjack.samplers._tpe._split import cap_above, default_gamma, default_weights, split_rows
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TPESampler", "default_gamma", "default_weights"]
 
-_DEFAULT_MAX_ABOVE_KERNELS = 256
+_DEFAULT_MAX_ABOVE_KERNELS = 1024
 
 
 class _TrialState:
@@ -381,25 +381,52 @@ class TPESampler(BaseSampler):
         else:
             w_below = self._checked_weights(len(below))
         w_above = self._checked_weights(len(above))
-        if len(above) > self.max_above_kernels:
-            above, w_above = cap_above(history, above, w_above, self.max_above_kernels, self._rng)
         names = list(space)
+        specs = [self._spec(name, dist) for name, dist in space.items()]
         obs_below = history.column_values(names, below)
         obs_above = history.column_values(names, above)
-        if ts.running:
-            lies = running_rows(ts.running, space)
-            if len(lies):
-                obs_above = np.vstack([obs_above, lies])
-                w_above = np.concatenate([w_above, np.ones(len(lies))])
-        specs = [self._spec(name, dist) for name, dist in space.items()]
+        lies = running_rows(ts.running, space) if ts.running else None
+        if lies is not None and len(lies):
+            obs_above = np.vstack([obs_above, lies])
+            w_above = np.concatenate([w_above, np.ones(len(lies))])
         good = ParzenEstimator(specs, obs_below, w_below, self._settings)
-        bad = ParzenEstimator(specs, obs_above, w_above, self._settings)
+        if len(above) > self.max_above_kernels:
+            bad = self._capped_estimator(history, specs, above, obs_above, w_above)
+        else:
+            bad = ParzenEstimator(specs, obs_above, w_above, self._settings)
         candidates = good.sample(self._rng, self._n_ei_candidates)
         score = good.log_pdf(candidates) - bad.log_pdf(candidates)
         best = candidates[int(np.argmax(score))]
         return {
             name: dist.to_external_repr(float(best[j])) for j, (name, dist) in enumerate(space.items())
         }
+
+    def _capped_estimator(
+        self,
+        history: History,
+        specs: list[ParamSpec],
+        above: np.ndarray,
+        observations: np.ndarray,
+        weights: np.ndarray,
+    ) -> ParzenEstimator:
+        """g(x) from at most ``max_above_kernels`` of the bad trials' kernels (plus the liars).
+
+        Bandwidths are computed on the whole bad group first, so the kept kernels are exactly the
+        ones the full estimator has; which kernels are kept is ``cap_above``'s choice.
+        """
+        lo, hi = ParzenEstimator.domain(specs)
+        sigmas = numeric_bandwidths(
+            ParzenEstimator.coordinates(specs, observations), lo, hi, self._settings
+        )
+        n = len(above)
+        kept_rows, kept_w = cap_above(history, above, weights[:n], self.max_above_kernels,
+                                      self._rng)
+        position = np.searchsorted(above, kept_rows)
+        keep = np.concatenate([position, np.arange(n, len(observations))])  # liars stay
+        return ParzenEstimator(
+            specs, observations[keep], np.concatenate([kept_w, weights[n:]]), self._settings,
+            bandwidths=sigmas[keep],
+        )
 
     def _checked_weights(self, n: int) -> np.ndarray:
         w = np.asarray(self._weights(n), dtype=float)
