@@ -140,3 +140,18 @@ def test_trace_context_reaches_an_isolated_objective(spans):
     objective = next(s for s in spans.get_finished_spans() if s.name == "skipjack.objective")
     assert trace_id == format(objective.context.trace_id, "032x")
     assert parent_id == format(objective.context.span_id, "016x")
+
+
+def test_tracing_and_metrics_together(spans):
+    prometheus_client = pytest.importorskip("prometheus_client")
+    registry = prometheus_client.CollectorRegistry(auto_describe=False)
+    observability.register_metrics(registry)
+    study = skipjack.create_study(study_name="both")
+    study.optimize(_objective, n_trials=4, catch=ValueError)
+    trial_spans = [s for s in spans.get_finished_spans() if s.name == "skipjack.trial"
+                   and s.attributes["skipjack.study"] == "both"]
+    assert len(trial_spans) == 4
+    worker = {sample.labels["state"]: sample.value for family in registry.collect()
+              for sample in family.samples if sample.name == "skipjack_worker_trials_total"
+              and sample.labels["study"] == "both"}
+    assert worker == {"COMPLETE": 2, "PRUNED": 1, "FAIL": 1}
