@@ -6,8 +6,8 @@ file lock (``JournalFileSymlinkLock`` by default), opening the file for each app
 NFS the data of the previous lock holder is seen (close-to-open consistency) and flushed before
 the lock is released.
 
-Side files (skipjack only; Optuna ignores them): ``<journal>.snapshot`` holds the latest snapshot
-of the replayed state; ``<journal>.heartbeats/<trial_id>`` are touched by the workers of running
+Side files (skipjack only; Optuna ignores them): ``<journal>.queue`` (writers of one host queue on
+its ``flock``), ``<journal>.snapshot`` holds the latest snapshot of the replayed state; ``<journal>.heartbeats/<trial_id>`` are touched by the workers of running
 trials, and their modification times are the heartbeats (measured on the file server's clock).
 """
 
@@ -87,6 +87,7 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
         self._lock = lock_obj if lock_obj is not None else JournalFileSymlinkLock(self._path)
         # (log number, byte offset) of the next unread line
         self._pos = (0, 0)
+        self._use_queue = True
         open(self._path, "ab").close()
 
     @property
@@ -126,6 +127,40 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
         if not logs:
             return
         payload = "".join(_dumps(log) + "\n" for log in logs).encode()
+        queue = self._enter_queue()
+        try:
+            self._append_locked(payload)
+        finally:
+            if queue is not None:
+                os.close(queue)  # releases the flock
+
+    def _enter_queue(self) -> int | None:
+        """Wait in the kernel's queue of this host's writers (``flock`` on ``<journal>.queue``).
+
+        Design note: the lock file is polled with backoff, so under contention a writer may
+        sleep while the lock is free. Writers on one host first queue on a blocking ``flock``,
+        which the kernel hands over at once; the lock file, taken next, is then uncontended
+        among them and still excludes writers on other hosts (and Optuna). Where ``flock`` is
+        unavailable (some NFS setups) this step is skipped: it is an optimisation only.
+        """
+        if not self._use_queue:
+            return None
+        try:
+            import fcntl
+
+            fd = os.open(self._path + ".queue", os.O_RDWR | os.O_CREAT, 0o644)
+        except (ImportError, OSError):
+            self._use_queue = False
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            os.close(fd)
+            self._use_queue = False
+            return None
+        return fd
+
+    def _append_locked(self, payload: bytes) -> None:
         self._lock.acquire()
         try:
             fd = os.open(self._path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
