@@ -6,7 +6,7 @@ import os
 import time
 
 __all__ = ["sleepy_or_quick", "hungry_or_quick", "crash_or_quick", "reporting", "raises_value",
-           "traced_in_child"]
+           "traced_in_child", "hungry_subprocess"]
 
 
 def sleepy_or_quick(trial):
@@ -66,3 +66,17 @@ def traced_in_child(trial):
         trial.set_user_attr("trace", [format(span.context.trace_id, "032x"),
                                       format(parent.span_id, "016x") if parent else None])
     return 0.0
+
+
+def hungry_subprocess(trial):
+    """Trial 0 starts a child process that allocates 1 GB: the limit covers descendants."""
+    import subprocess
+    import sys
+
+    x = trial.suggest_float("x", 0.0, 1.0)
+    if trial.number == 0:
+        subprocess.run([sys.executable, "-c",
+                        "import time\nchunks = []\nfor _ in range(100):\n"
+                        "    chunks.append(bytearray(10 * 1024 * 1024)); time.sleep(0.01)\n"
+                        "time.sleep(60)\n"], check=True)
+    return x

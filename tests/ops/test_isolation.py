@@ -76,3 +76,12 @@ def test_unpicklable_objective_and_bad_limits_are_rejected_clearly():
         study.optimize(objectives.raises_value, n_trials=1, trial_timeout=-1)
     with pytest.raises(ValueError, match="'trial_memory_mb' argument of optimize"):
         study.optimize(objectives.raises_value, n_trials=1, trial_memory_mb="big")
+
+
+def test_memory_limit_covers_subprocesses_and_kills_the_group():
+    study = _study()
+    start = time.monotonic()
+    study.optimize(objectives.hungry_subprocess, n_trials=2, trial_memory_mb=300)
+    assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE]
+    assert study.trials[0].system_attrs["fail_reason"] == "TrialMemoryError: exceeded 300 MB"
+    assert time.monotonic() - start < 30  # the sleeping grandchild did not hold the study

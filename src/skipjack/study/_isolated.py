@@ -5,7 +5,7 @@
 new session so it leads its own process group). The worker runs the objective with a proxy trial
 that forwards every call (``suggest_*``, ``report``, ``should_prune``, ``set_user_attr``, ...) to
 the real trial in the parent over a pipe, so sampling, pruning and storage writes stay in the
-parent. The parent watches the clock and the worker's resident memory; at a limit it kills the
+parent. The parent watches the clock and the resident memory of the worker and its descendants; at a limit it kills the
 worker's whole process group and the trial fails with ``TrialTimeoutError("timed out after 300
 s")`` or ``TrialMemoryError("exceeded 4096 MB")``. A worker that dies (segfault, ``os._exit``)
 fails its trial with ``TrialCrashedError``. These three errors fail the trial and the study goes
@@ -14,7 +14,8 @@ unless listed in ``catch``).
 
 Design note: the worker is reused from trial to trial and only restarted after a kill or a
 crash, so the isolation costs a pipe round trip per trial call instead of a process start per
-trial. Memory is enforced two ways: the parent polls the worker's RSS every 50 ms, and the worker
+trial. Memory is enforced two ways: the parent polls the RSS of the worker and of
+the processes it started every 50 ms, and the worker
 caps its address space (RLIMIT_AS) at its size at start plus twice the limit, so one huge
 allocation fails at once with ``MemoryError`` (reported as the memory reason) instead of
 exhausting the machine between two polls.
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 _POLL_SECONDS = 0.05
+_START_SECONDS = 120.0  # a worker process must start (import the objective) within this
 
 
 class TrialIsolationError(OptunaError):
@@ -165,6 +167,7 @@ class IsolatedObjective:
     def __call__(self, trial: Any) -> Any:
         worker = self._worker()
         conn = worker.conn
+        worker.wait_ready()  # starting the process does not count against the trial's limit
         info = {"number": trial.number, "datetime_start": trial.datetime_start,
                 "trace": _trace_carrier()}
         start = time.monotonic()
@@ -299,6 +302,21 @@ def _read_statm(pid: int | str, field: int) -> int:
         return 0
 
 
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return out
+
+
 class _Worker:
     def __init__(self, func: Callable[..., Any], memory_mb: float | None) -> None:
         ctx = multiprocessing.get_context("spawn")
@@ -309,9 +327,46 @@ class _Worker:
         )
         self.process.start()
         child_conn.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Wait for the worker's first message (it imported the objective)."""
+        if self.ready:
+            return
+        deadline = time.monotonic() + _START_SECONDS
+        while time.monotonic() < deadline:
+            ready = wait([self.conn, self.process.sentinel], timeout=1.0)
+            if self.conn in ready:
+                try:
+                    msg = self.conn.recv()
+                except (EOFError, OSError):
+                    break
+                if msg[0] == "ready":
+                    self.ready = True
+                    return
+                if msg[0] == "raise":
+                    self.kill()
+                    raise TrialCrashedError(
+                        f"the objective's process could not load the objective: {_unpack(msg[1])}"
+                    )
+            elif ready:
+                break
+        code = self.process.exitcode
+        self.kill()
+        raise TrialCrashedError(f"the objective's process did not start ({_describe(code)})")
 
     def rss(self) -> int:
-        return _read_statm(self.process.pid or 0, 1)
+        """Resident bytes of the worker and its descendants (subprocesses the objective ran)."""
+        pid = self.process.pid or 0
+        total, stack, seen = 0, [pid], set()
+        while stack:
+            p = stack.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            total += _read_statm(p, 1)
+            stack.extend(_children(p))
+        return total
 
     def kill(self) -> None:
         pid = self.process.pid
@@ -359,6 +414,7 @@ def _worker_main(conn: Connection, func: Callable[..., Any], memory_mb: float | 
                 resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
         except (ImportError, ValueError, OSError):
             pass
+    conn.send(("ready", None))
     while True:
         try:
             kind, info = conn.recv()
