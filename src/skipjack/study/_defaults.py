@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from skipjack.pruners import BasePruner
-from skipjack.samplers import BaseSampler, RandomSampler
+from skipjack.samplers import BaseSampler
 
 __all__ = ["default_sampler", "default_pruner"]
 
 
 def default_sampler(n_objectives: int) -> BaseSampler:
-    """NSGAIISampler for several objectives (as in Optuna); RandomSampler for one until
-    TPESampler becomes the default."""
+    """NSGAIISampler for several objectives, TPESampler (multivariate) for one: as in Optuna 5."""
     if n_objectives > 1:
         from skipjack.samplers import NSGAIISampler
 
         return NSGAIISampler()
-    return RandomSampler()
+    from skipjack.samplers import TPESampler
+
+    return TPESampler()
 
 
 def default_pruner() -> BasePruner:
