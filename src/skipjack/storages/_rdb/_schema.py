@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from skipjack.exceptions import StorageInternalError
 from skipjack.logging import get_logger
 from skipjack.storages._rdb import models as m
-from skipjack.storages._rdb._engine import describe_server, is_transient, unreachable_error
+from skipjack.storages._rdb._engine import describe_server, unreachable_error
 from skipjack.version import __version__
 
 __all__ = [
@@ -91,7 +91,8 @@ def ensure_schema(engine: Engine, create: bool, check: bool) -> None:
             ``skipjack storage upgrade URL``.
         StorageInternalError: the server cannot be reached (host and port named, no password).
     """
-    for attempt in range(6):
+    last: DBAPIError | None = None
+    for attempt in range(10):
         try:
             if create:
                 _create(engine)
@@ -102,23 +103,25 @@ def ensure_schema(engine: Engine, create: bool, check: bool) -> None:
         except SchemaMismatchError:
             raise
         except DBAPIError as error:
-            if error.connection_invalidated or _refused(error):
-                if attempt >= 2:
-                    raise unreachable_error(engine.url, error) from error
-            elif not is_transient(error) and attempt >= 3:
-                raise
-            # Lost a creation race (table or type created by another process) or a lock: retry.
-            time.sleep(0.05 * (2**attempt))
+            last = error
+            if _refused(error) and attempt >= 2:
+                raise unreachable_error(engine.url, error) from error
+            # Lost a creation race (a table or type created by another process at the same
+            # time), or a lock: look again after a pause.
+            time.sleep(min(0.05 * (2**attempt), 1.0))
+    assert last is not None
     raise StorageInternalError(
-        f"Could not create or check the skipjack tables on the {describe_server(engine.url)}."
-    )
+        f"Could not create or check the skipjack tables on the {describe_server(engine.url)}: "
+        f"{last.orig}"
+    ) from last
 
 
 def _refused(error: DBAPIError) -> bool:
     text = str(error.orig).lower()
     return any(s in text for s in ("connection refused", "could not connect", "can't connect",
                                    "name or service not known", "could not translate host",
-                                   "timeout expired", "unknown database", "does not exist"))
+                                   "timeout expired", "unknown database")) or (
+        "database" in text and "does not exist" in text and "relation" not in text)
 
 
 def _check(conn: Connection, engine: Engine) -> None:

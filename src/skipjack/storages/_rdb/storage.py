@@ -20,14 +20,11 @@ a unique index on ``(study_id, number)`` (skipjack's, Optuna ignores it) guards 
 
 from __future__ import annotations
 
-import atexit
 import copy
 import datetime
 import json
 import threading
 import time
-import uuid
-import weakref
 from collections.abc import Callable, Container, Sequence
 from typing import Any
 
@@ -35,27 +32,28 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from skipjack._records import FrozenStudy, FrozenTrial, StudyDirection, TrialState
+from skipjack._records import FrozenTrial, StudyDirection, TrialState
 from skipjack.distributions import (
     BaseDistribution,
     check_distribution_compatibility,
     distribution_to_json,
     json_to_distribution,
 )
-from skipjack.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
-from skipjack.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from skipjack.exceptions import UpdateFinishedTrialError
+from skipjack.storages._base import BaseStorage
 from skipjack.storages._heartbeat import BaseHeartbeat
 from skipjack.storages._rdb import _schema
 from skipjack.storages._rdb import models as m
 from skipjack.storages._rdb._cache import StudyCache
 from skipjack.storages._rdb._engine import create_engine, normalize_url, transaction, with_retries
 from skipjack.storages._rdb._heartbeat import RDBHeartbeatMixin
-from skipjack.storages._rdb._owned import INTERMEDIATE, PARAMS, SYSTEM, USER, OwnedTrial
+from skipjack.storages._rdb._owned import SYSTEM, USER, OwnedTrial
+from skipjack.storages._rdb._studies import StudiesMixin
+from skipjack.storages._rdb._write_behind import WriteBehindMixin, flush_other_owners
 from skipjack.storages._rdb._reader import (
     STATE_BY_NAME,
     STATE_NAMES,
     TrialQueries,
-    decode_value,
     encode_intermediate,
     encode_value,
     rows_to_trials,
@@ -67,7 +65,7 @@ _UNFINISHED = ("RUNNING", "WAITING")
 _t = m.trials
 
 
-class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
+class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
     """A storage in a relational database: SQLite, PostgreSQL (psycopg 3) or MySQL/MariaDB (PyMySQL).
 
     Process safe: many processes on many hosts may share one study. Thread safe.
@@ -189,206 +187,7 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
                 f"Trial#{row[1]} has already finished and can not be updated."
             )
 
-    # --- studies ----------------------------------------------------------------------------------
-
-    def create_new_study(
-        self, directions: Sequence[StudyDirection], study_name: str | None = None
-    ) -> int:
-        if study_name is None:
-            study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
-        if len(study_name) > m.MAX_STRING_LENGTH:
-            raise ValueError(
-                f"The 'study_name' must be at most {m.MAX_STRING_LENGTH} characters in an RDB. "
-                f"Got {len(study_name)} characters."
-            )
-        directions = list(directions)
-
-        def work(conn: Connection) -> int:
-            with transaction(conn):
-                result = conn.execute(m.studies.insert().values(study_name=study_name))
-                study_id = int(result.inserted_primary_key[0])
-                conn.execute(
-                    m.study_directions.insert(),
-                    [{"study_id": study_id, "objective": i, "direction": d.name}
-                     for i, d in enumerate(directions)],
-                )
-            return study_id
-
-        try:
-            study_id = self._run("create_new_study", work)
-        except IntegrityError:
-            raise DuplicatedStudyError(
-                f"Another study with name '{study_name}' already exists. Pass "
-                "load_if_exists=True to load it, or choose another name."
-            ) from None
-        with self._lock:
-            self._caches.pop(study_id, None)
-            self._directions[study_id] = directions
-        return study_id
-
-    def delete_study(self, study_id: int) -> None:
-        def work(conn: Connection) -> None:
-            with transaction(conn):
-                found = conn.execute(
-                    sa.select(m.studies.c.study_id).where(m.studies.c.study_id == study_id)
-                ).first()
-                if found is None:
-                    raise KeyError(f"No study with study_id {study_id} exists.")
-                ids = sa.select(_t.c.trial_id).where(_t.c.study_id == study_id)
-                for table in (m.trial_params, m.trial_values, m.trial_intermediate_values,
-                              m.trial_user_attributes, m.trial_system_attributes,
-                              m.trial_heartbeats):
-                    conn.execute(table.delete().where(table.c.trial_id.in_(ids)))
-                conn.execute(_t.delete().where(_t.c.study_id == study_id))
-                for table in (m.study_user_attributes, m.study_system_attributes,
-                              m.study_directions):
-                    conn.execute(table.delete().where(table.c.study_id == study_id))
-                conn.execute(m.studies.delete().where(m.studies.c.study_id == study_id))
-
-        self._run("delete_study", work)
-        with self._lock:
-            self._forget_study(study_id)
-
-    def _forget_study(self, study_id: int) -> None:
-        for trial_id in [k for k, v in self._owned.items() if v.study_id == study_id]:
-            del self._owned[trial_id]
-        self._caches.pop(study_id, None)
-        self._directions.pop(study_id, None)
-        for key in [k for k in self._param_dists if k[0] == study_id]:
-            del self._param_dists[key]
-        for trial_id in [k for k, v in self._trial_owner.items() if v[0] == study_id]:
-            del self._trial_owner[trial_id]
-            self._finished.pop(trial_id, None)
-
-    def _set_study_attr(self, table: sa.Table, study_id: int, key: str, value: Any) -> None:
-        value_json = json.dumps(value)
-
-        def work(conn: Connection) -> None:
-            cond = sa.and_(table.c.study_id == study_id, table.c.key == key)
-            if conn.execute(table.update().where(cond).values(value_json=value_json)).rowcount:
-                return
-            try:
-                inserted = conn.execute(
-                    table.insert().from_select(
-                        ["study_id", "key", "value_json"],
-                        sa.select(m.studies.c.study_id, sa.literal(key), sa.literal(value_json))
-                        .where(m.studies.c.study_id == study_id),
-                    ).execution_options(preserve_rowcount=True)
-                ).rowcount
-            except IntegrityError:  # another process inserted it first
-                conn.execute(table.update().where(cond).values(value_json=value_json))
-                return
-            if not inserted:
-                raise KeyError(f"No study with study_id {study_id} exists.")
-
-        self._run("set_study_attr", work)
-
-    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
-        self._set_study_attr(m.study_user_attributes, study_id, key, value)
-
-    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
-        self._set_study_attr(m.study_system_attributes, study_id, key, value)
-
-    def get_study_id_from_name(self, study_name: str) -> int:
-        def work(conn: Connection) -> int:
-            study_id = conn.execute(
-                sa.select(m.studies.c.study_id).where(m.studies.c.study_name == study_name)
-            ).scalar()
-            if study_id is None:
-                names = list(conn.execute(
-                    sa.select(m.studies.c.study_name).order_by(m.studies.c.study_id).limit(50)
-                ).scalars())
-                raise KeyError(
-                    f"Record does not exist: no study named {study_name!r}. "
-                    f"Studies in this storage: {names}."
-                )
-            return int(study_id)
-
-        return self._run("get_study_id_from_name", work)
-
-    def get_study_name_from_id(self, study_id: int) -> str:
-        def work(conn: Connection) -> str:
-            name = conn.execute(
-                sa.select(m.studies.c.study_name).where(m.studies.c.study_id == study_id)
-            ).scalar()
-            if name is None:
-                raise KeyError(f"No study with study_id {study_id} exists.")
-            return str(name)
-
-        return self._run("get_study_name_from_id", work)
-
-    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
-        with self._lock:
-            cached = self._directions.get(study_id)
-        if cached is not None:
-            return list(cached)
-        sd = m.study_directions
-
-        def work(conn: Connection) -> list[StudyDirection]:
-            rows = conn.execute(
-                sa.select(sd.c.direction).where(sd.c.study_id == study_id).order_by(sd.c.objective)
-            ).scalars().all()
-            if not rows:
-                raise KeyError(f"No study with study_id {study_id} exists.")
-            return [StudyDirection[r] for r in rows]
-
-        directions = self._run("get_study_directions", work)
-        with self._lock:
-            self._directions[study_id] = directions
-        return list(directions)
-
-    def _get_study_attrs(self, table: sa.Table, study_id: int) -> dict[str, Any]:
-        def work(conn: Connection) -> dict[str, Any]:
-            rows = conn.execute(
-                sa.select(table.c.key, table.c.value_json).where(table.c.study_id == study_id)
-            ).all()
-            if not rows and conn.execute(
-                sa.select(m.studies.c.study_id).where(m.studies.c.study_id == study_id)
-            ).first() is None:
-                raise KeyError(f"No study with study_id {study_id} exists.")
-            return {k: json.loads(v) for k, v in rows}
-
-        return self._run("get_study_attrs", work)
-
-    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
-        return self._get_study_attrs(m.study_user_attributes, study_id)
-
-    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
-        return self._get_study_attrs(m.study_system_attributes, study_id)
-
-    def get_all_studies(self) -> list[FrozenStudy]:
-        def work(conn: Connection) -> list[FrozenStudy]:
-            names = conn.execute(
-                sa.select(m.studies.c.study_id, m.studies.c.study_name)
-                .order_by(m.studies.c.study_id)
-            ).all()
-            directions: dict[int, list[StudyDirection]] = {}
-            for sid, direction in conn.execute(
-                sa.select(m.study_directions.c.study_id, m.study_directions.c.direction)
-                .order_by(m.study_directions.c.study_id, m.study_directions.c.objective)
-            ):
-                directions.setdefault(sid, []).append(StudyDirection[direction])
-            attrs: list[dict[int, dict[str, Any]]] = []
-            for table in (m.study_user_attributes, m.study_system_attributes):
-                found: dict[int, dict[str, Any]] = {}
-                for sid, key, value in conn.execute(
-                    sa.select(table.c.study_id, table.c.key, table.c.value_json)
-                ):
-                    found.setdefault(sid, {})[key] = json.loads(value)
-                attrs.append(found)
-            return [
-                FrozenStudy(
-                    study_name=name,
-                    direction=None,
-                    directions=directions.get(sid, [StudyDirection.MINIMIZE]),
-                    user_attrs=attrs[0].get(sid, {}),
-                    system_attrs=attrs[1].get(sid, {}),
-                    study_id=sid,
-                )
-                for sid, name in names
-            ]
-
-        return self._run("get_all_studies", work)
+    # --- studies: see _studies.StudiesMixin ---------------------------------------------------------
 
     # --- trials: writes ---------------------------------------------------------------------------
 
@@ -427,118 +226,8 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
             else:
                 base = FrozenTrial._make(number, TrialState.RUNNING, None, start, None, {}, {},
                                          {}, {}, {}, trial_id)
-                self._owned[trial_id] = OwnedTrial(base, study_id)
-                _WITH_RUNNING.add(self)
+                self._register_owned(trial_id, OwnedTrial(base, study_id))
         return trial_id
-
-    def _own(self, trial_id: int) -> None:
-        """Start write-behind for a trial this process just moved to RUNNING."""
-        record = self._read_trial(trial_id)
-        study_id = self._study_of(trial_id)
-        with self._lock:
-            self._owned[trial_id] = OwnedTrial(record, study_id)
-            _WITH_RUNNING.add(self)
-
-    def _owned_trial(self, trial_id: int) -> OwnedTrial | None:
-        owned = self._owned.get(trial_id)
-        if owned is not None and self._flusher is None:
-            self._start_flusher()
-        return owned
-
-    def _start_flusher(self) -> None:
-        with self._lock:
-            if self._flusher is not None:
-                return
-            ref = weakref.ref(self)
-            self._flusher = threading.Thread(target=_flush_loop, args=(ref,), daemon=True,
-                                             name="skipjack-rdb-flusher")
-            self._flusher.start()
-
-    def flush(self) -> None:
-        """Write the buffered writes of this process's running trials now."""
-        for owned in list(self._owned.values()):
-            if owned.has_pending():
-                try:
-                    self._flush_owned(owned)
-                except (KeyError, UpdateFinishedTrialError):
-                    pass
-
-    def _flush_before_heartbeat(self, trial_id: int) -> None:
-        owned = self._owned.get(trial_id)
-        if owned is not None and owned.has_pending():
-            self._flush_owned(owned)
-
-    def _flush_overdue(self) -> None:
-        now = time.monotonic()
-        for owned in list(self._owned.values()):
-            if owned.overdue(now):
-                try:
-                    self._flush_owned(owned)
-                except Exception:  # noqa: BLE001 - reported by the next write or tell
-                    pass
-
-    def _flush_owned(self, owned: OwnedTrial) -> None:
-        trial_id = owned.trial_id
-        with owned.lock:
-            if not owned.has_pending() or self._owned.get(trial_id) is not owned:
-                return
-
-            def work(conn: Connection) -> None:
-                with transaction(conn):
-                    state = conn.execute(
-                        sa.select(_t.c.state).where(_t.c.trial_id == trial_id).with_for_update()
-                    ).scalar()
-                    if state is None or STATE_BY_NAME[state].is_finished():
-                        self._raise_not_updatable(conn, trial_id)
-                    self._write_pending(conn, owned)
-
-            try:
-                self._run("flush trial writes", work)
-            except UpdateFinishedTrialError:
-                with self._lock:
-                    self._owned.pop(trial_id, None)
-                raise
-            owned.mark_flushed()
-
-    def _write_pending(self, conn: Connection, owned: OwnedTrial) -> None:
-        tid = owned.trial_id
-        for table_key, (inserts, updates) in owned.pending().items():
-            rows: list[dict[str, Any]] = []
-            for key in inserts + updates:
-                if table_key == PARAMS:
-                    row = {"param_name": key, "param_value": owned.internal[key],
-                           "distribution_json": self._dist_to_json(owned.dists[key])}
-                elif table_key == INTERMEDIATE:
-                    value, vtype = encode_intermediate(owned.intermediate[key])
-                    row = {"step": key, "intermediate_value": value,
-                           "intermediate_value_type": vtype}
-                else:
-                    row = {"key": key, "value_json": owned.attr_json(table_key, key)}
-                rows.append(row)
-            table = _PENDING_TABLES[table_key]
-            if inserts:
-                conn.execute(table.insert(), [dict(r, trial_id=tid) for r in rows[:len(inserts)]])
-            if updates:
-                key_col = _KEY_COLUMN[table_key]
-                stmt = self._pending_update(table, key_col)
-                conn.execute(stmt, [
-                    {"tid": tid, "k": r[key_col], **{f"v_{c}": v for c, v in r.items()
-                                                      if c != key_col}}
-                    for r in rows[len(inserts):]
-                ])
-
-    def _pending_update(self, table: sa.Table, key_col: str) -> Any:
-        cache_key = ("pending_update", table.name)
-        stmt = self._statements.get(cache_key)
-        if stmt is None:
-            data = [c.name for c in table.columns
-                    if c.name not in (key_col, "trial_id") and not c.primary_key]
-            stmt = (table.update()
-                    .where(table.c.trial_id == sa.bindparam("tid"),
-                           table.c[key_col] == sa.bindparam("k"))
-                    .values({c: sa.bindparam(f"v_{c}", type_=table.c[c].type) for c in data}))
-            self._statements[cache_key] = stmt
-        return stmt
 
     def _probe(self, conn: Connection) -> None:
         self._returning = bool(conn.dialect.insert_returning)
@@ -727,8 +416,9 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
             with owned.lock:
                 if self._owned.get(trial_id) is owned:
                     owned.set_param(param_name, float(param_value_internal), distribution)
-                    with self._lock:
-                        self._param_dists[(study_id, param_name)] = distribution
+                    # Design note: no storage lock inside a trial lock (the sync takes them in the
+                    # other order); a single dict store is atomic.
+                    self._param_dists[(study_id, param_name)] = distribution
                     return
         self._write_trial_row(
             "set_trial_param", m.trial_params, trial_id, {"param_name": param_name},
@@ -752,7 +442,7 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
             with self._lock:
                 self._owned.pop(trial_id, None)
         elif state.is_finished():
-            _flush_other_owners(self, trial_id)
+            flush_other_owners(self, trial_id)
         if state == TrialState.RUNNING:
             stmt = (_t.update().where(_t.c.trial_id == trial_id, _t.c.state == "WAITING")
                     .values(state="RUNNING", datetime_start=now))
@@ -820,51 +510,6 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
         if trial_id is not None:
             self._own(trial_id)
         return trial_id
-
-    def _finish_owned(
-        self, owned: OwnedTrial, state: TrialState, values: Sequence[float] | None,
-        now: datetime.datetime,
-    ) -> bool:
-        trial_id = owned.trial_id
-        encoded = [encode_value(v) for v in values] if values is not None else []
-        stmt = (_t.update().where(_t.c.trial_id == trial_id, _t.c.state.in_(_UNFINISHED))
-                .values(state=STATE_NAMES[state], datetime_complete=now))
-        with owned.lock:
-            if self._owned.get(trial_id) is not owned:
-                return self.set_trial_state_values(trial_id, state, values)
-
-            def work(conn: Connection) -> None:
-                with transaction(conn):
-                    if not conn.execute(stmt).rowcount:
-                        self._raise_not_updatable(conn, trial_id)
-                        raise KeyError(f"No trial with trial_id {trial_id} exists.")
-                    self._write_pending(conn, owned)
-                    if encoded:
-                        conn.execute(m.trial_values.insert(), [
-                            {"trial_id": trial_id, "objective": i, "value": v, "value_type": vt}
-                            for i, (v, vt) in enumerate(encoded)
-                        ])
-
-            try:
-                self._run("finish trial", work)
-            except UpdateFinishedTrialError:
-                with self._lock:
-                    self._owned.pop(trial_id, None)
-                raise
-            owned.mark_flushed()
-            running = owned.record()
-            final = FrozenTrial._make(
-                owned.number, state,
-                [decode_value(v, vt) for v, vt in encoded] if encoded else None,
-                owned.datetime_start, now, running.params, running.distributions,
-                running.user_attrs, running.system_attrs, running.intermediate_values, trial_id,
-            )
-            with self._lock:
-                self._owned.pop(trial_id, None)
-                self._finished[trial_id] = final
-                if not self._owned:
-                    _WITH_RUNNING.discard(self)
-        return True
 
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
@@ -1058,56 +703,3 @@ class RDBStorage(RDBHeartbeatMixin, BaseStorage, BaseHeartbeat):
         """Every Alembic revision skipjack knows."""
         return [m.ALEMBIC_HEAD]
 
-
-# Storages of this process with running trials, held (strongly) until those trials finish and
-# flushed at exit, so that buffered writes are not lost when the storage object is dropped or the
-# process ends (e.g. `skipjack ask` ends right after suggesting the parameters).
-_WITH_RUNNING: set[RDBStorage] = set()
-
-
-@atexit.register
-def _flush_at_exit() -> None:
-    for storage in list(_WITH_RUNNING):
-        try:
-            storage.flush()
-        except Exception:  # noqa: BLE001 - best effort at exit
-            pass
-
-
-def _flush_other_owners(storage: RDBStorage, trial_id: int) -> None:
-    """Before finishing a trial another storage object of this process runs (ask with one
-    object, tell with another), write that object's buffered writes of the trial."""
-    for other in list(_WITH_RUNNING):
-        if other is storage or other.url != storage.url:
-            continue
-        owned = other._owned.get(trial_id)
-        if owned is not None:
-            try:
-                other._flush_owned(owned)
-            except Exception:  # noqa: BLE001 - the finish below reports the real state
-                pass
-            with other._lock:
-                other._owned.pop(trial_id, None)
-
-
-_PENDING_TABLES = {
-    PARAMS: m.trial_params,
-    INTERMEDIATE: m.trial_intermediate_values,
-    USER: m.trial_user_attributes,
-    SYSTEM: m.trial_system_attributes,
-}
-_KEY_COLUMN = {PARAMS: "param_name", INTERMEDIATE: "step", USER: "key", SYSTEM: "key"}
-
-
-def _flush_loop(ref: weakref.ReferenceType[RDBStorage]) -> None:
-    """Background flusher: writes buffered trial writes older than ``WRITE_BEHIND_SECONDS``."""
-    while True:
-        time.sleep(0.25)
-        storage = ref()
-        if storage is None:
-            return
-        try:
-            storage._flush_overdue()
-        except Exception:  # noqa: BLE001 - the next tell reports persistent errors
-            pass
-        del storage

@@ -1,0 +1,278 @@
+"""Write-behind of the trials this process runs (``WriteBehindMixin``); see ``_owned``.
+
+The mixin keeps an ``OwnedTrial`` per running trial of this process, serves reads of those trials
+from memory, and writes their buffered rows: in the ``tell`` transaction, before a heartbeat, from a
+background thread after ``WRITE_BEHIND_SECONDS``, at exit, and before another storage object of the
+same process finishes the trial.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from skipjack._records import FrozenTrial, TrialState
+from skipjack.distributions import BaseDistribution
+from skipjack.exceptions import UpdateFinishedTrialError
+from skipjack.storages._rdb import models as m
+from skipjack.storages._rdb._engine import transaction
+from skipjack.storages._rdb._owned import INTERMEDIATE, PARAMS, SYSTEM, USER, OwnedTrial
+from skipjack.storages._rdb._reader import (
+    STATE_BY_NAME,
+    STATE_NAMES,
+    decode_value,
+    encode_intermediate,
+    encode_value,
+)
+
+__all__ = ["WriteBehindMixin", "flush_other_owners"]
+
+_t = m.trials
+_UNFINISHED = ("RUNNING", "WAITING")
+
+
+class WriteBehindMixin:
+    """Buffered writes of this process's running trials (part of ``RDBStorage``)."""
+
+    url: str
+    _lock: threading.RLock
+    _owned: dict[int, OwnedTrial]
+    _finished: dict[int, FrozenTrial]
+    _flusher: threading.Thread | None
+    _statements: dict[Any, Any]
+
+    def _run(self, what: str, fn: Callable[[Connection], Any]) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _read_trial(self, trial_id: int) -> FrozenTrial:  # pragma: no cover
+        raise NotImplementedError
+
+    def _study_of(self, trial_id: int) -> int:  # pragma: no cover
+        raise NotImplementedError
+
+    def _raise_not_updatable(self, conn: Connection, trial_id: int) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _dist_to_json(self, dist: BaseDistribution) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:  # pragma: no cover
+        raise NotImplementedError
+
+    def _register_owned(self, trial_id: int, owned: OwnedTrial) -> None:
+        self._owned[trial_id] = owned
+        _WITH_RUNNING.add(self)
+
+    def _own(self, trial_id: int) -> None:
+        """Start write-behind for a trial this process just moved to RUNNING."""
+        record = self._read_trial(trial_id)
+        study_id = self._study_of(trial_id)
+        with self._lock:
+            self._register_owned(trial_id, OwnedTrial(record, study_id))
+
+    def _owned_trial(self, trial_id: int) -> OwnedTrial | None:
+        owned = self._owned.get(trial_id)
+        if owned is not None and self._flusher is None:
+            self._start_flusher()
+        return owned
+
+    def _start_flusher(self) -> None:
+        with self._lock:
+            if self._flusher is not None:
+                return
+            ref = weakref.ref(self)
+            self._flusher = threading.Thread(target=_flush_loop, args=(ref,), daemon=True,
+                                             name="skipjack-rdb-flusher")
+            self._flusher.start()
+
+    def flush(self) -> None:
+        """Write the buffered writes of this process's running trials now."""
+        for owned in list(self._owned.values()):
+            if owned.has_pending():
+                try:
+                    self._flush_owned(owned)
+                except (KeyError, UpdateFinishedTrialError):
+                    pass
+
+    def _flush_before_heartbeat(self, trial_id: int) -> None:
+        owned = self._owned.get(trial_id)
+        if owned is not None and owned.has_pending():
+            self._flush_owned(owned)
+
+    def _flush_overdue(self) -> None:
+        now = time.monotonic()
+        for owned in list(self._owned.values()):
+            if owned.overdue(now):
+                try:
+                    self._flush_owned(owned)
+                except Exception:  # noqa: BLE001 - reported by the next write or tell
+                    pass
+
+    def _flush_owned(self, owned: OwnedTrial) -> None:
+        trial_id = owned.trial_id
+        with owned.lock:
+            if not owned.has_pending() or self._owned.get(trial_id) is not owned:
+                return
+
+            def work(conn: Connection) -> None:
+                with transaction(conn):
+                    state = conn.execute(
+                        sa.select(_t.c.state).where(_t.c.trial_id == trial_id).with_for_update()
+                    ).scalar()
+                    if state is None or STATE_BY_NAME[state].is_finished():
+                        self._raise_not_updatable(conn, trial_id)
+                    self._write_pending(conn, owned)
+
+            try:
+                self._run("flush trial writes", work)
+            except UpdateFinishedTrialError:
+                self._owned.pop(trial_id, None)
+                raise
+            owned.mark_flushed()
+
+    def _write_pending(self, conn: Connection, owned: OwnedTrial) -> None:
+        tid = owned.trial_id
+        for table_key, (inserts, updates) in owned.pending().items():
+            rows: list[dict[str, Any]] = []
+            for key in inserts + updates:
+                if table_key == PARAMS:
+                    row = {"param_name": key, "param_value": owned.internal[key],
+                           "distribution_json": self._dist_to_json(owned.dists[key])}
+                elif table_key == INTERMEDIATE:
+                    value, vtype = encode_intermediate(owned.intermediate[key])
+                    row = {"step": key, "intermediate_value": value,
+                           "intermediate_value_type": vtype}
+                else:
+                    row = {"key": key, "value_json": owned.attr_json(table_key, key)}
+                rows.append(row)
+            table = _PENDING_TABLES[table_key]
+            if inserts:
+                conn.execute(table.insert(), [dict(r, trial_id=tid) for r in rows[:len(inserts)]])
+            if updates:
+                key_col = _KEY_COLUMN[table_key]
+                stmt = self._pending_update(table, key_col)
+                conn.execute(stmt, [
+                    {"tid": tid, "k": r[key_col], **{f"v_{c}": v for c, v in r.items()
+                                                      if c != key_col}}
+                    for r in rows[len(inserts):]
+                ])
+
+    def _pending_update(self, table: sa.Table, key_col: str) -> Any:
+        cache_key = ("pending_update", table.name)
+        stmt = self._statements.get(cache_key)
+        if stmt is None:
+            data = [c.name for c in table.columns
+                    if c.name not in (key_col, "trial_id") and not c.primary_key]
+            stmt = (table.update()
+                    .where(table.c.trial_id == sa.bindparam("tid"),
+                           table.c[key_col] == sa.bindparam("k"))
+                    .values({c: sa.bindparam(f"v_{c}", type_=table.c[c].type) for c in data}))
+            self._statements[cache_key] = stmt
+        return stmt
+
+    def _finish_owned(
+        self, owned: OwnedTrial, state: TrialState, values: Sequence[float] | None,
+        now: datetime.datetime,
+    ) -> bool:
+        trial_id = owned.trial_id
+        encoded = [encode_value(v) for v in values] if values is not None else []
+        stmt = (_t.update().where(_t.c.trial_id == trial_id, _t.c.state.in_(_UNFINISHED))
+                .values(state=STATE_NAMES[state], datetime_complete=now))
+        with owned.lock:
+            if self._owned.get(trial_id) is not owned:
+                return self.set_trial_state_values(trial_id, state, values)
+
+            def work(conn: Connection) -> None:
+                with transaction(conn):
+                    if not conn.execute(stmt).rowcount:
+                        self._raise_not_updatable(conn, trial_id)
+                        raise KeyError(f"No trial with trial_id {trial_id} exists.")
+                    self._write_pending(conn, owned)
+                    if encoded:
+                        conn.execute(m.trial_values.insert(), [
+                            {"trial_id": trial_id, "objective": i, "value": v, "value_type": vt}
+                            for i, (v, vt) in enumerate(encoded)
+                        ])
+
+            try:
+                self._run("finish trial", work)
+            except UpdateFinishedTrialError:
+                self._owned.pop(trial_id, None)
+                raise
+            owned.mark_flushed()
+            running = owned.record()
+            final = FrozenTrial._make(
+                owned.number, state,
+                [decode_value(v, vt) for v, vt in encoded] if encoded else None,
+                owned.datetime_start, now, running.params, running.distributions,
+                running.user_attrs, running.system_attrs, running.intermediate_values, trial_id,
+            )
+            self._finished[trial_id] = final
+            self._owned.pop(trial_id, None)
+            if not self._owned:
+                _WITH_RUNNING.discard(self)
+        return True
+
+
+# Storages of this process with running trials, held (strongly) until those trials finish and
+# flushed at exit, so that buffered writes are not lost when the storage object is dropped or the
+# process ends (e.g. `skipjack ask` ends right after suggesting the parameters).
+_WITH_RUNNING: set[WriteBehindMixin] = set()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for storage in list(_WITH_RUNNING):
+        try:
+            storage.flush()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+
+
+def flush_other_owners(storage: WriteBehindMixin, trial_id: int) -> None:
+    """Before finishing a trial another storage object of this process runs (ask with one
+    object, tell with another), write that object's buffered writes of the trial."""
+    for other in list(_WITH_RUNNING):
+        if other is storage or other.url != storage.url:
+            continue
+        owned = other._owned.get(trial_id)
+        if owned is not None:
+            try:
+                other._flush_owned(owned)
+            except Exception:  # noqa: BLE001 - the finish below reports the real state
+                pass
+            with other._lock:
+                other._owned.pop(trial_id, None)
+
+
+_PENDING_TABLES = {
+    PARAMS: m.trial_params,
+    INTERMEDIATE: m.trial_intermediate_values,
+    USER: m.trial_user_attributes,
+    SYSTEM: m.trial_system_attributes,
+}
+_KEY_COLUMN = {PARAMS: "param_name", INTERMEDIATE: "step", USER: "key", SYSTEM: "key"}
+
+
+def _flush_loop(ref: weakref.ReferenceType[WriteBehindMixin]) -> None:
+    """Background flusher: writes buffered trial writes older than ``WRITE_BEHIND_SECONDS``."""
+    while True:
+        time.sleep(0.25)
+        storage = ref()
+        if storage is None:
+            return
+        try:
+            storage._flush_overdue()
+        except Exception:  # noqa: BLE001 - the next tell reports persistent errors
+            pass
+        del storage
