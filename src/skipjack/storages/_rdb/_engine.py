@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -41,6 +43,9 @@ __all__ = [
 ]
 
 _logger = get_logger(__name__)
+
+_ENGINE_LOCKS: weakref.WeakKeyDictionary[Engine, Any] = weakref.WeakKeyDictionary()
+_NO_LOCK = contextlib.nullcontext()
 
 T = TypeVar("T")
 
@@ -100,6 +105,7 @@ def create_engine(url: str, engine_kwargs: dict[str, Any] | None) -> Engine:
     kwargs.setdefault("isolation_level", "AUTOCOMMIT")
     parsed = sa.engine.make_url(url)
     backend = parsed.get_backend_name()
+    memory = False
     if backend == "sqlite":
         connect_args = dict(kwargs.pop("connect_args", {}) or {})
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
@@ -107,11 +113,14 @@ def create_engine(url: str, engine_kwargs: dict[str, Any] | None) -> Engine:
         kwargs["connect_args"] = connect_args
         if parsed.database in (None, "", ":memory:"):
             kwargs.setdefault("poolclass", sa.pool.StaticPool)
+            memory = True
     else:
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 4)
         kwargs.setdefault("max_overflow", 16)
     engine = sa.create_engine(parsed, **kwargs)
+    # An in-memory SQLite database is one connection shared by every thread: serialize its use.
+    _ENGINE_LOCKS[engine] = threading.RLock() if memory else contextlib.nullcontext()
     if backend == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -195,7 +204,7 @@ def with_retries(engine: Engine, what: str, fn: Callable[[Connection], T]) -> T:
     delay = _BACKOFF_BASE
     for attempt in range(RETRY_ATTEMPTS):
         try:
-            with engine.connect() as conn:
+            with _ENGINE_LOCKS.get(engine, _NO_LOCK), engine.connect() as conn:
                 return fn(conn)
         except DBAPIError as error:
             if not is_transient(error):
