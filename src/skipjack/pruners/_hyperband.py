@@ -102,10 +102,10 @@ class HyperbandPruner(BasePruner):
         direction = single_direction(study, name)
         if trial.last_step is None:
             return keep(name, Rule.NO_REPORT, None)
-        trials = study.get_trials(deepcopy=False)
         max_resource = self._max_resource
+        excluded = -1
         if max_resource is None:
-            first = first_completed(trials)
+            first = first_completed(study)
             if first is None:
                 return keep(name, Rule.STARTUP, trial.last_step,
                             compared={"max_resource": "auto (no trial completed yet)"})
@@ -113,16 +113,22 @@ class HyperbandPruner(BasePruner):
             max_resource = first.last_step + 1
             # The trial that set the scale ran before the brackets existed: it does not compete
             # (as in Optuna, where it never recorded rung values).
-            trials = [t for t in trials if t.number != first.number]
+            excluded = first.number
         if max_resource < self._min_resource:
             # The first completed trial stopped before min_resource: a single bracket.
             max_resource = self._min_resource
         budgets = self._budgets(max_resource)
         study_name = study.study_name
         bracket = bracket_of(study_name, trial.number, budgets)
-        same = [t for t in trials if bracket_of(study_name, t.number, budgets) == bracket]
+
+        def same_bracket() -> list[FrozenTrial]:
+            return [
+                t for t in study.get_trials(deepcopy=False)
+                if t.number != excluded and bracket_of(study_name, t.number, budgets) == bracket
+            ]
+
         return decide_by_rungs(
-            same, direction, trial, pruner=name, min_resource=self._min_resource,
+            same_bracket, direction, trial, pruner=name, min_resource=self._min_resource,
             reduction_factor=self._reduction_factor, rate=bracket,
             bootstrap_count=self._bootstrap_count,
             compared_extra={"bracket": bracket, "n_brackets": len(budgets),

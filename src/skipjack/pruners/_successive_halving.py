@@ -84,10 +84,10 @@ class SuccessiveHalvingPruner(BasePruner):
         direction = single_direction(study, name)
         if trial.last_step is None:
             return keep(name, Rule.NO_REPORT, None)
-        trials = study.get_trials(deepcopy=False)
         min_resource = self._min_resource
+        excluded = -1
         if min_resource is None:
-            first = first_completed(trials)
+            first = first_completed(study)
             if first is None:
                 return keep(name, Rule.STARTUP, trial.last_step,
                             compared={"min_resource": "auto (no trial completed yet)"})
@@ -95,26 +95,29 @@ class SuccessiveHalvingPruner(BasePruner):
             min_resource = max(first.last_step // 100, 1)
             # The trial that set the scale ran before any rung existed: it does not compete
             # (as in Optuna, where it never recorded rung values).
-            trials = [t for t in trials if t.number != first.number]
+            excluded = first.number
+
+        def competitors() -> list[FrozenTrial]:
+            return [t for t in study.get_trials(deepcopy=False) if t.number != excluded]
+
         return decide_by_rungs(
-            trials, direction, trial, pruner=name, min_resource=min_resource,
+            competitors, direction, trial, pruner=name, min_resource=min_resource,
             reduction_factor=self._reduction_factor, rate=self._min_early_stopping_rate,
             bootstrap_count=self._bootstrap_count,
         )
 
 
-def first_completed(trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
-    """The first trial to complete with reports (by completion time, then number)."""
+def first_completed(study: Study) -> FrozenTrial | None:
+    """The study's first trial to complete with reports (by completion time, then number)."""
     first: FrozenTrial | None = None
-    for t in trials:
-        if t.state == TrialState.COMPLETE and t.last_step is not None:
-            if first is None or _completion_key(t) < _completion_key(first):
-                first = t
+    first_key: tuple[Any, int] | None = None
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        if not t.intermediate_values:
+            continue
+        key = (t.datetime_complete or t.datetime_start, t.number)
+        if first_key is None or key < first_key:
+            first, first_key = t, key
     return first
-
-
-def _completion_key(t: FrozenTrial) -> tuple[Any, int]:
-    return (t.datetime_complete or t.datetime_start, t.number)
 
 
 def _rung_value(t: FrozenTrial, rung_step: int, stopped_at: int | None) -> float | None:
@@ -142,7 +145,7 @@ def _stopped_rung_step(t: FrozenTrial, rung_step: Callable[[int], int]) -> int |
 
 
 def decide_by_rungs(
-    trials: Sequence[FrozenTrial],
+    trials: Sequence[FrozenTrial] | Callable[[], Sequence[FrozenTrial]],
     direction: StudyDirection,
     trial: FrozenTrial,
     *,
@@ -153,7 +156,11 @@ def decide_by_rungs(
     bootstrap_count: int,
     compared_extra: dict[str, Any] | None = None,
 ) -> PruneDecision:
-    """The ASHA rule on ``trials`` (the current trial excluded or not; it is skipped by number)."""
+    """The ASHA rule on ``trials`` (the current trial excluded or not; it is skipped by number).
+
+    ``trials`` may be a callable returning them: it is only called when a rung is checked (most
+    calls fall between rungs and need no history).
+    """
     step = trial.last_step
     assert step is not None
     extra = dict(compared_extra or {})
@@ -167,11 +174,7 @@ def decide_by_rungs(
         rung += 1  # rungs passed at earlier reports
     value = trial.intermediate_values[step]
     last_check: dict[str, Any] | None = None
-    others = [
-        (t, _stopped_rung_step(t, rung_step))
-        for t in trials
-        if t.number != trial.number and t.intermediate_values
-    ]
+    others: list[tuple[FrozenTrial, int | None]] | None = None  # built at the first rung check
     while True:
         promotion_step = rung_step(rung)
         if step < promotion_step:
@@ -185,6 +188,12 @@ def decide_by_rungs(
             return stop(pruner, Rule.NAN, step, value=value, compared={**extra, "rung": rung})
         numbers = []
         competing = []
+        if others is None:
+            others = [
+                (t, _stopped_rung_step(t, rung_step))
+                for t in (trials() if callable(trials) else trials)
+                if t.number != trial.number and t.intermediate_values
+            ]
         for t, stopped_at in others:
             v = _rung_value(t, promotion_step, stopped_at)
             if v is not None:
