@@ -37,6 +37,9 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MYSQL_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/test"
 BENCH_DB = "skipjack_bench"
 RDB = ("sqlite", "postgresql", "mysql")
+# PostgreSQL with synchronous_commit=off for the benchmark's sessions (both libraries alike): the
+# commit no longer waits for the WAL flush (see docs/storage.md, "Faster commits").
+PG_ASYNC = "postgresql-async"
 JOURNAL = ("journal-file", "journal-redis")
 
 
@@ -61,6 +64,8 @@ def fresh_location(backend: str, workdir: str, tag: str) -> str:
         return f"sqlite:///{os.path.join(workdir, tag + '.db')}"
     if backend in ("postgresql", "mysql"):
         return _server_url(backend)
+    if backend == PG_ASYNC:
+        return _server_url("postgresql") + "?options=-csynchronous_commit%3Doff"
     if backend == "journal-file":
         return os.path.join(workdir, tag + ".jsonl")
     if backend == "journal-redis":
@@ -189,7 +194,8 @@ def _available(backend: str, impl: str) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default=",".join(RDB + JOURNAL))
+    parser.add_argument("--backends", default=",".join(RDB + (PG_ASYNC,) + JOURNAL),
+                        help="comma-separated: " + ",".join(RDB + (PG_ASYNC,) + JOURNAL))
     parser.add_argument("--n-trials", default="1000,10000", help="overhead sizes")
     parser.add_argument("--optuna-max-trials", type=int, default=1000,
                         help="largest overhead size run with Optuna (it is slow)")

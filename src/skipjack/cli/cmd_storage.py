@@ -23,11 +23,13 @@ def _upgrade(args: argparse.Namespace) -> int:
     storage = RDBStorage(url, skip_compatibility_check=True, skip_table_creation=True)
     from skipjack.storages._rdb import _schema
 
-    before, after = _schema.upgrade(storage._engine)
+    before, after, created = _schema.upgrade(storage._engine)
     if before == after:
         print(f"{mask_password(url)} is up to date (schema revision {after}).")
     else:
         print(f"Upgraded {mask_password(url)} from revision {before or 'none'} to {after}.")
+    if created and before is not None:
+        print(f"Added skipjack's indexes: {', '.join(created)}.")
     return 0
 
 

@@ -142,8 +142,11 @@ def _check(conn: Connection, engine: Engine) -> None:
     )
 
 
-def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Bring the database to the current revision with Alembic; return (before, after).
+def upgrade(engine: Engine) -> tuple[str | None, str, list[str]]:
+    """Bring the database to the current revision with Alembic and add skipjack's indexes.
+
+    Returns:
+        (revision before, revision after, names of the indexes created).
 
     Raises:
         SchemaMismatchError: the database's revision is unknown to skipjack (e.g. newer, or an
@@ -170,11 +173,11 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
-    ensure_extra_indexes(engine)
+    created = ensure_extra_indexes(engine)
     with engine.connect() as conn:
         after = current_revision(conn)
     assert after is not None
-    return before, after
+    return before, after, created
 
 
 def ensure_extra_indexes(engine: Engine) -> list[str]:
