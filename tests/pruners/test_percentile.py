@@ -149,3 +149,13 @@ def test_bad_arguments_name_the_argument(kwargs: dict, name: str) -> None:
         MedianPruner(**kwargs)
     with pytest.raises(ValueError, match="percentile"):
         PercentilePruner(101.0)
+
+
+def test_percentile_of_equals_numpy_bit_for_bit() -> None:
+    from skipjack.pruners._percentile import percentile_of
+
+    rng = np.random.default_rng(1)
+    for n in (1, 2, 3, 10, 57):
+        values = (rng.normal(size=n) * 10.0 ** rng.integers(-3, 4)).tolist()
+        for q in (0.0, 12.5, 25.0, 30.0, 50.0, 70.0, 75.0, 99.9, 100.0):
+            assert percentile_of(values, q) == float(np.percentile(values, q)), (n, q)
