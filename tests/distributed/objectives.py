@@ -18,3 +18,9 @@ def failing_after_three(trial):
     if trial.number >= 3:
         raise ValueError("objective broke")
     return quadratic(trial)
+
+
+def fails_from_trial_five(trial):
+    if trial.number >= 5:
+        raise ConnectionError("database went away")
+    return quadratic(trial)

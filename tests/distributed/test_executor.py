@@ -87,3 +87,18 @@ def test_worker_cli_bad_objective_says_what_to_do(sqlite_url: str) -> None:
          "--objective", "no_colon_here"], capture_output=True, text=True,
     )
     assert out.returncode == 2 and "module:function" in out.stderr
+
+
+def test_worker_cli_failure_breaker_stops_and_says_why(sqlite_url: str, tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run(
+        [sys.executable, "-m", "skipjack.cli", "worker", "--storage", sqlite_url, "--study", "brk",
+         "--direction", "minimize", "--objective", "tests.distributed.objectives:fails_from_trial_five",
+         "--n-trials", "100", "--catch-all", "--max-failure-rate", "0.5", "--failure-window", "6"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    study = skipjack.load_study(study_name="brk", storage=sqlite_url)
+    assert len(study.trials) < 20
+    reason = study._storage.get_study_system_attrs(study._study_id)["skipjack:stop_reason"]
+    assert reason["callback"] == "FailureRateBreaker" and "ConnectionError" in reason["reason"]

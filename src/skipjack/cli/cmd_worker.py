@@ -79,6 +79,21 @@ def _run(args: argparse.Namespace) -> int:
                 states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL),
             )
         )
+    from skipjack.study._budgets import (
+        CostBudget,
+        FailureRateBreaker,
+        TrialSecondsBudget,
+        WallClockBudget,
+    )
+
+    if args.budget_seconds is not None:
+        callbacks.append(WallClockBudget(args.budget_seconds))
+    if args.budget_trial_seconds is not None:
+        callbacks.append(TrialSecondsBudget(args.budget_trial_seconds))
+    if args.budget_cost is not None:
+        callbacks.append(CostBudget(args.budget_cost))
+    if args.max_failure_rate is not None:
+        callbacks.append(FailureRateBreaker(args.max_failure_rate, args.failure_window))
     kwargs: dict[str, Any] = {}
     if args.trial_timeout is not None:
         kwargs["trial_timeout"] = args.trial_timeout
@@ -115,6 +130,17 @@ def register(subparsers: Any) -> None:
                    help="kill a trial after this many seconds (runs it in a child process)")
     p.add_argument("--trial-memory-mb", type=float, default=None,
                    help="kill a trial above this resident memory (runs it in a child process)")
+    p.add_argument("--budget-seconds", type=float, default=None,
+                   help="stop once this many wall-clock seconds passed since the study started")
+    p.add_argument("--budget-trial-seconds", type=float, default=None,
+                   help="stop once finished trials' durations add up to this (all workers)")
+    p.add_argument("--budget-cost", type=float, default=None,
+                   help="stop once trials' user attribute 'cost' adds up to this")
+    p.add_argument("--max-failure-rate", type=float, default=None,
+                   help="stop when the failure rate over the last --failure-window trials "
+                        "reaches this share (e.g. 0.5)")
+    p.add_argument("--failure-window", type=int, default=20,
+                   help="trials the failure breaker looks at (default 20)")
     p.add_argument("--catch-all", action="store_true",
                    help="a failing trial does not stop the worker")
     p.set_defaults(func=_run)
