@@ -130,6 +130,18 @@ def test_pause_switch(monkeypatch: pytest.MonkeyPatch) -> None:
         set_pruning_paused(study, "yes")  # type: ignore[arg-type]
 
 
+def test_log_switch_turns_the_log_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_pruning, "PAUSE_CHECK_SECONDS", 0.0)
+    study = create_study(pruner=MedianPruner(n_startup_trials=0))
+    trial = study.ask()
+    trial.report(1.0, 0)
+    trial.should_prune()
+    study.set_user_attr("skipjack:pruning_log", False)
+    trial.report(1.0, 1)
+    trial.should_prune()
+    assert [d.step for d in decision_log(trial)] == [0]
+
+
 def test_pause_switch_is_seen_by_another_study_object_on_the_same_storage(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "VECTORS_PREFIX",
     "LOG_PREFIX",
     "PAUSE_KEY",
+    "LOG_SWITCH_KEY",
     "chunk_keys",
     "iter_chunks",
     "vector_at",
@@ -35,6 +36,8 @@ VECTORS_PREFIX = "skipjack:intermediate_vectors:"
 LOG_PREFIX = "skipjack:pruning_log:"
 # Study user attribute: True pauses pruning in every worker.
 PAUSE_KEY = "skipjack:pruning_paused"
+# Study user attribute: False stops writing the decision log (saves one write per decision).
+LOG_SWITCH_KEY = "skipjack:pruning_log"
 
 
 def chunk_keys(system_attrs: Mapping[str, Any], prefix: str) -> list[str]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from skipjack.pruners._attrs import (
     LOG_PREFIX,
+    LOG_SWITCH_KEY,
     PAUSE_KEY,
     VECTORS_PREFIX,
     next_chunk,
@@ -33,7 +34,7 @@ __all__ = [
     "last_reported_values",
 ]
 
-# A running trial re-reads the study's pause switch at most this often (one storage read).
+# A running trial re-reads the study's switches (pause, log) at most this often (one storage read).
 PAUSE_CHECK_SECONDS = 1.0
 
 
@@ -91,13 +92,15 @@ def _write_decision(trial: Trial, decision: PruneDecision) -> None:
     _append(trial, LOG_PREFIX, add)
 
 
-def _paused(trial: Trial) -> bool:
+def _switches(trial: Trial) -> tuple[bool, bool]:
+    """The study's (pause, log) switches, re-read at most every ``PAUSE_CHECK_SECONDS``."""
     now = time.monotonic()
-    cached = trial.__dict__.get("_pause_cache")
+    cached = trial.__dict__.get("_pruning_switches")
     if cached is not None and now - cached[0] < PAUSE_CHECK_SECONDS:
-        return bool(cached[1])
-    value = bool(trial.study.user_attrs.get(PAUSE_KEY, False))
-    trial.__dict__["_pause_cache"] = (now, value)
+        return cached[1]
+    attrs = trial.study.user_attrs
+    value = (bool(attrs.get(PAUSE_KEY, False)), bool(attrs.get(LOG_SWITCH_KEY, True)))
+    trial.__dict__["_pruning_switches"] = (now, value)
     return value
 
 
@@ -115,14 +118,16 @@ def should_prune(trial: Trial) -> bool:
         )
     if view.last_step is None or decision.rule == Rule.NEVER:
         return decision.prune  # nothing reported, or NopPruner: nothing worth logging
-    if _paused(trial):
+    paused, log = _switches(trial)
+    if paused:
         decision = decision.replace(
             verdict=PruneVerdict.CONTINUE,
             rule=Rule.PAUSED,
             compared={**decision.compared, "would_prune": decision.prune,
                       "paused_rule": decision.rule},
         )
-    _write_decision(trial, decision)
+    if log:
+        _write_decision(trial, decision)
     return decision.prune
 
 
