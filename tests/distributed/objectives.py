@@ -24,3 +24,10 @@ def fails_from_trial_five(trial):
     if trial.number >= 5:
         raise ConnectionError("database went away")
     return quadratic(trial)
+
+
+def hangs_on_trial_two(trial):
+    x = trial.suggest_float("x", 0, 1)
+    if trial.number == 2:
+        time.sleep(3600)
+    return x

@@ -102,3 +102,13 @@ def test_worker_cli_failure_breaker_stops_and_says_why(sqlite_url: str, tmp_path
     assert len(study.trials) < 20
     reason = study._storage.get_study_system_attrs(study._study_id)["skipjack:stop_reason"]
     assert reason["callback"] == "FailureRateBreaker" and "ConnectionError" in reason["reason"]
+
+
+def test_executor_applies_trial_timeout(sqlite_url: str) -> None:
+    study = skipjack.create_study(storage=sqlite_url, study_name="limits")
+    with ProcessPoolExecutor(2) as pool:
+        study.optimize(objectives.hangs_on_trial_two, n_trials=6, executor=pool, trial_timeout=5)
+    trials = study.get_trials(deepcopy=False)
+    assert len(trials) == 6
+    failed = [t for t in trials if t.state == TrialState.FAIL]
+    assert len(failed) == 1 and "timed out" in failed[0].system_attrs["fail_reason"]

@@ -35,6 +35,7 @@ def _run_one(
     pruner: Any,
     func: Callable[..., Any],
     catch: tuple[type[BaseException], ...],
+    limits: dict[str, float],
     task_index: int,
 ) -> int:
     # ``task_index`` makes every submission distinct: executors that cache results of identical
@@ -43,7 +44,13 @@ def _run_one(
     from skipjack.study._optimize import run_trial
 
     study = load_study(study_name=study_name, storage=storage, sampler=sampler, pruner=pruner)
-    return run_trial(study, func, catch).number
+    if not limits:
+        return run_trial(study, func, catch).number
+    # trial_timeout / trial_memory_mb: the worker runs the trial in a killable child process.
+    numbers: list[int] = []
+    study.optimize(func, n_trials=1, catch=catch, callbacks=[lambda s, t: numbers.append(t.number)],
+                   **limits)  # type: ignore[arg-type]
+    return numbers[0]
 
 
 def _max_in_flight(executor: Executor) -> int:
@@ -63,6 +70,9 @@ def optimize_with_executor(
     catch: tuple[type[BaseException], ...],
     callbacks: Iterable[Callable[[Study, FrozenTrial], None]] | None,
     max_in_flight: int | None = None,
+    *,
+    trial_timeout: float | None = None,
+    trial_memory_mb: float | None = None,
 ) -> None:
     """Run trials of ``func`` on ``executor`` (see the module docstring).
 
@@ -82,7 +92,9 @@ def optimize_with_executor(
     callbacks = list(callbacks or [])
     limit = max_in_flight or _max_in_flight(executor)
     deadline = None if timeout is None else time.monotonic() + timeout
-    payload = (study.study_name, study._storage, study.sampler, study.pruner, func, catch)
+    limits = {k: v for k, v in (("trial_timeout", trial_timeout),
+                                ("trial_memory_mb", trial_memory_mb)) if v is not None}
+    payload = (study.study_name, study._storage, study.sampler, study.pruner, func, catch, limits)
     submitted = 0
     running: set[Future[int]] = set()
     error: BaseException | None = None

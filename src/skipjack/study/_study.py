@@ -291,7 +291,8 @@ class Study:
                 raise RuntimeError("Nested optimization detected.")
             try:
                 optimize_with_executor(
-                    self, func, n_trials, timeout, executor, _normalize_catch(catch), callbacks
+                    self, func, n_trials, timeout, executor, _normalize_catch(catch), callbacks,
+                    trial_timeout=trial_timeout, trial_memory_mb=trial_memory_mb,
                 )
             finally:
                 self._optimize_lock.release()
