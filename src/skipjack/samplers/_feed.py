@@ -79,7 +79,9 @@ class TrialFeed:
                 space = dict(dists)
                 changed = True
             else:
-                drop = [n for n, d in space.items() if dists.get(n) != d]
+                # identity first: the trial loop shares distribution objects between trials
+                drop = [n for n, d in space.items()
+                        if (other := dists.get(n)) is not d and other != d]
                 for n in drop:
                     del space[n]
                 changed = changed or bool(drop)

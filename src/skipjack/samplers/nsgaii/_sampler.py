@@ -123,6 +123,7 @@ class NSGAIISampler(BaseGASampler):
         self._spaces: dict[int, NumericSpace] = {}
         self._tournament: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._plans: dict[int, _Plan] = {}
+        self._synced_for: tuple[int, int] | None = None
         self._child_rng = np.random.RandomState(0)  # reseeded for every child (cheap)
         self._space_cache: tuple[Any, dict[str, BaseDistribution]] | None = None
 
@@ -139,6 +140,7 @@ class NSGAIISampler(BaseGASampler):
     ) -> dict[str, BaseDistribution]:
         with self._ga_lock:
             self._sync(study, trial.number)
+            self._synced_for = (id(study), trial.number)
             space = self._feed.search_space
             cached = self._space_cache
             if cached is None or cached[0] is not space:
@@ -151,7 +153,10 @@ class NSGAIISampler(BaseGASampler):
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         with self._ga_lock:
-            generation = self._sync(study, trial.number).generation
+            # infer_relative_search_space synced for this trial a moment ago
+            synced = self._synced_for == (id(study), trial.number)
+            log = self._log if synced else self._sync(study, trial.number)
+            generation = log.generation
             self._pending_generation[trial.number] = generation
             if generation == 0 or not search_space:
                 return {}
@@ -308,7 +313,8 @@ class NSGAIISampler(BaseGASampler):
         def tournament() -> int:
             if len(pool) == 1:
                 return pool.pop()
-            a, b = rng.choice(len(pool), 2, replace=False)
+            a = rng.randint(len(pool))
+            b = (a + 1 + rng.randint(len(pool) - 1)) % len(pool)  # a different member
             i, j = pool[a], pool[b]
             key_i, key_j = (ranks[i], -crowd[i]), (ranks[j], -crowd[j])
             if key_i != key_j:
