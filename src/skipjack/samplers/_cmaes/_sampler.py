@@ -142,6 +142,8 @@ class CmaEsSampler(BaseSampler):
         )
         self._feed = TrialFeed(self._eligible_states)
         self._finished: list[FrozenTrial] = []  # every finished trial, for a state built later
+        self._space_cache: tuple[Any, dict[str, BaseDistribution], int] | None = None
+        self._synced_for: tuple[int, int] | None = None
         self._n_eligible = 0
         self._lock = threading.RLock()
         self._state: CmaState | None = None
@@ -178,12 +180,18 @@ class CmaEsSampler(BaseSampler):
     ) -> dict[str, BaseDistribution]:
         with self._lock:
             self._poll(study, trial.number)
+            self._synced_for = (id(study), trial.number)
             space = self._feed.search_space
-        return {
-            name: dist
-            for name, dist in space.items()
-            if not isinstance(dist, CategoricalDistribution) and not dist.single()
-        }
+            cached = self._space_cache
+            if cached is None or cached[0] is not space:
+                relative = {
+                    name: dist
+                    for name, dist in space.items()
+                    if not isinstance(dist, CategoricalDistribution) and not dist.single()
+                }
+                cached = self._space_cache = (space, relative, space_hash(relative))
+            # The same object while the space is unchanged, so its hash is computed once.
+            return cached[1]
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -193,7 +201,8 @@ class CmaEsSampler(BaseSampler):
             # CMA-ES needs two dimensions or more; one parameter is sampled independently.
             return {}
         with self._lock:
-            self._poll(study, trial.number)
+            if self._synced_for != (id(study), trial.number):
+                self._poll(study, trial.number)  # not synced by infer_relative_search_space
             if self._n_eligible < self._n_startup_trials:
                 return {}
             state = self._get_state(study, search_space, trial.number)
@@ -275,7 +284,11 @@ class CmaEsSampler(BaseSampler):
     def _get_state(
         self, study: Study, search_space: dict[str, BaseDistribution], current_number: int
     ) -> CmaState:
-        space_id = space_hash(search_space)
+        cached = self._space_cache
+        if cached is not None and cached[1] is search_space:
+            space_id = cached[2]
+        else:
+            space_id = space_hash(search_space)
         key = (id(study), study.study_name, space_id)
         if self._state is None or self._state_key != key:
             space = NumericSpace(search_space, discrete_as_steps=self._with_margin)
