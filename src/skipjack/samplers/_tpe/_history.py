@@ -64,6 +64,25 @@ class Column:
         self.dist_ids.pad_to(n_rows)
         self.distributions: list[BaseDistribution] = []
         self._ids: dict[BaseDistribution, int] = {}
+        self._sorted = np.empty(0)
+        self._n_sorted = 0
+
+    def sorted_values(self, n_rows: int) -> np.ndarray:
+        """The present values among the first ``n_rows`` rows, sorted; kept up to date in O(new).
+
+        Rows are merged in as they are first asked for, so each row is inserted once.
+        """
+        done = self._n_sorted
+        if n_rows > done:
+            ids = self.dist_ids.view[done:n_rows]
+            new = np.sort(self.values.view[done:n_rows][ids >= 0])
+            if len(new):
+                self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, new), new)
+            self._n_sorted = n_rows
+        elif n_rows < done:
+            ids = self.dist_ids.view[:n_rows]
+            return np.sort(self.values.view[:n_rows][ids >= 0])
+        return self._sorted
 
     def dist_id(self, distribution: BaseDistribution) -> int:
         found = self._ids.get(distribution)

@@ -25,7 +25,13 @@ import numpy as np
 from skipjack.samplers._tpe._gauss import LOG_SQRT_2PI, log_gauss_mass
 from skipjack.samplers._tpe._space import ParamSpec
 
-__all__ = ["ParzenEstimator", "EstimatorSettings", "numeric_bandwidths"]
+__all__ = [
+    "ParzenEstimator",
+    "EstimatorSettings",
+    "numeric_bandwidths",
+    "subset_bandwidths",
+    "bandwidths_from_sorted",
+]
 
 
 @dataclass(frozen=True)
@@ -56,21 +62,91 @@ def numeric_bandwidths(
     """
     n = len(mus)
     width = hi - lo
-    order = np.argsort(mus, axis=0)
-    sorted_pts = np.take_along_axis(mus, order, axis=0)
-    padded = np.concatenate([lo[None, :], sorted_pts, hi[None, :]], axis=0)
-    left = sorted_pts - padded[:-2]
-    right = padded[2:] - sorted_pts
+    cols = np.ascontiguousarray(mus.T)  # (d, n): sorting contiguous rows is much faster
+    order = np.argsort(cols, axis=1)
+    sorted_pts = np.take_along_axis(cols, order, axis=1)
+    padded = np.concatenate([lo[:, None], sorted_pts, hi[:, None]], axis=1)
+    left = sorted_pts - padded[:, :-2]
+    right = padded[:, 2:] - sorted_pts
     if not settings.consider_endpoints and n > 1:
-        left[0] = right[0]
-        right[-1] = left[-1]
-    sig = np.empty_like(mus)
-    np.put_along_axis(sig, order, np.maximum(left, right), axis=0)
+        left[:, 0] = right[:, 0]
+        right[:, -1] = left[:, -1]
+    sig = np.empty_like(cols)
+    np.put_along_axis(sig, order, np.maximum(left, right), axis=1)
     if settings.consider_magic_clip:
         floor = width / min(100.0, 2.0 + n)  # n observations and the prior
     else:
         floor = width * 1e-12
-    return np.clip(sig, floor, width)
+    return np.clip(sig.T, floor, width)
+
+
+def subset_bandwidths(
+    mus: np.ndarray, keep: np.ndarray, lo: np.ndarray, hi: np.ndarray, settings: EstimatorSettings
+) -> np.ndarray:
+    """``numeric_bandwidths(mus, lo, hi, settings)[keep]``, doing per-kernel work only for ``keep``.
+
+    One argsort of each (contiguous) column gives every point's rank; the kept points then read
+    their neighbours at rank - 1 and rank + 1.
+    """
+    n = len(mus)
+    width = hi - lo
+    cols = np.ascontiguousarray(mus.T)  # (d, n)
+    order = np.argsort(cols, axis=1)
+    sorted_cols = np.take_along_axis(cols, order, axis=1)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(n)[None, :], axis=1)
+    pos = rank[:, keep]  # (d, k)
+    rows = np.arange(cols.shape[0])[:, None]
+    pts = cols[:, keep]
+    left_val = np.where(pos > 0, sorted_cols[rows, np.maximum(pos - 1, 0)], lo[:, None])
+    right_val = np.where(pos + 1 < n, sorted_cols[rows, np.minimum(pos + 1, n - 1)], hi[:, None])
+    left = pts - left_val
+    right = right_val - pts
+    if not settings.consider_endpoints and n > 1:
+        left = np.where(pos == 0, right, left)
+        right = np.where(pos == n - 1, left, right)
+    out = np.maximum(left, right).T
+    if settings.consider_magic_clip:
+        floor = width / min(100.0, 2.0 + n)
+    else:
+        floor = width * 1e-12
+    return np.clip(out, floor, width)
+
+
+def bandwidths_from_sorted(
+    points: np.ndarray, sorted_cols: list[np.ndarray], lo: np.ndarray, hi: np.ndarray,
+    settings: EstimatorSettings,
+) -> np.ndarray:
+    """Neighbour bandwidths of ``points`` (k, d) among the sorted columns of a larger set.
+
+    Each point is looked up by binary search, so the work is O(k log n) per column. Points equal to
+    others take the gaps to the nearest distinct values (the sort-everything rule would give all
+    but one of them a zero gap, then the floor).
+    """
+    out = np.empty(points.shape)
+    n = max((len(c) for c in sorted_cols), default=0)
+    width = hi - lo
+    for j, col in enumerate(sorted_cols):
+        v = points[:, j]
+        m = len(col)
+        order = np.argsort(v)  # sorted needles make the binary searches cache-friendly
+        first = np.empty(len(v), dtype=np.intp)
+        after = np.empty(len(v), dtype=np.intp)
+        first[order] = np.searchsorted(col, v[order], side="left")
+        after[order] = np.searchsorted(col, v[order], side="right")
+        left_val = np.where(first > 0, col[np.maximum(first - 1, 0)] if m else lo[j], lo[j])
+        right_val = np.where(after < m, col[np.minimum(after, m - 1)] if m else hi[j], hi[j])
+        left = v - left_val
+        right = right_val - v
+        if not settings.consider_endpoints and m > 1:
+            left = np.where(first == 0, right, left)
+            right = np.where(after >= m, left, right)
+        out[:, j] = np.maximum(left, right)
+    if settings.consider_magic_clip:
+        floor = width / min(100.0, 2.0 + n)
+    else:
+        floor = width * 1e-12
+    return np.clip(out, floor, width)
 
 
 class ParzenEstimator:

@@ -30,7 +30,12 @@ from skipjack.samplers._base import BaseSampler
 from skipjack.samplers._random import RandomSampler
 from skipjack.samplers._tpe._groups import SpaceTracker
 from skipjack.samplers._tpe._history import History, running_rows
-from skipjack.samplers._tpe._parzen import EstimatorSettings, ParzenEstimator, numeric_bandwidths
+from skipjack.samplers._tpe._parzen import (
+    EstimatorSettings,
+    ParzenEstimator,
+    bandwidths_from_sorted,
+    subset_bandwidths,
+)
 from skipjack.samplers._tpe._space import ParamSpec, make_spec
 from skipjack.samplers._tpe._split import cap_above, default_gamma, default_weights, split_rows
 
@@ -391,7 +396,7 @@ class TPESampler(BaseSampler):
             w_above = np.concatenate([w_above, np.ones(len(lies))])
         good = ParzenEstimator(specs, obs_below, w_below, self._settings)
         if len(above) > self.max_above_kernels:
-            bad = self._capped_estimator(history, specs, above, obs_above, w_above)
+            bad = self._capped_estimator(history, specs, above, obs_above, w_above, n)
         else:
             bad = ParzenEstimator(specs, obs_above, w_above, self._settings)
         candidates = good.sample(self._rng, self._n_ei_candidates)
@@ -408,25 +413,50 @@ class TPESampler(BaseSampler):
         above: np.ndarray,
         observations: np.ndarray,
         weights: np.ndarray,
+        ts_n: int,
     ) -> ParzenEstimator:
         """g(x) from at most ``max_above_kernels`` of the bad trials' kernels (plus the liars).
 
         Bandwidths are computed on the whole bad group first, so the kept kernels are exactly the
         ones the full estimator has; which kernels are kept is ``cap_above``'s choice.
         """
-        lo, hi = ParzenEstimator.domain(specs)
-        sigmas = numeric_bandwidths(
-            ParzenEstimator.coordinates(specs, observations), lo, hi, self._settings
-        )
         n = len(above)
         kept_rows, kept_w = cap_above(history, above, weights[:n], self.max_above_kernels,
                                       self._rng)
         position = np.searchsorted(above, kept_rows)
         keep = np.concatenate([position, np.arange(n, len(observations))])  # liars stay
+        lo, hi = ParzenEstimator.domain(specs)
+        sorted_cols = self._sorted_columns(history, specs, ts_n)
+        if sorted_cols is not None:
+            # bandwidths among all finished trials, from incrementally sorted columns
+            sigmas = bandwidths_from_sorted(
+                ParzenEstimator.coordinates(specs, observations[keep]), sorted_cols, lo, hi,
+                self._settings,
+            )
+        else:
+            sigmas = subset_bandwidths(
+                ParzenEstimator.coordinates(specs, observations), keep, lo, hi, self._settings
+            )
         return ParzenEstimator(
             specs, observations[keep], np.concatenate([kept_w, weights[n:]]), self._settings,
-            bandwidths=sigmas[keep],
+            bandwidths=sigmas,
         )
+
+    @staticmethod
+    def _sorted_columns(
+        history: History, specs: list[ParamSpec], n: int
+    ) -> list[np.ndarray] | None:
+        """Sorted coordinates of each numeric parameter over all rows, when every row that has
+        the parameter recorded it with the target distribution (else None: sort the subset)."""
+        out = []
+        for spec in specs:
+            if spec.categorical:
+                continue
+            col = history.columns[spec.name]
+            if col.distributions != [spec.distribution]:
+                return None
+            out.append(spec.transform(col.sorted_values(n)))
+        return out
 
     def _checked_weights(self, n: int) -> np.ndarray:
         w = np.asarray(self._weights(n), dtype=float)
