@@ -90,7 +90,6 @@ class CmaState:
     popsize_default: int = 0
     sigma_default: float = 0.0
     large_regime: bool = True
-    n_eligible: int = 0
 
     def __post_init__(self) -> None:
         lb, ub = self.space.bounds[:, 0], self.space.bounds[:, 1]
@@ -231,7 +230,6 @@ class CmaState:
     def _add(self, trial: FrozenTrial, eligible: tuple[TrialState, ...]) -> None:
         if trial.state not in eligible:
             return
-        self.n_eligible += 1
         tag = trial.system_attrs.get(TAG_KEY)
         if tag is None or tag[0] != self.space_id:
             return
