@@ -7,8 +7,9 @@ The schema was taken from a database created by Optuna 5.0 (``sqlite3 .schema``,
 
 Design note: two indexes beyond Optuna's are created with new databases (and by
 ``skipjack storage upgrade``): ``(study_id, number)`` unique, which makes ``MAX(number)`` an index
-lookup and guards trial numbers against duplicates, and ``(study_id, state)``, which makes taking a
-WAITING trial and listing RUNNING trials independent of the study's size. Optuna ignores them.
+lookup and guards trial numbers against duplicates, and ``(study_id, state, number)``, which makes
+taking the oldest WAITING trial and listing RUNNING trials independent of the study's size (without
+``number`` in it, SQLite walks the number index to avoid a sort). Optuna ignores them.
 """
 
 from __future__ import annotations
@@ -160,5 +161,5 @@ trial_heartbeats = sa.Table(
 # Not part of Optuna's metadata: created by create_all on new databases and by the upgrade command.
 EXTRA_INDEXES = (
     sa.Index("ix_skipjack_trials_study_number", trials.c.study_id, trials.c.number, unique=True),
-    sa.Index("ix_skipjack_trials_study_state", trials.c.study_id, trials.c.state),
+    sa.Index("ix_skipjack_trials_study_state", trials.c.study_id, trials.c.state, trials.c.number),
 )
