@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from skipjack._deprecation import warn_deprecated_argument
 from skipjack._records import FrozenTrial, TrialState
 from skipjack._records._frozen_trial import CONSTRAINTS_KEY
 from skipjack.distributions import BaseDistribution
 from skipjack.samplers._base import BaseSampler
 from skipjack.samplers._random import RandomSampler
+from skipjack.samplers._tpe._arguments import check_arguments
 from skipjack.samplers._tpe._groups import SpaceTracker
 from skipjack.samplers._tpe._history import History, running_rows
 from skipjack.samplers._tpe._parzen import (
@@ -114,48 +114,7 @@ class TPESampler(BaseSampler):
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
         categorical_distance_func: dict[str, Callable[[Any, Any], float]] | None = None,
     ) -> None:
-        owner = "TPESampler"
-        for name, value, since in (
-            ("consider_prior", consider_prior, "4.3.0"),
-            ("prior_weight", prior_weight, "4.9.0"),
-            ("consider_magic_clip", consider_magic_clip, "4.9.0"),
-            ("consider_endpoints", consider_endpoints, "4.9.0"),
-            ("gamma", gamma, "4.9.0"),
-            ("weights", weights, "4.9.0"),
-            ("warn_independent_sampling", warn_independent_sampling, "4.9.0"),
-        ):
-            if value is not None:
-                warn_deprecated_argument(owner, name, since, "6.0.0")
-        if constraints_func is not None:
-            warn_deprecated_argument(owner, "constraints_func", "5.0.0", "7.0.0",
-                                     "Trial.set_constraint")
-        if isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) \
-                or n_startup_trials < 0:
-            raise ValueError(
-                f"The 'n_startup_trials' argument of TPESampler must be an int >= 0. "
-                f"Got {n_startup_trials!r}."
-            )
-        if isinstance(n_ei_candidates, bool) or not isinstance(n_ei_candidates, int) \
-                or n_ei_candidates < 1:
-            raise ValueError(
-                f"The 'n_ei_candidates' argument of TPESampler must be an int >= 1. "
-                f"Got {n_ei_candidates!r}."
-            )
-        if group and multivariate is False:
-            raise ValueError(
-                "The 'group' argument of TPESampler requires multivariate TPE. Got group=True "
-                "with multivariate=False: pass multivariate=True (or leave it None)."
-            )
-        if prior_weight is not None and not prior_weight > 0:
-            raise ValueError(
-                f"The 'prior_weight' argument of TPESampler must be > 0. Got {prior_weight!r}."
-            )
-        for name, func in (("gamma", gamma), ("weights", weights),
-                           ("constraints_func", constraints_func)):
-            if func is not None and not callable(func):
-                raise ValueError(
-                    f"The '{name}' argument of TPESampler must be callable or None. Got {func!r}."
-                )
+        check_arguments(locals())
         self._n_startup_trials = n_startup_trials
         self._n_ei_candidates = n_ei_candidates
         self._gamma = gamma or default_gamma
