@@ -14,7 +14,7 @@ Every run is a fresh subprocess. Redis runs use a unique key prefix and delete t
 
     python benchmarks/journal.py                                   # everything, skipjack only
     python benchmarks/journal.py --anchor-python /work/benchenv/bin/python
-    python benchmarks/journal.py --parts overhead --sizes 1000 --samplers random
+    python benchmarks/journal.py --parts overhead --sizes 1000 --samplers random --repeat 3
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,13 +145,19 @@ def overhead(args: argparse.Namespace, tmp: str) -> None:
     for sampler in args.samplers:
         for n in args.sizes:
             for framework, backend, python in _frameworks(args):
-                location = _location(backend, tmp)
-                try:
-                    res = _result(
-                        _run(python, ["run", framework, backend, location, sampler, str(n), "b"])
-                    )
-                finally:
-                    _cleanup(backend, location)
+                runs = []
+                for _ in range(args.repeat):
+                    location = _location(backend, tmp)
+                    try:
+                        runs.append(_result(_run(
+                            python, ["run", framework, backend, location, sampler, str(n), "b"]
+                        )))
+                    finally:
+                        _cleanup(backend, location)
+                res = None
+                if all(r is not None for r in runs):
+                    res = {k: statistics.median(r[k] for r in runs)  # type: ignore[index]
+                           for k in ("first_ms", "last_ms")}
                 if res is None:
                     print(f"| {framework} | {backend} | {sampler} | {n} | failed | | |")
                     continue
@@ -171,21 +178,25 @@ def throughput(args: argparse.Namespace, tmp: str) -> None:
         for framework, backend, python in _frameworks(args):
             cells = []
             for n_workers in args.workers:
-                location = _location(backend, tmp)
-                try:
-                    base = [framework, backend, location, sampler, str(args.per_worker), "b"]
-                    if _result(_run(python, ["create", *base])) is None:
-                        cells.append("failed")
-                        continue
-                    procs = [_run(python, ["run", *base]) for _ in range(n_workers)]
-                    results = [_result(p) for p in procs]
-                finally:
-                    _cleanup(backend, location)
-                if any(r is None for r in results):
+                rates = []
+                for _ in range(args.repeat):
+                    location = _location(backend, tmp)
+                    try:
+                        base = [framework, backend, location, sampler, str(args.per_worker), "b"]
+                        if _result(_run(python, ["create", *base])) is None:
+                            break
+                        procs = [_run(python, ["run", *base]) for _ in range(n_workers)]
+                        results = [_result(p) for p in procs]
+                    finally:
+                        _cleanup(backend, location)
+                    if any(r is None for r in results):
+                        break
+                    wall = max(r["end"] for r in results) - min(r["start"] for r in results)
+                    rates.append(n_workers * args.per_worker / wall)
+                if len(rates) < args.repeat:
                     cells.append("failed")
                     continue
-                wall = max(r["end"] for r in results) - min(r["start"] for r in results)
-                cells.append(f"{n_workers * args.per_worker / wall:.0f}")
+                cells.append(f"{statistics.median(rates):.0f}")
             print(f"| {framework} | {backend} | {sampler} | " + " | ".join(cells) + " |",
                   flush=True)
 
@@ -250,6 +261,7 @@ def main() -> None:
     parser.add_argument("--frameworks", nargs="+", default=["skipjack", "optuna", "rustuna"])
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2, 4, 8])
     parser.add_argument("--per-worker", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the median is shown")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="skipjack-journal-bench-") as tmp:
         if "overhead" in args.parts:
