@@ -225,3 +225,30 @@ def test_default_multi_objective_sampler_is_nsga2() -> None:
         warnings.simplefilter("ignore")
         study = skipjack.create_study(directions=["minimize", "maximize"])
     assert isinstance(study.sampler, NSGAIISampler)
+
+
+def test_optuna_strategy_hooks_are_used() -> None:
+    _quiet()
+    calls = {"elite": 0, "child": 0, "after": 0}
+
+    def elite(study: Any, members: list[Any]) -> list[Any]:
+        calls["elite"] += 1
+        return sorted(members, key=lambda t: t.values[0])[:4]
+
+    def child(study: Any, space: dict[str, Any], parents: list[Any]) -> dict[str, Any]:
+        calls["child"] += 1
+        return {"x": parents[0].params["x"]}
+
+    def after(study: Any, trial: Any, state: Any, values: Any) -> None:
+        calls["after"] += 1
+
+    sampler = NSGAIIISampler(seed=0, population_size=4, elite_population_selection_strategy=elite,
+                             child_generation_strategy=child, after_trial_strategy=after)
+    study = skipjack.create_study(directions=["minimize", "minimize"], sampler=sampler)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)),
+                   n_trials=20)
+    assert calls["after"] == 20 and calls["child"] >= 12 and calls["elite"] >= 3
+    trials = study.get_trials(deepcopy=False)
+    for t in trials:
+        if t.system_attrs.get(GENERATION_KEY, 0) >= 1:  # a child: x copied from a parent
+            assert t.params["x"] == min(p.params["x"] for p in trials[: t.number])

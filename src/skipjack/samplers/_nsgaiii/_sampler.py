@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -52,6 +52,9 @@ class NSGAIIISampler(NSGAIISampler):
         reference_points: np.ndarray | None = None,
         dividing_parameter: int = 3,
         mutation: BaseMutation | None = None,
+        elite_population_selection_strategy: Any = None,
+        child_generation_strategy: Any = None,
+        after_trial_strategy: Any = None,
     ) -> None:
         super().__init__(
             population_size=population_size,
@@ -62,6 +65,9 @@ class NSGAIIISampler(NSGAIISampler):
             seed=seed,
             constraints_func=constraints_func,
             mutation=mutation,
+            elite_population_selection_strategy=elite_population_selection_strategy,
+            child_generation_strategy=child_generation_strategy,
+            after_trial_strategy=after_trial_strategy,
         )
         if isinstance(dividing_parameter, bool) or not isinstance(dividing_parameter, int) or (
             dividing_parameter < 1

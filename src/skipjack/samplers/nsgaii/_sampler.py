@@ -69,6 +69,11 @@ class NSGAIISampler(BaseGASampler):
         constraints_func: deprecated (use ``Trial.set_constraint``).
         mutation: a ``BaseMutation`` for numerical parameters; None: a mutated parameter is
             redrawn at random (by the independent sampler), as in Optuna.
+        elite_population_selection_strategy: ``f(study, candidates) -> parents`` replacing the
+            NSGA-II survival (it must be deterministic for workers to agree).
+        child_generation_strategy: ``f(study, search_space, parents) -> params`` replacing
+            tournament, crossover and mutation.
+        after_trial_strategy: ``f(study, trial, state, values)`` called when a trial finishes.
 
     Raises:
         ValueError: an argument out of range, or a crossover that needs more parents than
@@ -86,6 +91,16 @@ class NSGAIISampler(BaseGASampler):
         seed: int | None = None,
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
         mutation: BaseMutation | None = None,
+        elite_population_selection_strategy: (
+            Callable[[Study, list[FrozenTrial]], list[FrozenTrial]] | None
+        ) = None,
+        child_generation_strategy: (
+            Callable[[Study, dict[str, BaseDistribution], list[FrozenTrial]], dict[str, Any]]
+            | None
+        ) = None,
+        after_trial_strategy: (
+            Callable[[Study, FrozenTrial, TrialState, Sequence[float] | None], None] | None
+        ) = None,
     ) -> None:
         owner = type(self).__name__
         super().__init__(population_size)
@@ -115,6 +130,9 @@ class NSGAIISampler(BaseGASampler):
         self._swapping_prob = swapping_prob
         self._seed = seed
         self._mutation = mutation
+        self._elite_strategy = elite_population_selection_strategy
+        self._child_strategy = child_generation_strategy
+        self._after_trial_strategy = after_trial_strategy
         self._constraints_func = constraints_func
         self._violations: dict[int, float] = {}
         self._random_sampler = RandomSampler(seed=seed)
@@ -161,6 +179,8 @@ class NSGAIISampler(BaseGASampler):
             if generation == 0 or not search_space:
                 return {}
             parents = self._parents_of(study, generation)
+            if self._child_strategy is not None:
+                return self._child_strategy(study, search_space, parents)
             return self._make_child(study, trial, search_space, generation, parents)
 
     def sample_independent(
@@ -183,6 +203,8 @@ class NSGAIISampler(BaseGASampler):
     ) -> None:
         with self._ga_lock:
             self._pending_generation.pop(trial.number, None)
+        if self._after_trial_strategy is not None:
+            self._after_trial_strategy(study, trial, state, values)
 
     def _on_reset(self) -> None:
         self._violations = {}
@@ -230,6 +252,8 @@ class NSGAIISampler(BaseGASampler):
 
     def select_parent(self, study: Study, generation: int) -> list[FrozenTrial]:
         members = self._members_for_selection(generation)
+        if self._elite_strategy is not None:
+            return list(self._elite_strategy(study, members))
         losses = self._losses(study, members)
         violations = np.array([self._violation(t) for t in members])
         chosen = self._select_elite(study, losses, violations, generation)
