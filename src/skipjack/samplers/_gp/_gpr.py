@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 import scipy.optimize
 
 __all__ = ["GPModel", "fit_gp", "default_theta", "theta_bounds"]
@@ -84,7 +85,10 @@ def _neg_log_posterior(
     except np.linalg.LinAlgError:
         return 1e10, np.zeros_like(theta)
     alpha = scipy.linalg.cho_solve((L, True), y, check_finite=False)
-    K_inv = scipy.linalg.cho_solve((L, True), np.eye(n), check_finite=False)
+    K_inv, info = scipy.linalg.lapack.dpotri(L, lower=1)  # inverse from the Cholesky factor
+    if info != 0:
+        return 1e10, np.zeros_like(theta)
+    K_inv = np.tril(K_inv) + np.tril(K_inv, -1).T
     nll = 0.5 * float(y @ alpha) + float(np.log(np.diag(L)).sum()) + 0.5 * n * math.log(2 * math.pi)
     W = np.outer(alpha, alpha) - K_inv  # d nll / d theta_j = -0.5 tr(W dK/dtheta_j)
     grad = np.empty_like(theta)
