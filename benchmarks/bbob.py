@@ -26,6 +26,7 @@ import math
 import os
 import statistics
 import sys
+import tempfile
 import time
 import warnings
 from collections import defaultdict
@@ -145,7 +146,9 @@ def main() -> None:
                              "trade-off at small budgets)")
     parser.add_argument("--label", default=None, help="name of the skipjack column (with --cap)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
-    parser.add_argument("--cache", default="benchmarks/.bbob_cache.jsonl")
+    parser.add_argument("--cache",
+                        default=os.path.join(tempfile.gettempdir(), "skipjack_bbob_cache.jsonl"),
+                        help="JSON-lines file of finished runs (reused across invocations)")
     args = parser.parse_args()
 
     functions = _int_list(args.functions)
