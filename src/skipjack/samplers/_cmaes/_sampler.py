@@ -7,7 +7,6 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 
 from skipjack._records import FrozenTrial, TrialState
 from skipjack.distributions import BaseDistribution, CategoricalDistribution
@@ -210,7 +209,7 @@ class CmaEsSampler(BaseSampler):
             restart, generation = state.tag
             optimizer.reseed_rng((self._seed_base + 1_000_003 * trial.number) % (2**31))
             attrs: dict[str, Any] = {TAG_KEY: [state.space_id, restart, generation]}
-            if state.config.with_margin and np.any(state.space.steps > 0):
+            if state.uses_margin:
                 x_eval, x_tell = optimizer.ask()
                 attrs[X_KEY] = [float(v) for v in x_tell]
             else:

@@ -90,8 +90,11 @@ class CmaState:
     popsize_default: int = 0
     sigma_default: float = 0.0
     large_regime: bool = True
+    uses_margin: bool = False
 
     def __post_init__(self) -> None:
+        # CMA with margin only when asked for and some parameter is discrete
+        self.uses_margin = self.config.with_margin and bool(np.any(self.space.steps > 0))
         lb, ub = self.space.bounds[:, 0], self.space.bounds[:, 1]
         self.sigma_default = (
             self.config.sigma0 if self.config.sigma0 is not None else float(np.min(ub - lb)) / 6
@@ -112,7 +115,7 @@ class CmaState:
             return cmaes.SepCMA(
                 mean=mean, sigma=sigma, bounds=bounds, seed=seed, population_size=popsize
             )
-        if cfg.with_margin and np.any(self.space.steps > 0):
+        if self.uses_margin:
             return cmaes.CMAwM(
                 mean=mean, sigma=sigma, bounds=bounds, steps=self.space.steps, seed=seed,
                 population_size=popsize, cov=cov,
@@ -187,7 +190,7 @@ class CmaState:
         return (self.restart, int(self.optimizer.generation))
 
     def _solution_x(self, trial: FrozenTrial) -> np.ndarray | None:
-        if self.config.with_margin and np.any(self.space.steps > 0):
+        if self.uses_margin:
             x = trial.system_attrs.get(X_KEY)
             return None if x is None else np.asarray(x, dtype=float)
         params = trial.params
