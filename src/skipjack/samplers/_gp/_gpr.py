@@ -24,8 +24,8 @@ import scipy.optimize
 __all__ = ["GPModel", "fit_gp", "default_theta", "theta_bounds"]
 
 _SQRT5 = math.sqrt(5.0)
-_MIN_NOISE = 1e-6
-_DETERMINISTIC_NOISE = 1e-6
+_MIN_NOISE = 1e-10
+_DETERMINISTIC_NOISE = 1e-10
 _LOG_LS_BOUNDS = (math.log(1e-2), math.log(1e3))
 _LOG_SCALE_BOUNDS = (math.log(1e-2), math.log(1e2))
 _LOG_NOISE_BOUNDS = (math.log(_MIN_NOISE), math.log(1.0))
@@ -188,8 +188,12 @@ def fit_gp(
     is_cat: np.ndarray,
     deterministic: bool,
     warm_start: np.ndarray | None = None,
+    restart: bool = True,
 ) -> GPModel:
-    """Fit the hyperparameters by MAP (L-BFGS-B from ``warm_start`` or the default) and condition.
+    """Fit the hyperparameters by MAP and condition on the data.
+
+    L-BFGS-B runs from ``warm_start`` (if given) and, when ``restart`` or without a warm start,
+    also from the prior's mode; the better optimum wins.
 
     Raises:
         numpy.linalg.LinAlgError: no positive-definite kernel matrix could be built.
@@ -199,11 +203,13 @@ def fit_gp(
     bounds = theta_bounds(d, deterministic)
     lo = np.array([b[0] for b in bounds])
     hi = np.array([b[1] for b in bounds])
-    # Two starts: the previous fit (cheap to refine) and the prior's mode, which gets the fit out
-    # of the "one tiny lengthscale" local optimum that warm starts would otherwise keep.
-    starts = [default_theta(d, deterministic)]
+    # Two starts: the previous fit (cheap to refine) and, every few fits, the prior's mode, which
+    # gets the fit out of the "one tiny lengthscale" local optimum a warm start would keep.
+    starts = []
     if warm_start is not None and len(warm_start) == d + 2:
-        starts.insert(0, warm_start)
+        starts.append(warm_start)
+    if restart or not starts:
+        starts.append(default_theta(d, deterministic))
     best_theta, best_value = np.clip(starts[0], lo, hi), math.inf
     for theta0 in starts:
         theta0 = np.clip(theta0, lo, hi)

@@ -73,9 +73,9 @@ def optimize_acquisition(
     rng: np.random.Generator,
     seeds: np.ndarray,
     *,
-    n_candidates: int = 1024,
-    n_local: int = 8,
-    maxiter: int = 100,
+    n_candidates: int = 512,
+    n_local: int = 5,
+    maxiter: int = 50,
 ) -> np.ndarray:
     """Return the (snapped) encoded point with the highest acquisition found.
 

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 __all__ = ["GPSampler"]
 
+# The MAP fit also restarts from the prior's mode on every this many fits (warm start otherwise).
+_RESTART_EVERY = 4
+
 
 class GPSampler(BaseSampler):
     """Gaussian-process Bayesian optimization (Optuna's ``GPSampler`` API, without torch).
@@ -52,7 +55,7 @@ class GPSampler(BaseSampler):
         n_startup_trials: number of complete trials sampled by ``independent_sampler`` before the
             GP is used.
         deterministic_objective: the objective has no noise; the GP then interpolates (its noise
-            variance is pinned to 1e-6 of the standardized variance instead of being fitted).
+            variance is pinned to 1e-10 of the standardized variance instead of being fitted).
         max_history: skipjack extra. At most this many complete trials are used to fit the GPs:
             the best half of them and the most recent others. Fitting is cubic in this number; see
             docs/gp.md for the measured trade-off. ``None`` uses every trial.
@@ -97,6 +100,7 @@ class GPSampler(BaseSampler):
         self._search_space = IntersectionSearchSpace()
         self._lock = threading.Lock()
         self._theta_cache: dict[Any, np.ndarray] = {}
+        self._n_fits: dict[Any, int] = {}
         self._pending: dict[tuple[str, int], dict[str, Any]] = {}
         self._fallback_trials: set[tuple[str, int]] = set()
 
@@ -197,9 +201,18 @@ class GPSampler(BaseSampler):
     def _fit(
         self, key: Any, X: np.ndarray, y: np.ndarray, is_cat: np.ndarray
     ) -> GPModel:
-        gp = fit_gp(X, y, is_cat, self._deterministic, warm_start=self._theta_cache.get(key))
+        self._n_fits[key] = self._n_fits.get(key, 0) + 1
+        gp = fit_gp(
+            X,
+            y,
+            is_cat,
+            self._deterministic,
+            warm_start=self._theta_cache.get(key),
+            restart=self._n_fits[key] % _RESTART_EVERY == 1,
+        )
         if len(self._theta_cache) > 256:
             self._theta_cache.clear()
+            self._n_fits.clear()
         self._theta_cache[key] = gp.theta
         return gp
 
