@@ -223,3 +223,16 @@ def test_max_history_bounds_the_training_set() -> None:
     (theta_key,) = [k for k in sampler._theta_cache if k[1] == "objective"]
     assert theta_key  # the GP was used
     assert study.best_value < 5.0
+
+
+def test_output_warp_is_monotone_and_keeps_small_differences_near_the_minimum() -> None:
+    from skipjack.samplers._gp._data import warp
+
+    y = np.array([1e6, 3.0, 2.0, 2.001, 50.0, 1e3])
+    w = warp(y)
+    assert np.array_equal(np.argsort(w), np.argsort(y))
+    warped = (w - w.min()) / (w.max() - w.min())
+    plain = (y - y.min()) / (y.max() - y.min())
+    # a 1e-3 step near the minimum is far more visible than under plain standardization
+    assert warped[3] - warped[2] > 100 * (plain[3] - plain[2])
+    assert np.all(np.isfinite(warp(np.zeros(4))))  # constant column: no division by zero
