@@ -9,7 +9,8 @@ from typing import Any
 REDIS_URL = "redis://127.0.0.1:6379"
 
 
-def open_file_storage(path: str, lock: str = "symlink", **kwargs: Any) -> Any:
+def open_file_storage(path: str, lock: str = "symlink", fsync: bool = False, **kwargs: Any) -> Any:
+    """A journal file storage; ``fsync`` off by default to keep the tests fast on busy disks."""
     from skipjack.storages.journal import (
         JournalFileBackend,
         JournalFileOpenLock,
@@ -18,7 +19,8 @@ def open_file_storage(path: str, lock: str = "symlink", **kwargs: Any) -> Any:
     )
 
     lock_cls = JournalFileSymlinkLock if lock == "symlink" else JournalFileOpenLock
-    return JournalStorage(JournalFileBackend(path, lock_obj=lock_cls(path)), **kwargs)
+    backend = JournalFileBackend(path, lock_obj=lock_cls(path), fsync=fsync)
+    return JournalStorage(backend, **kwargs)
 
 
 def open_redis_storage(prefix: str, **kwargs: Any) -> Any:

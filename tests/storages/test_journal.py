@@ -61,20 +61,24 @@ def redis_prefix():
 
 
 class TestJournalFileSymlinkLock(StorageConformance):
+    """The default backend: symlink lock, every append made durable (fsync)."""
+
     @pytest.fixture
     def path(self, tmp_path):
         return str(tmp_path / "journal.log")
 
     @pytest.fixture
     def storage(self, path):
-        return open_file_storage(path, "symlink")
+        return open_file_storage(path, "symlink", fsync=True)
 
     @pytest.fixture
     def storage_factory(self, path):
-        return functools.partial(open_file_storage, path, "symlink")
+        return functools.partial(open_file_storage, path, "symlink", True)
 
 
 class TestJournalFileOpenLock(TestJournalFileSymlinkLock):
+    """The O_EXCL lock, without fsync."""
+
     @pytest.fixture
     def storage(self, path):
         return open_file_storage(path, "open")

@@ -35,6 +35,9 @@ _logger = logging.getLogger("skipjack.storages.journal")
 _TAIL = 256  # bytes before the snapshot's offset that identify the log it belongs to
 
 
+_sync_data = getattr(os, "fdatasync", os.fsync)
+
+
 def _dumps(log: dict[str, Any]) -> str:
     return json.dumps(log, separators=(",", ":"))
 
@@ -69,9 +72,19 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
             path (on one host, or on a shared folder such as NFS).
         lock_obj: the lock that serialises appends; ``JournalFileSymlinkLock(file_path)`` by
             default. Use ``JournalFileOpenLock`` on NFSv3+ if symbolic links are not allowed.
+        fsync: make each append durable (``fdatasync``) before the lock is released, as Optuna
+            does, so that a machine crash loses no acknowledged operation (a skipjack keyword).
+            ``fsync=False`` is several times faster on slow disks and still survives any crash
+            of the worker processes, but not of the machine.
     """
 
-    def __init__(self, file_path: str, lock_obj: BaseJournalFileLock | None = None) -> None:
+    def __init__(
+        self,
+        file_path: str,
+        lock_obj: BaseJournalFileLock | None = None,
+        *,
+        fsync: bool = True,
+    ) -> None:
         if not isinstance(file_path, (str, os.PathLike)) or not os.fspath(file_path):
             raise ValueError(
                 f"The 'file_path' argument of JournalFileBackend must be a file path. "
@@ -88,6 +101,7 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
         # (log number, byte offset) of the next unread line
         self._pos = (0, 0)
         self._use_queue = True
+        self._fsync = bool(fsync)
         open(self._path, "ab").close()
 
     @property
@@ -173,6 +187,8 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
                 while view:
                     written = os.write(fd, view)
                     view = view[written:]
+                if self._fsync:
+                    _sync_data(fd)
             finally:
                 os.close(fd)
         finally:
