@@ -191,8 +191,10 @@ class ParzenEstimator:
         width = hi - lo
         mus = np.empty((n_kernels, dn))
         sigmas = np.empty((n_kernels, dn))
-        for k, (j, s) in enumerate(zip(self._num, specs_num)):
-            mus[:n, k] = s.transform(observations[:, j]) if n else mus[:n, k]
+        self._log_scale = np.array([s.log for s in specs_num], dtype=bool)
+        self._plain = not self._log_scale.any() and all(s.step is None for s in specs_num)
+        if n:
+            mus[:n] = self._to_coords(observations[:, self._num])
         if use_prior:
             mus[n:] = 0.5 * (lo + hi)
         if bandwidths is not None:
@@ -278,6 +280,14 @@ class ParzenEstimator:
         beta = np.log1p(n)
         return np.exp(-beta * scaled[idx] ** 2).reshape(n, c)
 
+    def _to_coords(self, values: np.ndarray) -> np.ndarray:
+        """Internal values of the numeric parameters (k, dn) to coordinates (log where asked)."""
+        if not self._log_scale.any():
+            return np.array(values, dtype=float)
+        x = np.array(values, dtype=float)
+        x[:, self._log_scale] = np.log(x[:, self._log_scale])
+        return x
+
     # --- sampling -------------------------------------------------------------------------------
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -294,8 +304,11 @@ class ParzenEstimator:
                     break
                 x[bad] = mu[bad] + sd[bad] * rng.standard_normal(int(bad.sum()))
             x = np.clip(x, self._lo, self._hi)
-            for k, j in enumerate(self._num):
-                out[:, j] = self.specs[j].to_internal(x[:, k])
+            if self._plain:  # continuous, linear scale: coordinates are the values
+                out[:, self._num] = x
+            else:
+                for k, j in enumerate(self._num):
+                    out[:, j] = self.specs[j].to_internal(x[:, k])
         for table, j in zip(self._cat_tables, self._cat):
             cum = np.cumsum(table[ks], axis=1)
             u = rng.random(size)[:, None] * cum[:, -1:]
@@ -311,9 +324,7 @@ class ParzenEstimator:
         if self._num:
             specs = [self.specs[j] for j in self._num]
             values = points[:, self._num]
-            x = np.empty_like(values)
-            for k, s in enumerate(specs):
-                x[:, k] = s.transform(values[:, k])
+            x = self._to_coords(values)
             cont = self._cont
             if cont.any():
                 xc = x[:, cont]
