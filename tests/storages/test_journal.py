@@ -61,7 +61,7 @@ def redis_prefix():
 
 
 class TestJournalFileSymlinkLock(StorageConformance):
-    """The default backend: symlink lock, every append made durable (fsync)."""
+    """Symlink lock (fsync off to keep the suite fast; test_durable_appends covers it)."""
 
     @pytest.fixture
     def path(self, tmp_path):
@@ -69,11 +69,11 @@ class TestJournalFileSymlinkLock(StorageConformance):
 
     @pytest.fixture
     def storage(self, path):
-        return open_file_storage(path, "symlink", fsync=True)
+        return open_file_storage(path, "symlink")
 
     @pytest.fixture
     def storage_factory(self, path):
-        return functools.partial(open_file_storage, path, "symlink", True)
+        return functools.partial(open_file_storage, path, "symlink")
 
 
 class TestJournalFileOpenLock(TestJournalFileSymlinkLock):
@@ -96,6 +96,17 @@ class TestJournalRedis(StorageConformance):
     @pytest.fixture
     def storage_factory(self, redis_prefix):
         return functools.partial(open_redis_storage, redis_prefix)
+
+
+def test_durable_appends_by_default(tmp_path):
+    path = str(tmp_path / "j.log")
+    backend = JournalFileBackend(path)
+    assert backend._fsync  # Optuna's durability unless fsync=False
+    study = skipjack.create_study(storage=JournalStorage(backend), study_name="d")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
+    reread = open_file_storage(path).get_all_trials(0)
+    assert [t.state for t in reread] == [TrialState.COMPLETE] * 5
+    assert [t.params for t in reread] == [t.params for t in study.trials]
 
 
 # --- many workers ---------------------------------------------------------------------------------
