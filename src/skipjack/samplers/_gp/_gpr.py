@@ -221,7 +221,7 @@ def fit_gp(
                 jac=True,
                 method="L-BFGS-B",
                 bounds=bounds,
-                options={"maxiter": 200},
+                options={"maxiter": 200, "ftol": 1e-6, "gtol": 1e-4},
             )
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):
             continue
