@@ -65,7 +65,7 @@ def _sqlite_or_skip(tmp_path: Any) -> str:
 
 def test_rotated_ellipsoid_10d_four_processes_share_generations(tmp_path: Any) -> None:
     url = _sqlite_or_skip(tmp_path)
-    condition, per_worker = 1e2, 550
+    condition, per_worker = 1e2, 750
     study = skipjack.create_study(storage=url, study_name="cma")
     ctx = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
     procs = [ctx.Process(target=_worker, args=(url, "cma", seed, per_worker, condition))
@@ -78,11 +78,11 @@ def test_rotated_ellipsoid_10d_four_processes_share_generations(tmp_path: Any) -
     trials = study.get_trials(deepcopy=False)
     assert len(trials) == 4 * per_worker
     assert study.best_value < 1e-6
-    # One shared search: a generation holds about popsize trials in total (a few extra from
-    # workers that start while it closes), not popsize per worker.
+    # One shared search: a generation holds popsize (10) trials plus those other workers drew
+    # while it was closing, not popsize per worker (4 separate searches would give about 40).
     tags = [tuple(t.system_attrs[TAG_KEY]) for t in trials if TAG_KEY in t.system_attrs]
     n_generations = len(set(tags))
-    assert len(tags) / n_generations < 10 * 1.5
+    assert len(tags) / n_generations < 10 * 2
 
 
 def test_state_is_a_function_of_the_history() -> None:
