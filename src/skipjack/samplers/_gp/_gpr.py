@@ -205,14 +205,17 @@ def fit_gp(
     hi = np.array([b[1] for b in bounds])
     # Two starts: the previous fit (cheap to refine) and, every few fits, the prior's mode, which
     # gets the fit out of the "one tiny lengthscale" local optimum a warm start would keep.
-    starts = []
+    starts: list[np.ndarray] = []
     if warm_start is not None and len(warm_start) == d + 2:
         starts.append(warm_start)
+    prior_mode = default_theta(d, deterministic)
     if restart or not starts:
-        starts.append(default_theta(d, deterministic))
+        starts.append(prior_mode)
     best_theta, best_value = np.clip(starts[0], lo, hi), math.inf
-    for theta0 in starts:
-        theta0 = np.clip(theta0, lo, hi)
+    i = 0
+    while i < len(starts):
+        theta0 = np.clip(starts[i], lo, hi)
+        i += 1
         try:
             res = scipy.optimize.minimize(
                 _neg_log_posterior,
@@ -227,4 +230,12 @@ def fit_gp(
             continue
         if np.all(np.isfinite(res.x)) and float(res.fun) < best_value:
             best_theta, best_value = res.x, float(res.fun)
+        if len(starts) == 1 and _suspicious(best_theta, d):
+            starts.append(prior_mode)  # warm start only: restart when it looks collapsed
     return GPModel.build(X, y, is_cat, best_theta)
+
+
+def _suspicious(theta: np.ndarray, d: int) -> bool:
+    """A fit with a lengthscale below 0.05 of the unit cube: often the spurious optimum where one
+    coordinate explains the data as noise."""
+    return bool(np.any(theta[:d] < math.log(0.05)))
