@@ -12,6 +12,8 @@
    storage get_trials_since/pop_waiting_trial_id).
 10. suggest_* reuse equal distribution objects.
 11. Enumerating samplers write nothing to storage; bad grid values raise ValueError.
+12. report/should_prune work in multi-objective studies; decisions are logged on the trial.
+13. RDB and journal writes are batched per trial (documented; covered by tests/storages).
 """
 
 import inspect
@@ -105,3 +107,14 @@ def test_11_grid_sampler_writes_nothing_and_rejects_bad_values():
     assert all("grid_id" not in t.system_attrs for t in study.trials)
     with pytest.raises(ValueError):
         GridSampler({"x": [object()]})
+
+
+def test_12_multi_objective_report_and_decision_log():
+    from skipjack.pruners import decision_log
+
+    study = create_study(directions=["minimize", "minimize"])
+    trial = study.ask()
+    trial.report([1.0, 2.0], 0)
+    assert trial.should_prune() is False
+    frozen = study.tell(trial, [1.0, 2.0])
+    assert isinstance(decision_log(frozen), list)

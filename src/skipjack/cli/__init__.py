@@ -14,7 +14,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from skipjack.exceptions import CLIUsageError
+from skipjack.exceptions import CLIUsageError, OptunaError
 from skipjack.version import __version__
 
 __all__ = ["main", "build_parser"]
@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyError as e:
         print(f"skipjack: error: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 1
+    except (OptunaError, ValueError) as e:
+        print(f"skipjack: error: {e}", file=sys.stderr)
         return 1
     return int(result or 0)
 
