@@ -13,8 +13,6 @@ import warnings
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from skipjack._mo import pareto_front_trials
-from skipjack._mo._dominance import is_feasible
 from skipjack._records import FrozenTrial, StudyDirection, TrialState, create_trial
 from skipjack._records._frozen_trial import CONSTRAINTS_KEY
 from skipjack.distributions import BaseDistribution, _convert_old_distribution_to_new_distribution
@@ -156,11 +154,11 @@ class Study:
                 f"No trials are completed yet in study {self.study_name!r}: run optimize() or "
                 "tell() a COMPLETE trial first."
             ) from None
-        if best.system_attrs.get(CONSTRAINTS_KEY) is not None and not is_feasible(best):
+        if best.system_attrs.get(CONSTRAINTS_KEY) is not None and not _is_feasible(best):
             feasible = [
                 t
                 for t in self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-                if is_feasible(t)
+                if _is_feasible(t)
             ]
             if not feasible:
                 raise ValueError("No feasible trials are completed yet.")
@@ -188,7 +186,7 @@ class Study:
         constrained = any(t.system_attrs.get(CONSTRAINTS_KEY) is not None for t in trials)
         return [
             copy.deepcopy(t)
-            for t in pareto_front_trials(trials, self._directions, consider_constraints=constrained)
+            for t in _pareto_front(trials, self._directions, constrained)
         ]
 
     # --- attributes -------------------------------------------------------------------------------
@@ -452,3 +450,19 @@ def _same_value(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
         return True
     return bool(a == b)
+
+
+# Design note: the multi-objective helpers need numpy, which costs more to import than the rest of
+# skipjack; they are loaded on the first best-trial query, not by ``import skipjack``.
+def _is_feasible(trial: FrozenTrial) -> bool:
+    from skipjack._mo._dominance import is_feasible
+
+    return is_feasible(trial)
+
+
+def _pareto_front(
+    trials: list[FrozenTrial], directions: list[StudyDirection], constrained: bool
+) -> list[FrozenTrial]:
+    from skipjack._mo import pareto_front_trials
+
+    return pareto_front_trials(trials, directions, consider_constraints=constrained)
