@@ -54,9 +54,6 @@ def test_four_workers_250_trials_each(url):
 
 
 def test_eight_processes_create_one_study(url):
-    if url.startswith("mysql"):
-        pytest.xfail("known bug: on MariaDB, 8 processes racing to create the tables on an empty "
-                     "database can make one worker exit with an error (open, see closing note)")
     if not url.startswith("sqlite"):
         reset_database(url)  # no tables at all: the processes also race to create them
     # spawn, not the shared forkserver: in a long session the forkserver's children of this test

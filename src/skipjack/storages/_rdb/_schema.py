@@ -13,7 +13,9 @@ race (another process created the tables first).
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -56,14 +58,15 @@ def current_revision(conn: Connection) -> str | None:
 
 
 def _create(engine: Engine) -> None:
-    with engine.connect() as conn:
+    with engine.connect() as conn, _schema_lock(conn):
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})")
         try:
-            inspector = sa.inspect(conn)
-            if inspector.has_table("version_info") and inspector.has_table("alembic_version"):
+            if _complete(conn):
                 conn.exec_driver_sql("ROLLBACK")
                 return
             m.metadata.create_all(conn, checkfirst=True)
@@ -81,6 +84,43 @@ def _create(engine: Engine) -> None:
             conn.exec_driver_sql("ROLLBACK")
             raise
         conn.exec_driver_sql("COMMIT")
+
+
+# Design note: schema creation is serialized between processes. On MySQL/MariaDB every CREATE TABLE
+# commits on its own, so without a lock a process could see the tables of another one that has
+# not yet written the version rows, and report a schema mismatch. PostgreSQL gets a transaction
+# advisory lock (concurrent CREATE TYPE otherwise fails), MySQL a named lock, SQLite its database
+# lock (BEGIN IMMEDIATE).
+_LOCK_KEY = 0x736B69706A61636B  # "skipjack"
+_LOCK_SECONDS = 120
+
+
+@contextlib.contextmanager
+def _schema_lock(conn: Connection) -> Iterator[None]:
+    if conn.dialect.name not in ("mysql", "mariadb"):
+        yield
+        return
+    name = f"skipjack_schema_{conn.engine.url.database}"[:64]
+    got = conn.execute(sa.text("SELECT GET_LOCK(:n, :t)"),
+                       {"n": name, "t": _LOCK_SECONDS}).scalar()
+    if got != 1:
+        raise StorageInternalError(
+            f"Waited {_LOCK_SECONDS} s for another process to finish creating the skipjack tables "
+            f"on the {describe_server(conn.engine.url)}. If no such process runs, retry."
+        )
+    try:
+        yield
+    finally:
+        conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": name})
+
+
+def _complete(conn: Connection) -> bool:
+    """True when the tables and both version rows exist (another process created them)."""
+    inspector = sa.inspect(conn)
+    if not (inspector.has_table("version_info") and inspector.has_table("alembic_version")):
+        return False
+    return (conn.execute(sa.select(alembic_version.c.version_num)).scalar() is not None
+            and conn.execute(sa.select(sa.func.count()).select_from(m.version_info)).scalar() > 0)
 
 
 def ensure_schema(engine: Engine, create: bool, check: bool) -> None:

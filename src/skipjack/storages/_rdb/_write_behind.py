@@ -33,7 +33,7 @@ from skipjack.storages._rdb._reader import (
     encode_value,
 )
 
-__all__ = ["WriteBehindMixin", "flush_other_owners"]
+__all__ = ["WriteBehindMixin", "flush_other_owners", "abandon_running_trials"]
 
 _t = m.trials
 _UNFINISHED = ("RUNNING", "WAITING")
@@ -127,15 +127,17 @@ class WriteBehindMixin:
             def work(conn: Connection) -> None:
                 with transaction(conn):
                     state = conn.execute(
-                        sa.select(_t.c.state).where(_t.c.trial_id == trial_id).with_for_update()
+                        sa.select(_t.c.state).where(*_same_trial(owned)).with_for_update()
                     ).scalar()
-                    if state is None or STATE_BY_NAME[state].is_finished():
+                    if state is None:
+                        _raise_gone(owned)
+                    if STATE_BY_NAME[state].is_finished():
                         self._raise_not_updatable(conn, trial_id)
                     self._write_pending(conn, owned)
 
             try:
                 self._run("flush trial writes", work)
-            except UpdateFinishedTrialError:
+            except (UpdateFinishedTrialError, KeyError):
                 self._owned.pop(trial_id, None)
                 raise
             owned.mark_flushed()
@@ -186,7 +188,7 @@ class WriteBehindMixin:
     ) -> bool:
         trial_id = owned.trial_id
         encoded = [encode_value(v) for v in values] if values is not None else []
-        stmt = (_t.update().where(_t.c.trial_id == trial_id, _t.c.state.in_(_UNFINISHED))
+        stmt = (_t.update().where(*_same_trial(owned), _t.c.state.in_(_UNFINISHED))
                 .values(state=STATE_NAMES[state], datetime_complete=now))
         with owned.lock:
             if self._owned.get(trial_id) is not owned:
@@ -195,6 +197,9 @@ class WriteBehindMixin:
             def work(conn: Connection) -> None:
                 with transaction(conn):
                     if not conn.execute(stmt).rowcount:
+                        if conn.execute(sa.select(_t.c.trial_id).where(*_same_trial(owned))
+                                        ).first() is None:
+                            _raise_gone(owned)
                         self._raise_not_updatable(conn, trial_id)
                         raise KeyError(f"No trial with trial_id {trial_id} exists.")
                     self._write_pending(conn, owned)
@@ -206,7 +211,7 @@ class WriteBehindMixin:
 
             try:
                 self._run("finish trial", work)
-            except UpdateFinishedTrialError:
+            except (UpdateFinishedTrialError, KeyError):
                 self._owned.pop(trial_id, None)
                 raise
             owned.mark_flushed()
@@ -222,6 +227,27 @@ class WriteBehindMixin:
             if not self._owned:
                 _WITH_RUNNING.discard(self)
         return True
+
+
+def _same_trial(owned: OwnedTrial) -> tuple[Any, ...]:
+    # Design note: the id alone is not enough. SQLite reuses the ids of deleted rows, and a
+    # database dropped and recreated starts its ids again, so when a study is deleted while this
+    # process still buffers writes of one of its trials, the id (and even the study id and number)
+    # may name a trial of the next study. The start time, stored to the microsecond, tells them
+    # apart; buffered writes must never land on another trial.
+    same = [_t.c.trial_id == owned.trial_id, _t.c.study_id == owned.study_id,
+            _t.c.number == owned.number]
+    if owned.datetime_start is not None:
+        same.append(_t.c.datetime_start == owned.datetime_start)
+    return tuple(same)
+
+
+def _raise_gone(owned: OwnedTrial) -> None:
+    raise KeyError(
+        f"Trial#{owned.number} (trial_id {owned.trial_id}) no longer exists in the database: its "
+        "study was deleted or the database was reset while the trial was running. Its buffered "
+        "parameters and reports were not written."
+    )
 
 
 # Storages of this process with running trials, held (strongly) until those trials finish and
@@ -253,6 +279,27 @@ def flush_other_owners(storage: WriteBehindMixin, trial_id: int) -> None:
                 pass
             with other._lock:
                 other._owned.pop(trial_id, None)
+
+
+def abandon_running_trials(url: str) -> int:
+    """Drop, unwritten, the buffered writes of every running trial this process holds for ``url``.
+
+    For a database that was dropped and recreated (test suites do this): its trial ids start again
+    and may name the new trials, so the old buffers must not be flushed there. Returns the number
+    of trials abandoned.
+    """
+    from skipjack.storages._rdb._engine import normalize_url
+
+    url = normalize_url(url)
+    abandoned = 0
+    for storage in list(_WITH_RUNNING):
+        if storage.url != url:
+            continue
+        with storage._lock:
+            abandoned += len(storage._owned)
+            storage._owned.clear()
+            _WITH_RUNNING.discard(storage)
+    return abandoned
 
 
 _PENDING_TABLES = {
