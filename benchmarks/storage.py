@@ -126,12 +126,13 @@ def make_objective(objective_ms: float) -> Any:
     return objective
 
 
-def overhead(impl: str, backend: str, n_trials: int, workdir: str) -> tuple[float, float]:
+def overhead(impl: str, backend: str, n_trials: int, workdir: str,
+             sampler: str = "random") -> tuple[float, float]:
     """ms/trial over the first and the last 10% of ``n_trials`` trials in one process."""
     lib = _module(impl)
     location = fresh_location(backend, workdir, f"{impl}-oh-{n_trials}")
     storage = open_storage(impl, backend, location)
-    study = lib.create_study(storage=storage, sampler=lib.samplers.RandomSampler(seed=0))
+    study = lib.create_study(storage=storage, sampler=make_sampler(lib, sampler, seed=0))
     stamps: list[float] = []
     objective = make_objective(0)
     stamps.append(time.perf_counter())
@@ -143,20 +144,27 @@ def overhead(impl: str, backend: str, n_trials: int, workdir: str) -> tuple[floa
     return first, last
 
 
+def make_sampler(lib: Any, name: str, seed: int | None = None) -> Any:
+    """The sampler ``name`` ("random" or "tpe", Optuna 5's default TPE) of ``lib``."""
+    if name == "tpe":
+        return lib.samplers.TPESampler(seed=seed)
+    return lib.samplers.RandomSampler(seed=seed)
+
+
 def _worker(impl: str, backend: str, location: str, study_name: str, n: int, objective_ms: float,
-            ready: Any, go: Any) -> None:
+            ready: Any, go: Any, sampler: str) -> None:
     warnings.simplefilter("ignore")
     lib = _module(impl)
     storage = open_storage(impl, backend, location)
     study = lib.load_study(study_name=study_name, storage=storage,
-                           sampler=lib.samplers.RandomSampler())
+                           sampler=make_sampler(lib, sampler))
     ready.release()
     go.wait()
     study.optimize(make_objective(objective_ms), n_trials=n)
 
 
 def throughput(impl: str, backend: str, workers: int, per_worker: int, objective_ms: float,
-               workdir: str) -> float:
+               workdir: str, sampler: str = "random") -> float:
     """Trials per second of ``workers`` processes sharing one study."""
     lib = _module(impl)
     location = fresh_location(backend, workdir, f"{impl}-tp-{workers}-{objective_ms}")
@@ -166,7 +174,7 @@ def throughput(impl: str, backend: str, workers: int, per_worker: int, objective
     ctx = multiprocessing.get_context("spawn")
     ready, go = ctx.Semaphore(0), ctx.Event()
     procs = [ctx.Process(target=_worker, args=(impl, backend, location, "bench", per_worker,
-                                                objective_ms, ready, go))
+                                                objective_ms, ready, go, sampler))
              for _ in range(workers)]
     for p in procs:
         p.start()
@@ -202,6 +210,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", default="1,2,4,8")
     parser.add_argument("--per-worker", type=int, default=250)
     parser.add_argument("--objective-ms", default="0,10")
+    parser.add_argument("--sampler", choices=("random", "tpe"), default="random",
+                        help="tpe: Optuna 5's default TPESampler in both libraries")
     parser.add_argument("--no-optuna", action="store_true")
     parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
@@ -220,7 +230,8 @@ def main(argv: list[str] | None = None) -> None:
             print("# optuna is not importable here: skipjack only")
     backends = [b for b in args.backends.split(",") if b]
     workdir = tempfile.mkdtemp(prefix="skipjack-storage-bench-")
-    print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; Random sampler, 2 floats")
+    print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+          f"{args.sampler} sampler, 2 floats")
     if not args.skip_overhead:
         print("\n## Per-trial overhead (one process): ms/trial, first 10% -> last 10%\n")
         print("| backend | trials | skipjack first | skipjack last | last/first | optuna first "
@@ -230,13 +241,13 @@ def main(argv: list[str] | None = None) -> None:
             for n in [int(v) for v in args.n_trials.split(",")]:
                 row = [backend, str(n)]
                 if _available(backend, "skipjack"):
-                    f, last = overhead("skipjack", backend, n, workdir)
+                    f, last = overhead("skipjack", backend, n, workdir, args.sampler)
                     row += [f"{f:.2f}", f"{last:.2f}", f"{last / f:.2f}"]
                 else:
                     row += ["-", "-", "-"]
                 if "optuna" in impls and _available(backend, "optuna") \
                         and n <= args.optuna_max_trials:
-                    f, last = overhead("optuna", backend, n, workdir)
+                    f, last = overhead("optuna", backend, n, workdir, args.sampler)
                     row += [f"{f:.2f}", f"{last:.2f}"]
                 else:
                     row += ["-", "-"]
@@ -250,9 +261,11 @@ def main(argv: list[str] | None = None) -> None:
                 for w in [int(v) for v in args.workers.split(",")]:
                     ours = theirs = None
                     if _available(backend, "skipjack"):
-                        ours = throughput("skipjack", backend, w, args.per_worker, ms, workdir)
+                        ours = throughput("skipjack", backend, w, args.per_worker, ms, workdir,
+                                          args.sampler)
                     if "optuna" in impls and _available(backend, "optuna"):
-                        theirs = throughput("optuna", backend, w, args.per_worker, ms, workdir)
+                        theirs = throughput("optuna", backend, w, args.per_worker, ms, workdir,
+                                            args.sampler)
                     ratio = f"{ours / theirs:.1f}x" if ours and theirs else "-"
                     print(f"| {backend} | {ms:g} ms | {w} | "
                           f"{'-' if ours is None else f'{ours:.1f}'} | "

@@ -33,7 +33,7 @@ from skipjack.storages._rdb._reader import (
     encode_value,
 )
 
-__all__ = ["WriteBehindMixin", "flush_other_owners", "abandon_running_trials"]
+__all__ = ["WriteBehindMixin", "flush_other_owners", "abandon_running_trials", "cached"]
 
 _t = m.trials
 _UNFINISHED = ("RUNNING", "WAITING")
@@ -124,11 +124,13 @@ class WriteBehindMixin:
             if not owned.has_pending() or self._owned.get(trial_id) is not owned:
                 return
 
+            lock_row = cached(self._statements, ("owned_state", owned.datetime_start is None),
+                               lambda: sa.select(_t.c.state).where(*_same_trial(owned))
+                               .with_for_update())
+
             def work(conn: Connection) -> None:
                 with transaction(conn):
-                    state = conn.execute(
-                        sa.select(_t.c.state).where(*_same_trial(owned)).with_for_update()
-                    ).scalar()
+                    state = conn.execute(lock_row, _identity(owned)).scalar()
                     if state is None:
                         _raise_gone(owned)
                     if STATE_BY_NAME[state].is_finished():
@@ -188,17 +190,22 @@ class WriteBehindMixin:
     ) -> bool:
         trial_id = owned.trial_id
         encoded = [encode_value(v) for v in values] if values is not None else []
-        stmt = (_t.update().where(*_same_trial(owned), _t.c.state.in_(_UNFINISHED))
-                .values(state=STATE_NAMES[state], datetime_complete=now))
+        no_start = owned.datetime_start is None
+        stmt = cached(self._statements, ("owned_finish", no_start), lambda: (
+            _t.update().where(*_same_trial(owned), _t.c.state.in_(_UNFINISHED))
+            .values(state=sa.bindparam("p_state", type_=_t.c.state.type),
+                    datetime_complete=sa.bindparam("p_done", type_=_t.c.datetime_complete.type))))
+        exists = cached(self._statements, ("owned_exists", no_start),
+                         lambda: sa.select(_t.c.trial_id).where(*_same_trial(owned)))
+        params = dict(_identity(owned), p_state=STATE_NAMES[state], p_done=now)
         with owned.lock:
             if self._owned.get(trial_id) is not owned:
                 return self.set_trial_state_values(trial_id, state, values)
 
             def work(conn: Connection) -> None:
                 with transaction(conn):
-                    if not conn.execute(stmt).rowcount:
-                        if conn.execute(sa.select(_t.c.trial_id).where(*_same_trial(owned))
-                                        ).first() is None:
+                    if not conn.execute(stmt, params).rowcount:
+                        if conn.execute(exists, _identity(owned)).first() is None:
                             _raise_gone(owned)
                         self._raise_not_updatable(conn, trial_id)
                         raise KeyError(f"No trial with trial_id {trial_id} exists.")
@@ -230,16 +237,35 @@ class WriteBehindMixin:
 
 
 def _same_trial(owned: OwnedTrial) -> tuple[Any, ...]:
-    # Design note: the id alone is not enough. SQLite reuses the ids of deleted rows, and a
-    # database dropped and recreated starts its ids again, so when a study is deleted while this
-    # process still buffers writes of one of its trials, the id (and even the study id and number)
-    # may name a trial of the next study. The start time, stored to the microsecond, tells them
-    # apart; buffered writes must never land on another trial.
-    same = [_t.c.trial_id == owned.trial_id, _t.c.study_id == owned.study_id,
-            _t.c.number == owned.number]
+    """The WHERE clauses naming ``owned``'s row (bound by ``_identity``).
+
+    Design note: the id alone is not enough. SQLite reuses the ids of deleted rows, and a database
+    dropped and recreated starts its ids again, so when a study is deleted while this process
+    still buffers writes of one of its trials, the id (and even the study id and number) may name
+    a trial of the next study. The start time, stored to the microsecond, tells them apart;
+    buffered writes must never land on another trial.
+    """
+    same = [_t.c.trial_id == sa.bindparam("p_tid"), _t.c.study_id == sa.bindparam("p_sid"),
+            _t.c.number == sa.bindparam("p_num")]
     if owned.datetime_start is not None:
-        same.append(_t.c.datetime_start == owned.datetime_start)
+        same.append(_t.c.datetime_start == sa.bindparam("p_start",
+                                                        type_=_t.c.datetime_start.type))
     return tuple(same)
+
+
+def _identity(owned: OwnedTrial) -> dict[str, Any]:
+    out = {"p_tid": owned.trial_id, "p_sid": owned.study_id, "p_num": owned.number}
+    if owned.datetime_start is not None:
+        out["p_start"] = owned.datetime_start
+    return out
+
+
+def cached(cache: dict[Any, Any], key: Any, build: Callable[[], Any]) -> Any:
+    """A statement built once per storage (bound parameters; no per-call expression building)."""
+    stmt = cache.get(key)
+    if stmt is None:
+        stmt = cache[key] = build()
+    return stmt
 
 
 def _raise_gone(owned: OwnedTrial) -> None:

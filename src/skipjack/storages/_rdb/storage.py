@@ -49,7 +49,7 @@ from skipjack.storages._rdb._engine import create_engine, normalize_url, transac
 from skipjack.storages._rdb._heartbeat import RDBHeartbeatMixin
 from skipjack.storages._rdb._owned import SYSTEM, USER, OwnedTrial
 from skipjack.storages._rdb._studies import StudiesMixin
-from skipjack.storages._rdb._write_behind import WriteBehindMixin, flush_other_owners
+from skipjack.storages._rdb._write_behind import WriteBehindMixin, cached, flush_other_owners
 from skipjack.storages._rdb._reader import (
     STATE_BY_NAME,
     STATE_NAMES,
@@ -250,21 +250,24 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
                 raise KeyError(f"No study with study_id {study_id} exists.")
         next_number = (
             sa.select(sa.func.coalesce(sa.func.max(_t.c.number), -1) + 1)
-            .where(_t.c.study_id == study_id)
+            .where(_t.c.study_id == sa.bindparam("p_sid"))
             .scalar_subquery()
         )
+        params = {"p_sid": study_id, "p_start": start, "p_done": complete}
         if self._returning:
-            insert = _t.insert().from_select(
-                ["number", "study_id", "state", "datetime_start", "datetime_complete"],
-                sa.select(next_number, studies.c.study_id, self._typed_literal(state),
-                          sa.literal(start, sa.DateTime), sa.literal(complete, sa.DateTime))
-                .where(studies.c.study_id == study_id),
-            ).returning(_t.c.trial_id, _t.c.number)
-            row = conn.execute(insert).first()
+            insert = cached(self._statements, ("insert_trial", state), lambda: (
+                _t.insert().from_select(
+                    ["number", "study_id", "state", "datetime_start", "datetime_complete"],
+                    sa.select(next_number, studies.c.study_id, self._typed_literal(state),
+                              sa.bindparam("p_start", type_=sa.DateTime),
+                              sa.bindparam("p_done", type_=sa.DateTime))
+                    .where(studies.c.study_id == sa.bindparam("p_sid")),
+                ).returning(_t.c.trial_id, _t.c.number)))
+            row = conn.execute(insert, params).first()
             if row is None:
                 raise KeyError(f"No study with study_id {study_id} exists.")
             return int(row[0]), int(row[1])
-        number = int(conn.execute(sa.select(next_number)).scalar())  # type: ignore[arg-type]
+        number = int(conn.execute(sa.select(next_number), params).scalar())  # type: ignore[arg-type]
         result = conn.execute(
             _t.insert().values(number=number, study_id=study_id, state=state,
                                datetime_start=start, datetime_complete=complete)
@@ -482,24 +485,27 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
         return bool(self._run("set_trial_state_values", finish))
 
     def pop_waiting_trial_id(self, study_id: int) -> int | None:
-        find = (sa.select(_t.c.trial_id)
-                .where(_t.c.study_id == study_id, _t.c.state == "WAITING")
-                .order_by(_t.c.number).limit(1))
+        find = cached(self._statements, "find_waiting", lambda: (
+            sa.select(_t.c.trial_id)
+            .where(_t.c.study_id == sa.bindparam("p_sid"), _t.c.state == "WAITING")
+            .order_by(_t.c.number).limit(1)))
+        params = {"p_sid": study_id}
 
         def work(conn: Connection) -> int | None:
             # Fast path: a plain read, no lock, when nothing is waiting (the common case).
-            if conn.execute(find).first() is None:
+            if conn.execute(find, params).first() is None:
                 return None
             now = self._now()
             if self._dialect in ("postgresql", "sqlite"):
                 pick = find.with_for_update(skip_locked=True).scalar_subquery()
                 row = conn.execute(
                     _t.update().where(_t.c.trial_id == pick, _t.c.state == "WAITING")
-                    .values(state="RUNNING", datetime_start=now).returning(_t.c.trial_id)
+                    .values(state="RUNNING", datetime_start=now).returning(_t.c.trial_id),
+                    params,
                 ).first()
                 return None if row is None else int(row[0])
             with transaction(conn):
-                trial_id = conn.execute(find.with_for_update(skip_locked=True)).scalar()
+                trial_id = conn.execute(find.with_for_update(skip_locked=True), params).scalar()
                 if trial_id is None:
                     return None
                 conn.execute(_t.update().where(_t.c.trial_id == trial_id)
