@@ -128,14 +128,18 @@ class WriteBehindMixin:
                                lambda: sa.select(_t.c.state).where(*_same_trial(owned))
                                .with_for_update())
 
+            attempts = 0
+
             def work(conn: Connection) -> None:
+                nonlocal attempts
+                attempts += 1
                 with transaction(conn):
                     state = conn.execute(lock_row, _identity(owned)).scalar()
                     if state is None:
                         _raise_gone(owned)
                     if STATE_BY_NAME[state].is_finished():
                         self._raise_not_updatable(conn, trial_id)
-                    self._write_pending(conn, owned)
+                    self._write_pending(conn, owned, retry=attempts > 1)
 
             try:
                 self._run("flush trial writes", work)
@@ -144,9 +148,16 @@ class WriteBehindMixin:
                 raise
             owned.mark_flushed()
 
-    def _write_pending(self, conn: Connection, owned: OwnedTrial) -> None:
+    def _write_pending(self, conn: Connection, owned: OwnedTrial, retry: bool = False) -> None:
+        """Write ``owned``'s buffered rows. On a retry, the previous attempt may have committed
+        without this process hearing back (connection lost during COMMIT): rows it inserted are
+        replaced, not inserted twice."""
         tid = owned.trial_id
         for table_key, (inserts, updates) in owned.pending().items():
+            if retry and inserts:
+                table = _PENDING_TABLES[table_key]
+                key_col = table.c[_KEY_COLUMN[table_key]]
+                conn.execute(table.delete().where(table.c.trial_id == tid, key_col.in_(inserts)))
             rows: list[dict[str, Any]] = []
             for key in inserts + updates:
                 if table_key == PARAMS:
@@ -195,21 +206,32 @@ class WriteBehindMixin:
             _t.update().where(*_same_trial(owned), _t.c.state.in_(_UNFINISHED))
             .values(state=sa.bindparam("p_state", type_=_t.c.state.type),
                     datetime_complete=sa.bindparam("p_done", type_=_t.c.datetime_complete.type))))
-        exists = cached(self._statements, ("owned_exists", no_start),
-                         lambda: sa.select(_t.c.trial_id).where(*_same_trial(owned)))
+        exists = cached(self._statements, ("owned_exists", no_start), lambda: (
+            sa.select(_t.c.trial_id, _t.c.state, _t.c.datetime_complete)
+            .where(*_same_trial(owned))))
         params = dict(_identity(owned), p_state=STATE_NAMES[state], p_done=now)
         with owned.lock:
             if self._owned.get(trial_id) is not owned:
                 return self.set_trial_state_values(trial_id, state, values)
 
+            attempts = 0
+
             def work(conn: Connection) -> None:
+                nonlocal attempts
+                attempts += 1
                 with transaction(conn):
                     if not conn.execute(stmt, params).rowcount:
-                        if conn.execute(exists, _identity(owned)).first() is None:
+                        row = conn.execute(exists, _identity(owned)).first()
+                        if row is None:
                             _raise_gone(owned)
+                        if attempts > 1 and (row[1], row[2]) == (params["p_state"], now):
+                            # The previous attempt committed and the connection was lost before
+                            # its answer arrived (its completion time is ours, to the
+                            # microsecond): the trial is finished, exactly once.
+                            return
                         self._raise_not_updatable(conn, trial_id)
                         raise KeyError(f"No trial with trial_id {trial_id} exists.")
-                    self._write_pending(conn, owned)
+                    self._write_pending(conn, owned, retry=attempts > 1)
                     if encoded:
                         conn.execute(m.trial_values.insert(), [
                             {"trial_id": trial_id, "objective": i, "value": v, "value_type": vt}

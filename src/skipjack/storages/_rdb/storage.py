@@ -200,9 +200,22 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
             for name, dist in t.distributions.items():
                 self._check_distribution(study_id, name, dist)
 
+        attempts = 0
+
         def work(conn: Connection) -> tuple[int, int]:
+            nonlocal attempts
+            attempts += 1
             if self._returning is None:
                 self._probe(conn)
+            if attempts > 1 and t is None:
+                # The previous attempt may have committed its insert and lost the connection
+                # before the answer arrived: a RUNNING trial of this study started at our start
+                # time (to the microsecond) is that trial; inserting another would leave an
+                # orphan RUNNING forever.
+                mine = conn.execute(self._created_by_attempt(), {
+                    "p_sid": study_id, "p_start": start}).first()
+                if mine is not None:
+                    return int(mine[0]), int(mine[1])
             if t is None and self._number_index and self._returning:
                 # One statement: MAX(number)+1 computed and inserted at once; the unique index
                 # turns a concurrent duplicate into an IntegrityError, and we try again.
@@ -228,6 +241,13 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
                                          {}, {}, {}, trial_id)
                 self._register_owned(trial_id, OwnedTrial(base, study_id))
         return trial_id
+
+    def _created_by_attempt(self) -> Any:
+        return cached(self._statements, "created_by_attempt", lambda: (
+            sa.select(_t.c.trial_id, _t.c.number)
+            .where(_t.c.study_id == sa.bindparam("p_sid"), _t.c.state == "RUNNING",
+                   _t.c.datetime_start == sa.bindparam("p_start", type_=_t.c.datetime_start.type))
+            .order_by(_t.c.number).limit(1)))
 
     def _probe(self, conn: Connection) -> None:
         self._returning = bool(conn.dialect.insert_returning)
