@@ -25,10 +25,14 @@ class TestRDBSQLite(StorageConformance):
         return functools.partial(RDBStorage, url)
 
 
-class TestRDBPostgreSQL(StorageConformance):
+class _ServerConformance(StorageConformance):
+    """The suite on a real server's test database (emptied before each test)."""
+
+    server = ""
+
     @pytest.fixture
     def url(self):
-        url = server_url("postgresql")
+        url = server_url(self.server)
         empty_database(url)
         return url
 
@@ -43,19 +47,9 @@ class TestRDBPostgreSQL(StorageConformance):
         return functools.partial(RDBStorage, url)
 
 
-class TestRDBMariaDB(StorageConformance):
-    @pytest.fixture
-    def url(self):
-        url = server_url("mysql")
-        empty_database(url)
-        return url
+class TestRDBPostgreSQL(_ServerConformance):
+    server = "postgresql"
 
-    @pytest.fixture
-    def storage(self, url):
-        storage = RDBStorage(url)
-        yield storage
-        storage.remove_session()
 
-    @pytest.fixture
-    def storage_factory(self, url):
-        return functools.partial(RDBStorage, url)
+class TestRDBMariaDB(_ServerConformance):
+    server = "mysql"

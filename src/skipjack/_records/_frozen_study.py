@@ -25,24 +25,11 @@ def _directions(
     return list(directions)
 
 
-class FrozenStudy:
-    """A study as a storage records it: name, directions, attributes and id."""
+class _StudyRecord:
+    """What both study records share: the storage id and the directions."""
 
-    def __init__(
-        self,
-        study_name: str,
-        direction: StudyDirection | None,
-        user_attrs: dict[str, Any],
-        system_attrs: dict[str, Any],
-        study_id: int,
-        *,
-        directions: Sequence[StudyDirection] | None = None,
-    ) -> None:
-        self.study_name = study_name
-        self._directions = _directions(direction, directions)
-        self.user_attrs = user_attrs
-        self.system_attrs = system_attrs
-        self._study_id = study_id
+    _directions: list[StudyDirection]
+    _study_id: int
 
     @property
     def study_id(self) -> int:
@@ -67,6 +54,26 @@ class FrozenStudy:
     def directions(self) -> list[StudyDirection]:
         """One direction per objective."""
         return list(self._directions)
+
+
+class FrozenStudy(_StudyRecord):
+    """A study as a storage records it: name, directions, attributes and id."""
+
+    def __init__(
+        self,
+        study_name: str,
+        direction: StudyDirection | None,
+        user_attrs: dict[str, Any],
+        system_attrs: dict[str, Any],
+        study_id: int,
+        *,
+        directions: Sequence[StudyDirection] | None = None,
+    ) -> None:
+        self.study_name = study_name
+        self._directions = _directions(direction, directions)
+        self.user_attrs = user_attrs
+        self.system_attrs = system_attrs
+        self._study_id = study_id
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FrozenStudy):
@@ -95,7 +102,7 @@ class FrozenStudy:
         )
 
 
-class StudySummary:
+class StudySummary(_StudyRecord):
     """A summary of a study for ``get_all_study_summaries``."""
 
     def __init__(
@@ -119,26 +126,6 @@ class StudySummary:
         self.n_trials = n_trials
         self.datetime_start = datetime_start
         self._study_id = study_id
-
-    @property
-    def study_id(self) -> int:
-        """The study's storage id."""
-        return self._study_id
-
-    @property
-    def direction(self) -> StudyDirection:
-        """The single direction (RuntimeError for a multi-objective study)."""
-        if len(self._directions) > 1:
-            raise RuntimeError(
-                "This attribute is not available during multi-objective optimization: "
-                "use `directions`."
-            )
-        return self._directions[0]
-
-    @property
-    def directions(self) -> list[StudyDirection]:
-        """One direction per objective."""
-        return list(self._directions)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StudySummary):

@@ -25,12 +25,38 @@ from skipjack.distributions import (
 )
 from skipjack._records._state import TrialState
 
-__all__ = ["FrozenTrial", "create_trial", "CONSTRAINTS_KEY", "CONSTRAINT_NAMES_KEY"]
+__all__ = ["FrozenTrial", "create_trial", "CONSTRAINTS_KEY", "CONSTRAINT_NAMES_KEY",
+           "with_constraint"]
 
 # System attribute keys shared with Optuna's samplers (constraints as a list of floats).
 CONSTRAINTS_KEY = "constraints"
 # skipjack's own key: the names given to ``Trial.set_constraint``, in the order of the list above.
 CONSTRAINT_NAMES_KEY = "skipjack:constraint_names"
+
+
+def with_constraint(
+    system_attrs: dict[str, Any], key: str, value: Any
+) -> tuple[list[str], list[float]]:
+    """The constraint names and values of ``system_attrs`` with ``key`` set to ``value`` (new
+    lists; ``system_attrs`` is not changed).
+
+    Raises:
+        ValueError: ``value`` is not a float, or is NaN.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"The value of constraint {key!r} must be a float. Got {value!r}.") from None
+    if math.isnan(number):
+        raise ValueError(f"The value of constraint {key!r} must not be NaN.")
+    names = list(system_attrs.get(CONSTRAINT_NAMES_KEY) or [])
+    values = list(system_attrs.get(CONSTRAINTS_KEY) or [])
+    if key in names:
+        values[names.index(key)] = number
+    else:
+        names.append(key)
+        values.append(number)
+    return names, values
 
 
 class FrozenTrial:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
-import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from skipjack._records._frozen_trial import CONSTRAINT_NAMES_KEY, CONSTRAINTS_KEY
+from skipjack._records._frozen_trial import (
+    CONSTRAINT_NAMES_KEY,
+    CONSTRAINTS_KEY,
+    with_constraint,
+)
 from skipjack.distributions import (
     BaseDistribution,
     CategoricalChoiceType,
@@ -92,16 +95,9 @@ class FixedTrial(BaseTrial):
 
     def set_constraint(self, key: str, value: float) -> None:
         """Record a constraint value (feasible when <= 0)."""
-        value = float(value)
-        if math.isnan(value):
-            raise ValueError(f"The value of constraint {key!r} must not be NaN.")
-        names = self._system_attrs.setdefault(CONSTRAINT_NAMES_KEY, [])
-        values = self._system_attrs.setdefault(CONSTRAINTS_KEY, [])
-        if key in names:
-            values[names.index(key)] = value
-        else:
-            names.append(key)
-            values.append(value)
+        names, values = with_constraint(self._system_attrs, key, value)
+        self._system_attrs[CONSTRAINT_NAMES_KEY] = names
+        self._system_attrs[CONSTRAINTS_KEY] = values
 
     @property
     def params(self) -> dict[str, Any]:

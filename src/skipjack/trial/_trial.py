@@ -11,13 +11,16 @@ not keep it beyond the call (finished records from ``study.get_trials`` are the 
 from __future__ import annotations
 
 import datetime
-import math
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from skipjack._records import FrozenTrial, TrialState
-from skipjack._records._frozen_trial import CONSTRAINT_NAMES_KEY, CONSTRAINTS_KEY
+from skipjack._records._frozen_trial import (
+    CONSTRAINT_NAMES_KEY,
+    CONSTRAINTS_KEY,
+    with_constraint,
+)
 from skipjack.distributions import (
     BaseDistribution,
     CategoricalChoiceType,
@@ -312,21 +315,7 @@ class Trial(BaseTrial):
         Raises:
             ValueError: ``value`` is not a finite-or-infinite number (NaN is rejected).
         """
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"The value of constraint {key!r} must be a float. Got {value!r}."
-            ) from None
-        if math.isnan(value):
-            raise ValueError(f"The value of constraint {key!r} must not be NaN.")
-        names = list(self._system_attrs.get(CONSTRAINT_NAMES_KEY) or [])
-        values = list(self._system_attrs.get(CONSTRAINTS_KEY) or [])
-        if key in names:
-            values[names.index(key)] = value
-        else:
-            names.append(key)
-            values.append(value)
+        names, values = with_constraint(self._system_attrs, key, value)
         self._set_system_attr(CONSTRAINT_NAMES_KEY, names)
         self._set_system_attr(CONSTRAINTS_KEY, values)
 
