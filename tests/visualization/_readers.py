@@ -18,6 +18,10 @@ def _first_axes(result: Any) -> Any:
     return result.flat[0] if isinstance(result, np.ndarray) else result
 
 
+def _all_axes(result: Any) -> list[Any]:
+    return list(result.flat) if isinstance(result, np.ndarray) else [result]
+
+
 class Backend(NamedTuple):
     name: str
     plots: ModuleType
@@ -32,21 +36,21 @@ class Backend(NamedTuple):
         return isinstance(result, Axes)
 
     def series(self, result: Any, name: str) -> list[tuple[list[float], list[float]]]:
-        """(x, y) of every scatter or line labelled ``name``."""
+        """(x, y) of every scatter or line labelled ``name``, subplot by subplot."""
         out = []
         if self.name == "plotly":
             for trace in result.data:
                 if trace.name == name:
                     out.append((list(trace.x), list(trace.y)))
             return out
-        ax = _first_axes(result)
-        for line in ax.get_lines():
-            if line.get_label() == name:
-                out.append((list(line.get_xdata()), list(line.get_ydata())))
-        for coll in ax.collections:
-            if coll.get_label() == name:
-                offsets = np.asarray(coll.get_offsets())
-                out.append((offsets[:, 0].tolist(), offsets[:, 1].tolist()))
+        for ax in _all_axes(result):
+            for line in ax.get_lines():
+                if line.get_label() == name:
+                    out.append((list(line.get_xdata()), list(line.get_ydata())))
+            for coll in ax.collections:
+                if coll.get_label() == name:
+                    offsets = np.asarray(coll.get_offsets()).reshape(-1, 2)
+                    out.append((offsets[:, 0].tolist(), offsets[:, 1].tolist()))
         return out
 
     def lines(self, result: Any) -> list[tuple[list[float], list[float]]]:
@@ -86,12 +90,12 @@ class Backend(NamedTuple):
             return x, y
         ax = np.ravel(result)[index] if isinstance(result, np.ndarray) else result
 
-        from matplotlib.ticker import FixedFormatter
+        from matplotlib.ticker import FixedLocator
 
         def kind(axis: Any) -> str:
             if axis.get_scale() == "log":
                 return "log"
-            return "category" if isinstance(axis.get_major_formatter(), FixedFormatter) else "linear"
+            return "category" if isinstance(axis.get_major_locator(), FixedLocator) else "linear"
 
         return kind(ax.xaxis), kind(ax.yaxis)
 

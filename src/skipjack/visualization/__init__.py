@@ -22,6 +22,7 @@ from skipjack.visualization._plotly_history import (
 from skipjack.visualization._plotly_params import (
     plot_contour,
     plot_parallel_coordinate,
+    plot_param_importances,
     plot_rank,
     plot_slice,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "plot_intermediate_values",
     "plot_optimization_history",
     "plot_parallel_coordinate",
+    "plot_param_importances",
     "plot_pareto_front",
     "plot_rank",
     "plot_slice",

@@ -10,6 +10,7 @@ from skipjack.visualization._common import (
     ParamAxis,
     Target,
 )
+from skipjack.visualization._importance_info import bar_text, importance_info
 from skipjack.visualization._imports import require
 from skipjack.visualization._params_info import (
     PointSet,
@@ -22,9 +23,16 @@ from skipjack.visualization._params_info import (
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+    from skipjack.importance import BaseImportanceEvaluator
     from skipjack.study import Study
 
-__all__ = ["plot_contour", "plot_parallel_coordinate", "plot_rank", "plot_slice"]
+__all__ = [
+    "plot_contour",
+    "plot_parallel_coordinate",
+    "plot_param_importances",
+    "plot_rank",
+    "plot_slice",
+]
 
 
 def _grid_figure(rows: int, cols: int, title: str) -> go.Figure:
@@ -221,3 +229,36 @@ def plot_rank(
         _set_axes(fig, points.x, points.y, r, c)
     return fig
 
+
+
+def plot_param_importances(
+    study: Study,
+    evaluator: BaseImportanceEvaluator | None = None,
+    params: list[str] | None = None,
+    *,
+    target: Target | None = None,
+    target_name: str = DEFAULT_TARGET_NAME,
+) -> go.Figure:
+    """Plot the parameters' importances (``skipjack.importance.get_param_importances``) as bars.
+
+    Args:
+        study: the study.
+        evaluator: the importance algorithm (default: PED-ANOVA, as ``get_param_importances``).
+        params: the parameters to assess (default: all).
+        target: function of a trial giving the value to explain. Without it, a multi-objective
+            study gets one set of bars per objective.
+        target_name: the target's name in the legend.
+
+    Returns:
+        A figure with one horizontal ``Bar`` trace per target, the most important parameter on top.
+    """
+    info = importance_info(study, evaluator, params, target, target_name)
+    fig = _grid_figure(1, 1, "Hyperparameter Importances")
+    fig.update_layout(xaxis={"title": {"text": "Hyperparameter Importance"}},
+                      yaxis={"title": {"text": "Hyperparameter"}},
+                      showlegend=len(info.sets) > 1)
+    for s in info.sets:
+        values = [s.importances.get(p, 0.0) for p in info.params]
+        fig.add_bar(x=values, y=info.params, orientation="h", name=s.label,
+                    text=[bar_text(v) for v in values], textposition="outside")
+    return fig

@@ -19,6 +19,7 @@ from skipjack.visualization.matplotlib._history import (
 from skipjack.visualization.matplotlib._params import (
     plot_contour,
     plot_parallel_coordinate,
+    plot_param_importances,
     plot_rank,
     plot_slice,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "plot_intermediate_values",
     "plot_optimization_history",
     "plot_parallel_coordinate",
+    "plot_param_importances",
     "plot_pareto_front",
     "plot_rank",
     "plot_slice",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from skipjack.visualization._common import DEFAULT_TARGET_NAME, INFEASIBLE_COLOR, ParamAxis, Target
+from skipjack.visualization._importance_info import bar_text, importance_info
 from skipjack.visualization._imports import require
 from skipjack.visualization._params_info import (
     PointSet,
@@ -24,9 +25,16 @@ from skipjack.visualization.matplotlib._history import new_axes
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from skipjack.importance import BaseImportanceEvaluator
     from skipjack.study import Study
 
-__all__ = ["plot_contour", "plot_parallel_coordinate", "plot_rank", "plot_slice"]
+__all__ = [
+    "plot_contour",
+    "plot_parallel_coordinate",
+    "plot_param_importances",
+    "plot_rank",
+    "plot_slice",
+]
 
 
 def _set_axis(ax: Axes, axis: ParamAxis, which: str) -> None:
@@ -51,10 +59,10 @@ def _scatter(ax: Axes, points: PointSet, **colors: Any) -> Any:
     if "c" in colors:
         colors["c"] = [colors["c"][points.numbers[i]] for i in ok]
     drawn = ax.scatter([points.x.positions[i] for i in ok], [points.y.positions[i] for i in ok],
-                       edgecolors="grey", linewidths=0.5, **colors)
+                       edgecolors="grey", linewidths=0.5, label="Feasible Trial", **colors)
     if bad:
         ax.scatter([points.x.positions[i] for i in bad], [points.y.positions[i] for i in bad],
-                   color=INFEASIBLE_COLOR)
+                   color=INFEASIBLE_COLOR, label="Infeasible Trial")
     _set_axis(ax, points.x, "x")
     _set_axis(ax, points.y, "y")
     return drawn
@@ -156,8 +164,7 @@ def plot_parallel_coordinate(
     for j, value in enumerate(info.target.values):
         ax.plot(range(len(dims)), [column[j] for column in scaled], color=cmap(norm(value)),
                 alpha=0.8, lw=1)
-    for k in range(len(dims)):
-        ax.axvline(k, color="black", lw=0.8)
+    ax.vlines(range(len(dims)), 0.0, 1.0, color="black", lw=0.8)
     ax.set_xticks(range(len(dims)), [d.label for d in dims], rotation=30)
     ax.set_yticks([])
     ax.set_xlim(-0.2, len(dims) - 0.6)
@@ -188,3 +195,28 @@ def plot_rank(
         axes[k, k].axis("off")
     fig.colorbar(drawn, ax=list(axes.ravel()), label="Rank (0 = best)")
     return _result(axes)
+
+
+def plot_param_importances(
+    study: Study,
+    evaluator: BaseImportanceEvaluator | None = None,
+    params: list[str] | None = None,
+    *,
+    target: Target | None = None,
+    target_name: str = DEFAULT_TARGET_NAME,
+) -> Axes:
+    """Matplotlib version of ``skipjack.visualization.plot_param_importances``: one labelled bar
+    container per target, the most important parameter on top."""
+    info = importance_info(study, evaluator, params, target, target_name)
+    ax = new_axes("Hyperparameter Importances", "Hyperparameter Importance", "Hyperparameter")
+    height = 0.8 / max(len(info.sets), 1)
+    for k, s in enumerate(info.sets):
+        values = [s.importances.get(p, 0.0) for p in info.params]
+        offset = (k - (len(info.sets) - 1) / 2) * height
+        bars = ax.barh([i + offset for i in range(len(info.params))], values, height=height,
+                       label=s.label)
+        ax.bar_label(bars, labels=[bar_text(v) for v in values], padding=2, fontsize=8)
+    ax.set_yticks(range(len(info.params)), info.params)
+    if len(info.sets) > 1:
+        ax.legend()
+    return ax
