@@ -120,6 +120,13 @@ def select(
     if params is None:
         return intersection_search_space(trials), list(trials)
     wanted = list(dict.fromkeys(params))
+    seen = set().union(*(t.params for t in trials)) if trials else set()
+    unknown = [p for p in wanted if p not in seen]
+    if unknown:
+        raise ValueError(
+            f"Cannot assess parameters {unknown}: no COMPLETE trial has them. Parameters of the "
+            f"COMPLETE trials: {sorted(seen)}. Check the names in `params`."
+        )
     holding = [t for t in trials if all(p in t.params for p in wanted)]
     space = intersection_search_space(holding)
     missing = [p for p in wanted if p not in space]

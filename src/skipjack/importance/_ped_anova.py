@@ -78,25 +78,25 @@ def _bandwidth(u: np.ndarray, floor: float) -> float:
 
 
 def _parzen(
-    points: np.ndarray, atoms: np.ndarray, u: np.ndarray, counts: np.ndarray | None
+    points: np.ndarray, cells: np.ndarray, atoms: np.ndarray, counts: np.ndarray, u: np.ndarray
 ) -> np.ndarray:
-    """Probability of each grid point under the Parzen estimator of ``u`` (plus a uniform prior).
+    """Probability of each grid cell under the Parzen estimator of ``u`` plus a uniform prior.
 
-    ``points``: grid positions in [0, 1]; ``atoms``: positions the observations were counted at;
-    ``counts``: observations per atom; ``u``: the observations themselves (for the bandwidth).
+    ``points``: grid positions in [0, 1]; ``cells``: the share of [0, 1] each one stands for (the
+    uniform prior); ``atoms``: the positions the observations ``u`` were counted at (``counts``).
     """
     n = u.size
-    uniform = np.full(points.size, 1.0 / points.size)
     if n == 0:
-        return uniform
+        return cells
     floor = _MIN_BANDWIDTH
     if points.size > 1:
         floor = max(floor, 0.5 * float(np.min(np.diff(points))))
     h = _bandwidth(u, floor)
-    kernel = np.exp(-0.5 * ((points[:, None] - atoms[None, :]) / h) ** 2)
-    kde = kernel @ counts
+    used = counts > 0
+    kernel = np.exp(-0.5 * ((points[:, None] - atoms[None, used]) / h) ** 2)
+    kde = (kernel @ counts[used]) * cells
     kde /= kde.sum()
-    return (n * kde + uniform) / (n + 1)
+    return (n * kde + cells) / (n + 1)
 
 
 class _Column:
@@ -107,31 +107,39 @@ class _Column:
         self.width = high - low
         self.low = low
         if self.categorical:
-            self.size = len(dist.choices)  # type: ignore[attr-defined]
+            k = len(dist.choices)  # type: ignore[attr-defined]
+            self.cells = np.full(k, 1.0 / k)
             return
         values = _support(dist, low, high)
         if values is not None:
+            # One point per value; its cell reaches halfway to its neighbours (log scale included).
             self.points = (values - low) / self.width
+            edges = np.concatenate([[0.0], 0.5 * (self.points[1:] + self.points[:-1]), [1.0]])
+            self.cells = np.diff(edges)
             self.atoms = self.points
-            self.discrete_values = values
+            self.discrete = True
         else:
             self.points = (np.arange(_GRID) + 0.5) / _GRID
+            self.cells = np.full(_GRID, 1.0 / _GRID)
             self.atoms = (np.arange(_BINS) + 0.5) / _BINS
-            self.discrete_values = None
-        self.size = self.points.size
+            self.discrete = False
+
+    def uniform(self) -> np.ndarray:
+        """The uniform distribution on the parameter's domain, per grid cell."""
+        return self.cells
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        n = x.size
+        k = self.cells.size
         if self.categorical:
-            counts = np.bincount(x.astype(int), minlength=self.size).astype(float)
-            return (counts + 1.0 / self.size) / (n + 1)
+            counts = np.bincount(x.astype(int), minlength=k).astype(float)
+            return (counts + self.cells) / (x.size + 1)
         u = (x - self.low) / self.width
-        if self.discrete_values is not None:
+        if self.discrete:
             index = np.searchsorted(0.5 * (self.points[1:] + self.points[:-1]), u)
         else:
             index = np.clip((u * _BINS).astype(int), 0, _BINS - 1)
         counts = np.bincount(index, minlength=self.atoms.size).astype(float)
-        return _parzen(self.points, self.atoms, u, counts)
+        return _parzen(self.points, self.cells, self.atoms, counts, u)
 
 
 def _best_k_multi(losses: np.ndarray, k: int) -> np.ndarray:
@@ -240,7 +248,7 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
             if self._evaluate_on_local:
                 q = column.probabilities(enc.x[region, j])
             else:
-                q = np.full(column.size, 1.0 / column.size)
+                q = column.uniform()
             importance[j] = scale * max(float(np.sum(p * p / q)) - 1.0, 0.0)
         return sort_importances(enc.names, importance)
 
