@@ -1,4 +1,4 @@
-"""get_param_importances: Optuna's semantics (params, target, normalize, errors), every evaluator."""
+"""get_param_importances: Optuna's semantics (params, target, normalize, errors) per evaluator."""
 
 from __future__ import annotations
 

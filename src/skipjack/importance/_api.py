@@ -47,8 +47,9 @@ def get_param_importances(
     Example:
         >>> import skipjack as optuna
         >>> study = optuna.create_study()
-        >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2 + 0.01 * t.suggest_float("y", 0, 1),
-        ...                n_trials=50)  # doctest: +SKIP
+        >>> def objective(t):
+        ...     return t.suggest_float("x", -1, 1) ** 2 + 0.01 * t.suggest_float("y", 0, 1)
+        >>> study.optimize(objective, n_trials=50)  # doctest: +SKIP
         >>> optuna.importance.get_param_importances(study)  # doctest: +SKIP
         {'x': 0.9..., 'y': 0.0...}
     """

@@ -12,7 +12,7 @@ import abc
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -157,7 +157,7 @@ def _domain(dist: BaseDistribution) -> tuple[float, float]:
     raise ValueError(f"Unsupported distribution {dist!r} for importance evaluation.")
 
 
-def _column(dist: BaseDistribution, values: list[object]) -> np.ndarray:
+def _column(dist: BaseDistribution, values: list[Any]) -> np.ndarray:
     if isinstance(dist, CategoricalDistribution):
         return np.array([dist.to_internal_repr(v) for v in values], dtype=float)
     col = np.array(values, dtype=float)
@@ -186,7 +186,9 @@ def target_values(trials: Sequence[FrozenTrial], target: Target | None) -> np.nd
     return np.array([target(t) for t in trials], dtype=float)
 
 
-def sort_importances(names: Sequence[str], values: Sequence[float]) -> dict[str, float]:
+def sort_importances(
+    names: Sequence[str], values: Sequence[float] | np.ndarray
+) -> dict[str, float]:
     """Pair names with importances, most important first (ties keep the column order)."""
     order = sorted(range(len(names)), key=lambda i: -float(values[i]))
     return {names[i]: float(values[i]) for i in order}

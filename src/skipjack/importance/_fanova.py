@@ -31,7 +31,7 @@ __all__ = ["FanovaImportanceEvaluator"]
 
 
 def _leaf_boxes(tree: Any, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Return (lower, upper, value) of each leaf of a fitted sklearn tree, on the box [low, high]."""
+    """(lower, upper, value) of each leaf of a fitted sklearn tree, in the box [low, high]."""
     left, right = tree.children_left, tree.children_right
     feature, threshold = tree.feature, tree.threshold
     n_nodes = left.shape[0]

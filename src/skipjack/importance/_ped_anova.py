@@ -74,7 +74,8 @@ def _bandwidth(u: np.ndarray, floor: float) -> float:
     """Scott's rule on normalized values ``u``, never below ``floor``."""
     if u.size < 2:
         return max(floor, 1.0)
-    return max(1.059 * float(np.std(u)) * u.size ** (-0.2), floor)
+    scott = 1.059 * float(np.std(u)) * math.pow(u.size, -0.2)
+    return max(scott, floor)
 
 
 def _parzen(
@@ -96,7 +97,8 @@ def _parzen(
     kernel = np.exp(-0.5 * ((points[:, None] - atoms[None, used]) / h) ** 2)
     kde = (kernel @ counts[used]) * cells
     kde /= kde.sum()
-    return (n * kde + cells) / (n + 1)
+    result: np.ndarray = (n * kde + cells) / (n + 1)
+    return result
 
 
 class _Column:
@@ -132,7 +134,8 @@ class _Column:
         k = self.cells.size
         if self.categorical:
             counts = np.bincount(x.astype(int), minlength=k).astype(float)
-            return (counts + self.cells) / (x.size + 1)
+            result: np.ndarray = (counts + self.cells) / (x.size + 1)
+            return result
         u = (x - self.low) / self.width
         if self.discrete:
             index = np.searchsorted(0.5 * (self.points[1:] + self.points[:-1]), u)
@@ -228,7 +231,7 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
             return {}
         trials = completed_trials(study)
         if not trials and params is None:
-            _logger.warning("The study has no COMPLETE trials: no parameter importance to evaluate.")
+            _logger.warning("The study has no COMPLETE trials: no parameter importance to assess.")
             return {}
         space, trials = select(trials, params)
         if not space:
@@ -273,7 +276,7 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
             values = np.array([target(t) for t in trials], dtype=float)
         values = np.where(np.isnan(values), np.inf, values)
         ranked = np.sort(values)
-        # Quantile sets as in the paper, {x : f(x) <= f_gamma}: trials tied with the cut-off belong.
+        # Quantile sets as in the paper, {x : f(x) <= f_gamma}: ties with the cut-off belong.
         top = np.flatnonzero(values <= ranked[n_top - 1])
         region = np.flatnonzero(values <= ranked[n_region - 1])
         return top, region
