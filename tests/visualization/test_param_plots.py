@@ -110,7 +110,9 @@ def test_parallel_coordinate_dimensions(backend: Backend) -> None:
         assert list(trace.dimensions[0].values) == [t.value for t in study.trials]
         assert list(trace.dimensions[2].ticktext) == ["adam", "sgd", "rms"]
     else:
-        assert len(fig.get_lines()) == len(study.trials)
+        [lines] = [c for c in fig.collections if c.get_label() == "Trial"]
+        assert len(lines.get_segments()) == len(study.trials)
+        assert list(lines.get_array()) == [t.value for t in study.trials]
         assert [t.get_text() for t in fig.get_xticklabels()] == ["Objective Value", "lr", "opt", "u"]
     info = parallel_info(study, ["lr"], None, "Objective Value")
     assert info.dimensions[0].values == pytest.approx(

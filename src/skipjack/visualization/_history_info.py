@@ -73,7 +73,8 @@ def _one_history(study: Study, target: Target | None, label: str, best_label: st
     best = None
     if target is None:
         best = best_so_far([v if f else math.nan for v, f in zip(values, ok)], study.direction)
-    return HistorySeries(label, best_label, [t.number for t in trials], values, ok, best, None, None)
+    numbers = [t.number for t in trials]
+    return HistorySeries(label, best_label, numbers, values, ok, best, None, None)
 
 
 def _mean_and_std(columns: list[list[float]]) -> tuple[list[float], list[float]]:

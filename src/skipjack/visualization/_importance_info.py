@@ -3,12 +3,14 @@ per plotted target, with the parameters in drawing order."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, NamedTuple
 
 from skipjack.importance import get_param_importances
 from skipjack.visualization._common import Target, check_target, complete_trials, logger
 
 if TYPE_CHECKING:
+    from skipjack._records import FrozenTrial
     from skipjack.importance import BaseImportanceEvaluator
     from skipjack.study import Study
 
@@ -28,6 +30,13 @@ class ImportanceInfo(NamedTuple):
     params: list[str]
 
 
+def _objective(index: int) -> Target:
+    def value(trial: FrozenTrial) -> float:
+        return math.nan if trial.values is None else float(trial.values[index])
+
+    return value
+
+
 def importance_info(
     study: Study,
     evaluator: BaseImportanceEvaluator | None,
@@ -44,7 +53,7 @@ def importance_info(
     targets: list[tuple[str, Target | None]] = [(target_name, target)]
     if target is None and study._is_multi_objective():
         names = study.metric_names or [f"{target_name} {i}" for i in range(len(study.directions))]
-        targets = [(name, lambda t, i=i: t.values[i]) for i, name in enumerate(names)]
+        targets = [(name, _objective(i)) for i, name in enumerate(names)]
     sets = [
         ImportanceSet(label, get_param_importances(study, evaluator=evaluator, params=params,
                                                    target=tgt))

@@ -51,7 +51,8 @@ class ParetoInfo(NamedTuple):
 
 def _points(trials: list[FrozenTrial], targets: Callable[[FrozenTrial], Sequence[float]]
             ) -> ParetoPoints:
-    return ParetoPoints([t.number for t in trials], [[float(v) for v in targets(t)] for t in trials])
+    values = [[float(v) for v in targets(t)] for t in trials]
+    return ParetoPoints([t.number for t in trials], values)
 
 
 def _names(study: Study, n_targets: int, target_names: list[str] | None, default_objectives: bool
@@ -101,7 +102,8 @@ def pareto_info(
         CONSTRAINTS_KEY in t.system_attrs for t in trials
     )
     ok = [t for t, f in zip(trials, feasible) if f]
-    best_numbers = {t.number for t in pareto_front_trials(ok, directions, consider_constraints=False)}
+    front = pareto_front_trials(ok, directions, consider_constraints=False)
+    best_numbers = {t.number for t in front}
     best = [t for t in ok if t.number in best_numbers]
     dominated = [t for t in ok if t.number not in best_numbers]
     infeasible = [t for t, f in zip(trials, feasible) if not f]

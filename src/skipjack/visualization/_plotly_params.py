@@ -116,7 +116,8 @@ def plot_slice(
                   "line": {"width": 0.5, "color": "Grey"}}
         _add(fig, _scatter(points, ok, marker, "Feasible Trial"), 1, col)
         if bad:
-            _add(fig, _scatter(points, bad, {"color": INFEASIBLE_COLOR}, "Infeasible Trial"), 1, col)
+            grey = {"color": INFEASIBLE_COLOR}
+            _add(fig, _scatter(points, bad, grey, "Infeasible Trial"), 1, col)
         _set_axes(fig, points.x, points.y, 1, col)
     return fig
 

@@ -35,7 +35,7 @@ __all__ = [
 
 def new_axes(title: str, x_label: str, y_label: str) -> Axes:
     """A new figure with one titled Axes."""
-    _, ax = require("matplotlib.pyplot").subplots()
+    ax: Axes = require("matplotlib.pyplot").subplots()[1]
     ax.set_title(title)
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
@@ -144,7 +144,7 @@ def plot_pareto_front(
     info = pareto_info(study, target_names, include_dominated_trials, constraints_func, targets)
     plt = require("matplotlib.pyplot")
     fig = plt.figure()
-    ax = fig.add_subplot(projection="3d" if info.n_targets == 3 else None)
+    ax: Axes = fig.add_subplot(projection="3d" if info.n_targets == 3 else None)
     ax.set_title("Pareto-front Plot")
     for name, color, points in info.groups():
         columns = list(zip(*points.values)) or [()] * info.n_targets
@@ -152,6 +152,6 @@ def plot_pareto_front(
     ax.set_xlabel(info.target_names[0])
     ax.set_ylabel(info.target_names[1])
     if info.n_targets == 3:
-        ax.set_zlabel(info.target_names[2])
+        ax.set_zlabel(info.target_names[2])  # type: ignore[attr-defined]  # a 3D Axes
     ax.legend()
     return ax

@@ -76,8 +76,12 @@ def _grid(n: int, title: str) -> tuple[Any, np.ndarray]:
     return fig, axes
 
 
-def _result(axes: np.ndarray) -> Any:
-    return axes[0, 0] if axes.size == 1 else axes
+def _result(axes: np.ndarray) -> Axes | np.ndarray:
+    """The single Axes of a 1 x 1 grid, else the whole array (as Optuna returns them)."""
+    if axes.size == 1:
+        single: Axes = axes[0, 0]
+        return single
+    return axes
 
 
 def plot_slice(
@@ -94,7 +98,8 @@ def plot_slice(
         return new_axes("Slice Plot", "", target_name)
     plt = require("matplotlib.pyplot")
     n = len(info.subplots)
-    fig, axes = plt.subplots(1, n, sharey=True, squeeze=False, figsize=(4 * n, 4) if n > 1 else None)
+    size = (4 * n, 4) if n > 1 else None
+    fig, axes = plt.subplots(1, n, sharey=True, squeeze=False, figsize=size)
     fig.suptitle("Slice Plot")
     drawn = None
     for ax, points in zip(axes[0], info.subplots):
@@ -102,7 +107,7 @@ def plot_slice(
         drawn = _scatter(ax, points, c=numbers, cmap="Blues")
     axes[0, 0].set_ylabel(target_name)
     fig.colorbar(drawn, ax=list(axes[0]), label="Trial")
-    return axes[0, 0] if n == 1 else axes[0]
+    return _result(axes[:1, :1]) if n == 1 else axes[0]
 
 
 def plot_contour(
@@ -154,22 +159,25 @@ def plot_parallel_coordinate(
         low, high = d.bounds
         span = (high - low) or 1.0
         scaled.append([(v - low) / span for v in d.values])
-        ticks = zip(d.tick_values, d.tick_text) if d.tick_values is not None else (
-            (b, f"{b:.3g}") for b in d.bounds)
+        texts = d.tick_text or [f"{b:.3g}" for b in d.bounds]
+        ticks = list(zip(d.tick_values or d.bounds, texts))
         for value, text in ticks:
             ax.annotate(text, ((len(scaled) - 1), (value - low) / span), fontsize=7,
                         xytext=(3, 0), textcoords="offset points", va="center")
     cmap = plt.get_cmap("Blues_r" if info.lower_is_better else "Blues")
     norm = plt.Normalize(*info.target.bounds)
-    for j, value in enumerate(info.target.values):
-        ax.plot(range(len(dims)), [column[j] for column in scaled], color=cmap(norm(value)),
-                alpha=0.8, lw=1)
+    ys = np.array(scaled).T  # one row per trial, one column per axis
+    xs = np.broadcast_to(np.arange(len(dims), dtype=float), ys.shape)
+    collection = require("matplotlib.collections").LineCollection(
+        np.stack([xs, ys], axis=-1), cmap=cmap, norm=norm, alpha=0.8, lw=1, label="Trial")
+    collection.set_array(np.asarray(info.target.values, dtype=float))
+    ax.add_collection(collection)
     ax.vlines(range(len(dims)), 0.0, 1.0, color="black", lw=0.8)
     ax.set_xticks(range(len(dims)), [d.label for d in dims], rotation=30)
     ax.set_yticks([])
     ax.set_xlim(-0.2, len(dims) - 0.6)
-    mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
-    ax.figure.colorbar(mappable, ax=ax, label=target_name)
+    ax.set_ylim(-0.05, 1.05)
+    ax.figure.colorbar(collection, ax=ax, label=target_name)
     return ax
 
 
