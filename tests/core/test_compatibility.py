@@ -22,6 +22,7 @@ import pytest
 
 from skipjack import create_study, create_trial
 from skipjack.exceptions import OptunaError, UpdateFinishedTrialError
+from skipjack.samplers import RandomSampler
 from skipjack.storages import BaseStorage, InMemoryStorage
 
 
@@ -118,3 +119,36 @@ def test_12_multi_objective_report_and_decision_log():
     assert trial.should_prune() is False
     frozen = study.tell(trial, [1.0, 2.0])
     assert isinstance(decision_log(frozen), list)
+
+
+def test_14_importances_of_conditional_and_constant_studies():
+    from skipjack.importance import FanovaImportanceEvaluator, get_param_importances
+
+    study = create_study(sampler=RandomSampler(seed=0))
+
+    def objective(trial):
+        x = trial.suggest_float("x", -1, 1)
+        if trial.suggest_categorical("branch", ["a", "b"]) == "a":
+            trial.suggest_float("only_a", 0, 1)
+        return x * x
+
+    study.optimize(objective, n_trials=40)
+    assert set(get_param_importances(study)) == {"x", "branch"}  # not the conditional "only_a"
+    flat = create_study(sampler=RandomSampler(seed=0))
+    flat.optimize(lambda t: 0.0 * t.suggest_float("x", 0, 1) + 0.0 * t.suggest_float("y", 0, 1),
+                  n_trials=20)
+    shares = get_param_importances(flat, evaluator=FanovaImportanceEvaluator(seed=0))
+    assert shares == pytest.approx({"x": 0.5, "y": 0.5})
+
+
+def test_15_plots_warn_nothing_and_name_their_traces():
+    import warnings
+
+    from skipjack.visualization import plot_optimization_history
+
+    study = create_study(sampler=RandomSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Optuna raises ExperimentalWarning for some plots
+        figure = plot_optimization_history(study)
+    assert all(trace.name for trace in figure.data)
