@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from skipjack.importance._base import BaseImportanceEvaluator, Target, sort_importances
-from skipjack.importance._forest import fit_forest, forest_inputs
+from skipjack.importance._base import Target, sort_importances
+from skipjack.importance._forest import ForestEvaluator
 
 if TYPE_CHECKING:
     from skipjack.study import Study
@@ -94,7 +94,7 @@ def tree_main_effects(
     return main, total
 
 
-class FanovaImportanceEvaluator(BaseImportanceEvaluator):
+class FanovaImportanceEvaluator(ForestEvaluator):
     """fANOVA importance evaluator.
 
     Fits a random forest (scikit-learn ``RandomForestRegressor``) that predicts the target from the
@@ -116,11 +116,6 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
     Requires scikit-learn (``pip install 'skipjack[importance]'``).
     """
 
-    def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
-        self._n_trees = n_trees
-        self._max_depth = max_depth
-        self._seed = seed
-
     def evaluate(
         self,
         study: Study,
@@ -129,11 +124,10 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
         target: Target | None = None,
     ) -> dict[str, float]:
         """See :meth:`BaseImportanceEvaluator.evaluate`."""
-        inputs = forest_inputs(study, params, target)
-        if inputs is None:
+        fitted = self._fit(study, params, target)
+        if fitted is None:
             return {}
-        enc, y = inputs
-        forest = fit_forest(enc.x, y, self._n_trees, self._max_depth, self._seed)
+        enc, forest = fitted
         shares = []
         for estimator in forest.estimators_:
             main, total = tree_main_effects(estimator.tree_, enc.low, enc.high)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from skipjack.importance._base import (
+    BaseImportanceEvaluator,
     Encoded,
     Target,
     check_target,
@@ -77,3 +78,22 @@ def fit_forest(
     )
     forest.fit(x, y)
     return forest
+
+
+class ForestEvaluator(BaseImportanceEvaluator):
+    """Base of the evaluators that read a random forest fitted to the trials (fANOVA, MDI)."""
+
+    def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
+        self._n_trees = n_trees
+        self._max_depth = max_depth
+        self._seed = seed
+
+    def _fit(
+        self, study: Study, params: list[str] | None, target: Target | None
+    ) -> tuple[Encoded, Any] | None:
+        """The encoded trials and the forest fitted to them (None: nothing to assess)."""
+        inputs = forest_inputs(study, params, target)
+        if inputs is None:
+            return None
+        enc, y = inputs
+        return enc, fit_forest(enc.x, y, self._n_trees, self._max_depth, self._seed)

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from skipjack.importance._base import BaseImportanceEvaluator, Target, sort_importances
-from skipjack.importance._forest import fit_forest, forest_inputs
+from skipjack.importance._base import Target, sort_importances
+from skipjack.importance._forest import ForestEvaluator
 
 if TYPE_CHECKING:
     from skipjack.study import Study
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["MeanDecreaseImpurityImportanceEvaluator"]
 
 
-class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
+class MeanDecreaseImpurityImportanceEvaluator(ForestEvaluator):
     """Mean Decrease Impurity (MDI) parameter importance evaluator.
 
     Fits a random forest (scikit-learn ``RandomForestRegressor``) that predicts the target from the
@@ -33,11 +33,6 @@ class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
     Requires scikit-learn (``pip install 'skipjack[importance]'``).
     """
 
-    def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
-        self._n_trees = n_trees
-        self._max_depth = max_depth
-        self._seed = seed
-
     def evaluate(
         self,
         study: Study,
@@ -46,10 +41,9 @@ class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
         target: Target | None = None,
     ) -> dict[str, float]:
         """See :meth:`BaseImportanceEvaluator.evaluate`."""
-        inputs = forest_inputs(study, params, target)
-        if inputs is None:
+        fitted = self._fit(study, params, target)
+        if fitted is None:
             return {}
-        enc, y = inputs
-        forest = fit_forest(enc.x, y, self._n_trees, self._max_depth, self._seed)
+        enc, forest = fitted
         importance = np.asarray(forest.feature_importances_, dtype=float)
         return sort_importances(enc.names, importance)
