@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 from skipjack.exceptions import ExperimentalWarning
 
@@ -30,14 +30,15 @@ def experimental(version: str, name: str | None = None) -> Callable[[F], F]:
             "The interface can change in the future."
         )
         if isinstance(obj, type):
-            original_init = obj.__init__
+            cls: type[Any] = obj
+            original_init = cls.__init__
 
             @functools.wraps(original_init)
             def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
                 warnings.warn(message, ExperimentalWarning, stacklevel=2)
                 original_init(self, *args, **kwargs)
 
-            obj.__init__ = __init__  # type: ignore[misc]
+            cls.__init__ = __init__
             return obj
 
         @functools.wraps(obj)
@@ -45,7 +46,7 @@ def experimental(version: str, name: str | None = None) -> Callable[[F], F]:
             warnings.warn(message, ExperimentalWarning, stacklevel=2)
             return obj(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
     return decorator
 
@@ -65,14 +66,15 @@ def deprecated(
         if alternative:
             message += f" Use {alternative} instead."
         if isinstance(obj, type):
-            original_init = obj.__init__
+            cls: type[Any] = obj
+            original_init = cls.__init__
 
             @functools.wraps(original_init)
             def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
                 warnings.warn(message, FutureWarning, stacklevel=2)
                 original_init(self, *args, **kwargs)
 
-            obj.__init__ = __init__  # type: ignore[misc]
+            cls.__init__ = __init__
             return obj
 
         @functools.wraps(obj)
@@ -80,7 +82,7 @@ def deprecated(
             warnings.warn(message, FutureWarning, stacklevel=2)
             return obj(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
     return decorator
 

@@ -135,7 +135,7 @@ class FloatDistribution(BaseDistribution):
     """
 
     __slots__ = ("step", "low", "high", "log")
-    _fields = ("step", "low", "high", "log")
+    _fields: tuple[str, ...] = ("step", "low", "high", "log")
 
     step: float | None
     low: float
@@ -211,7 +211,7 @@ class IntDistribution(BaseDistribution):
     """
 
     __slots__ = ("log", "step", "low", "high")
-    _fields = ("log", "step", "low", "high")
+    _fields: tuple[str, ...] = ("log", "step", "low", "high")
 
     log: bool
     step: int
@@ -292,11 +292,13 @@ class CategoricalDistribution(BaseDistribution):
     _fields = ("choices",)
 
     choices: tuple[CategoricalChoiceType, ...]
+    # Lazily built lookup from (type, value) -- or "nan" -- to the first index of that choice.
+    _index: dict[tuple[type, CategoricalChoiceType] | str, int] | None
 
     def __init__(self, choices: Sequence[CategoricalChoiceType]) -> None:
         if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence):
             try:
-                choices = tuple(choices)  # type: ignore[arg-type]
+                choices = tuple(choices)
             except TypeError:
                 raise ValueError(
                     f"The 'choices' of CategoricalDistribution must be a sequence. Got {choices!r}."

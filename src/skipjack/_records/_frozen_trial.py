@@ -329,7 +329,8 @@ class FrozenTrial:
         self, name: str, choices: Sequence[CategoricalChoiceType]
     ) -> CategoricalChoiceType:
         """Return the recorded value of ``name`` (checked against the given choices)."""
-        return self._suggest(name, CategoricalDistribution(choices))
+        value: CategoricalChoiceType = self._suggest(name, CategoricalDistribution(choices))
+        return value
 
     def report(self, value: float, step: int) -> None:
         """Does nothing: a recorded trial cannot take new intermediate values."""

@@ -95,7 +95,7 @@ def _write_decision(trial: Trial, decision: PruneDecision) -> None:
 def _switches(trial: Trial) -> tuple[bool, bool]:
     """The study's (pause, log) switches, re-read at most every ``PAUSE_CHECK_SECONDS``."""
     now = time.monotonic()
-    cached = trial.__dict__.get("_pruning_switches")
+    cached: tuple[float, tuple[bool, bool]] | None = trial.__dict__.get("_pruning_switches")
     if cached is not None and now - cached[0] < PAUSE_CHECK_SECONDS:
         return cached[1]
     attrs = trial.study.user_attrs
@@ -110,6 +110,7 @@ def should_prune(trial: Trial) -> bool:
     pruner = study.pruner
     view = trial._view
     decide = getattr(pruner, "decide", None)
+    decision: PruneDecision
     if decide is not None:
         decision = decide(study, view)
     else:  # a duck-typed pruner with only ``prune``

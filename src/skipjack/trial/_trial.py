@@ -146,7 +146,8 @@ class Trial(BaseTrial):
         self, name: str, choices: Sequence[CategoricalChoiceType]
     ) -> CategoricalChoiceType:
         """Suggest one of ``choices`` (None, bool, int, float or str values)."""
-        return self._suggest(name, CategoricalDistribution(choices))
+        value: CategoricalChoiceType = self._suggest(name, CategoricalDistribution(choices))
+        return value
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         params = self._params
@@ -243,15 +244,17 @@ class Trial(BaseTrial):
             ValueError: ``step`` is negative, or the vector has the wrong length.
         """
         vector = None
+        # Any: a user may pass anything here; float() below is the check.
+        scalar: Any = value
         if self.study._is_multi_objective():
             vector = _pruning.check_vector(value, len(self.study.directions))
-            value = vector[0]
+            scalar = vector[0]
         try:
-            value = float(value)
+            value = float(scalar)
         except (TypeError, ValueError):
             raise TypeError(
-                f"The `value` argument of report must be a float. Got {value!r} of type "
-                f"{type(value).__name__}."
+                f"The `value` argument of report must be a float. Got {scalar!r} of type "
+                f"{type(scalar).__name__}."
             ) from None
         if isinstance(step, bool) or not isinstance(step, int):
             try:
