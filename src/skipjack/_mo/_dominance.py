@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -62,7 +63,7 @@ def _loss_matrix(
 ) -> np.ndarray:
     signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
     values = np.array([t.values for t in trials], dtype=float).reshape(len(trials), len(directions))
-    return values * signs
+    return cast(np.ndarray, values * signs)
 
 
 def fast_non_dominated_sort(loss_values: np.ndarray) -> np.ndarray:
@@ -94,7 +95,7 @@ def _pareto_mask(points: np.ndarray) -> np.ndarray:
     """Boolean mask of the non-dominated rows of ``points`` (distinct rows, minimize all)."""
     n = len(points)
     if points.shape[1] == 1:
-        return points[:, 0] == points[:, 0].min()
+        return cast(np.ndarray, points[:, 0] == points[:, 0].min())
     if points.shape[1] == 2:
         order = np.lexsort((points[:, 1], points[:, 0]))
         sorted_y = points[order, 1]

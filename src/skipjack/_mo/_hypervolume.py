@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from typing import cast
 
 import numpy as np
 
@@ -286,4 +287,4 @@ def solve_hssp(
             gain = float(inclusive[i])
         fresh[i] = len(chosen)
         heapq.heappush(heap, (-gain, i))
-    return indices[np.array(chosen, dtype=int)]
+    return cast(np.ndarray, indices[np.array(chosen, dtype=int)])

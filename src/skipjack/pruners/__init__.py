@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skipjack.pruners._base import BasePruner
 from skipjack.pruners._decision import PruneDecision, PruneVerdict
@@ -14,6 +14,16 @@ from skipjack.pruners._log import (
     set_pruning_paused,
 )
 from skipjack.pruners._nop import NopPruner
+
+if TYPE_CHECKING:  # the lazily loaded names, for type checkers
+    from skipjack.pruners._hyperband import HyperbandPruner
+    from skipjack.pruners._median import MedianPruner
+    from skipjack.pruners._pareto import ParetoPruner
+    from skipjack.pruners._patient import PatientPruner
+    from skipjack.pruners._percentile import PercentilePruner
+    from skipjack.pruners._successive_halving import SuccessiveHalvingPruner
+    from skipjack.pruners._threshold import ThresholdPruner
+    from skipjack.pruners._wilcoxon import WilcoxonPruner
 
 __all__ = [
     "BasePruner",

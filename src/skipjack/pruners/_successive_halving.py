@@ -166,7 +166,8 @@ def decide_by_rungs(
     extra = dict(compared_extra or {})
 
     def rung_step(r: int) -> int:
-        return min_resource * reduction_factor ** (rate + r)
+        step_of_rung: int = min_resource * reduction_factor ** (rate + r)  # exponent >= 0: an int
+        return step_of_rung
 
     previous = max((s for s in trial.intermediate_values if s != step), default=-1)
     rung = 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from skipjack._records import FrozenTrial, StudyDirection
 from skipjack.pruners._base import BasePruner
@@ -95,7 +95,7 @@ class WilcoxonPruner(BasePruner):
                 UserWarning,
                 stacklevel=3,
             )
-        compared = {"best_trial": best.number, "n_paired_steps": len(paired),
+        compared: dict[str, Any] = {"best_trial": best.number, "n_paired_steps": len(paired),
                     "n_startup_steps": self._n_startup_steps}
         if len(paired) < max(self._n_startup_steps, 1):
             return keep(name, Rule.STARTUP, step, compared=compared)

@@ -7,10 +7,25 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skipjack.samplers._base import BaseSampler
 from skipjack.samplers._random import RandomSampler
+
+if TYPE_CHECKING:  # the lazily loaded names, for type checkers
+    from skipjack.samplers._auto import AutoSampler
+    from skipjack.samplers._brute_force import BruteForceSampler
+    from skipjack.samplers._cmaes import CmaEsSampler
+    from skipjack.samplers._ga._base import BaseGASampler
+    from skipjack.samplers._gp.sampler import GPSampler
+    from skipjack.samplers._grid import GridSampler
+    from skipjack.samplers._nsgaiii._sampler import NSGAIIISampler
+    from skipjack.samplers._partial_fixed import PartialFixedSampler
+    from skipjack.samplers._qmc import QMCSampler
+    from skipjack.samplers._tpe.sampler import TPESampler
+    from skipjack.samplers.nsgaii._sampler import NSGAIISampler
+    from skipjack.search_space import IntersectionSearchSpace, intersection_search_space
+    from skipjack.samplers import nsgaii
 
 __all__ = [
     "BaseSampler",

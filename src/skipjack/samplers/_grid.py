@@ -24,7 +24,7 @@ import math
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
 import numpy as np
 
@@ -289,7 +289,7 @@ class GridSampler(BaseSampler):
             only[within] = True
             mask = mask & only
         order = self._order
-        return order[mask.ravel()[order]]
+        return cast(np.ndarray, order[mask.ravel()[order]])
 
     # --- sampler hooks ----------------------------------------------------------------------------
 
@@ -372,7 +372,7 @@ class GridSampler(BaseSampler):
                     "Use only those choices in the grid."
                 ) from None
             return value
-        internal = param_distribution.to_internal_repr(value)  # type: ignore[arg-type]
+        internal = param_distribution.to_internal_repr(value)
         if not param_distribution._contains(internal):
             warnings.warn(
                 f"The value `{value!r}` is out of range of the parameter `{param_name}`. The value "

@@ -40,7 +40,15 @@ class NumericSpace:
         self, space: Mapping[str, BaseDistribution], *, discrete_as_steps: bool = False
     ) -> None:
         self.names = list(space)
-        self._dists = [space[n] for n in self.names]
+        self._dists: list[FloatDistribution | IntDistribution] = []
+        for name in self.names:
+            dist = space[name]
+            if not isinstance(dist, (FloatDistribution, IntDistribution)):
+                raise TypeError(
+                    f"NumericSpace takes float and int distributions only. Got {dist!r} for "
+                    f"parameter {name!r}."
+                )
+            self._dists.append(dist)
         d = len(self.names)
         self.bounds = np.empty((d, 2))
         self.steps = np.zeros(d)
@@ -48,11 +56,6 @@ class NumericSpace:
         self._grid_step = np.zeros(d)  # grid step in the original space, 0 when continuous
         self._is_int = np.zeros(d, dtype=bool)
         for i, dist in enumerate(self._dists):
-            if not isinstance(dist, (FloatDistribution, IntDistribution)):
-                raise TypeError(
-                    f"NumericSpace takes float and int distributions only. Got {dist!r} for "
-                    f"parameter {self.names[i]!r}."
-                )
             low, high = float(dist.low), float(dist.high)
             self._is_int[i] = isinstance(dist, IntDistribution)
             step = dist.step

@@ -18,7 +18,7 @@ import math
 import threading
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -182,7 +182,7 @@ class QMCSampler(BaseSampler):
                     warnings.simplefilter("ignore", UserWarning)
                     points = np.vstack([points, self._engine.random(n_new)])
             self._points = points
-            return points[index].copy()
+            return cast(np.ndarray, points[index].copy())
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]

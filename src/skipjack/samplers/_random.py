@@ -27,8 +27,11 @@ def sample_uniform(rng: random.Random, distribution: BaseDistribution) -> Any:
     Float with ``step`` and int parameters are uniform over their grid points; ``log=True`` is
     uniform in log space (for ints: over [low - 0.5, high + 0.5] in log space, then rounded).
     """
-    kind = type(distribution)
-    if kind is FloatDistribution and not distribution.log and distribution.step is None:
+    if (
+        type(distribution) is FloatDistribution
+        and not distribution.log
+        and distribution.step is None
+    ):
         low, high = distribution.low, distribution.high
         return min(high, low + (high - low) * rng.random())
     if isinstance(distribution, FloatDistribution):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import cast
 
 import numpy as np
 
@@ -48,7 +49,7 @@ def normalize(losses: np.ndarray) -> np.ndarray:
     except np.linalg.LinAlgError:
         pass
     intercepts = np.where(intercepts > 1e-12, intercepts, 1.0)
-    return shifted / intercepts
+    return cast(np.ndarray, shifted / intercepts)
 
 
 def _associate(points: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +84,8 @@ def select_elite_reference_points(
     nearest, distance = _associate(normalize(finite), reference_points)
     n_sel = len(selected)
     niche_count = np.bincount(nearest[:n_sel], minlength=len(reference_points))
-    candidates = {j: [] for j in range(len(reference_points))}  # last-front members per niche
+    # last-front members per niche
+    candidates: dict[int, list[int]] = {j: [] for j in range(len(reference_points))}
     for pos in range(n_sel, len(pool)):
         candidates[int(nearest[pos])].append(pos)
     open_refs = {j for j, members in candidates.items() if members}

@@ -10,6 +10,7 @@ of a rounding error.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -72,4 +73,4 @@ def log_gauss_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     qa = upper_tail(np.abs(a))
     qb = upper_tail(np.abs(b))
     mass = np.where(a >= 0.0, qa - qb, np.where(b <= 0.0, qb - qa, 1.0 - qa - qb))
-    return np.log(np.maximum(mass, 1e-300))
+    return cast(np.ndarray, np.log(np.maximum(mass, 1e-300)))

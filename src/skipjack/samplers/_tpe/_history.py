@@ -32,7 +32,7 @@ class _Growing:
 
     def __init__(self, width: int | None, dtype: type, fill: float) -> None:
         shape = (16,) if width is None else (16, width)
-        self._data = np.full(shape, fill, dtype=dtype)
+        self._data: np.ndarray = np.full(shape, fill, dtype=dtype)
         self._fill = fill
         self.n = 0
 

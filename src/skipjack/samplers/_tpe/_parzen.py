@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -49,7 +49,8 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
     top = np.max(a, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(divide="ignore"):
-        return np.log(np.sum(np.exp(a - top), axis=axis)) + np.squeeze(top, axis=axis)
+        out: np.ndarray = np.log(np.sum(np.exp(a - top), axis=axis)) + np.squeeze(top, axis=axis)
+        return out
 
 
 def numeric_bandwidths(
@@ -77,7 +78,7 @@ def numeric_bandwidths(
         floor = width / min(100.0, 2.0 + n)  # n observations and the prior
     else:
         floor = width * 1e-12
-    return np.clip(sig.T, floor, width)
+    return cast(np.ndarray, np.clip(sig.T, floor, width))
 
 
 def subset_bandwidths(
@@ -110,7 +111,7 @@ def subset_bandwidths(
         floor = width / min(100.0, 2.0 + n)
     else:
         floor = width * 1e-12
-    return np.clip(out, floor, width)
+    return cast(np.ndarray, np.clip(out, floor, width))
 
 
 def bandwidths_from_sorted(
@@ -278,7 +279,7 @@ class ParzenEstimator:
         top = dist.max()
         scaled = dist / top if top > 0 else dist
         beta = np.log1p(n)
-        return np.exp(-beta * scaled[idx] ** 2).reshape(n, c)
+        return cast(np.ndarray, np.exp(-beta * scaled[idx] ** 2).reshape(n, c))
 
     def _to_coords(self, values: np.ndarray) -> np.ndarray:
         """Internal values of the numeric parameters (k, dn) to coordinates (log where asked)."""

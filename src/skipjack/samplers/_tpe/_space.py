@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class ParamSpec:
         values = np.exp(coords) if self.log else np.asarray(coords, dtype=float)
         if self.step is not None:
             values = self.low + np.round((values - self.low) / self.step) * self.step
-        return np.clip(values, self.low, self.high)
+        return cast(np.ndarray, np.clip(values, self.low, self.high))
 
     def bins(self, internal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Transformed bin edges of grid points (discrete parameters only)."""

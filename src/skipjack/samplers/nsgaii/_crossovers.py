@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -83,7 +83,7 @@ class UniformCrossover(BaseCrossover):
         search_space_bounds: np.ndarray,
     ) -> np.ndarray:
         swap = rng.rand(parents_params.shape[1]) < self._swapping_prob
-        return np.where(swap, parents_params[1], parents_params[0])
+        return cast(np.ndarray, np.where(swap, parents_params[1], parents_params[0]))
 
 
 class BLXAlphaCrossover(BaseCrossover):
@@ -113,7 +113,7 @@ class BLXAlphaCrossover(BaseCrossover):
         low = parents_params.min(axis=0)
         high = parents_params.max(axis=0)
         spread = self._alpha * (high - low)
-        return rng.uniform(low - spread, high + spread)
+        return cast(np.ndarray, rng.uniform(low - spread, high + spread))
 
 
 def _default_eta(eta: float | None, study: Study) -> float:
@@ -161,7 +161,7 @@ class SBXCrossover(BaseCrossover):
             small = u <= 1.0 / alpha
             with np.errstate(invalid="ignore", divide="ignore"):
                 inner = np.where(small, u * alpha, 1.0 / np.maximum(2.0 - u * alpha, 1e-300))
-            return np.power(np.maximum(inner, 0.0), 1.0 / (eta + 1.0))
+            return cast(np.ndarray, np.power(np.maximum(inner, 0.0), 1.0 / (eta + 1.0)))
 
         beta1 = 1.0 + 2.0 * np.maximum(x1 - low, 0.0) / safe_d
         beta2 = 1.0 + 2.0 * np.maximum(high - x2, 0.0) / safe_d
@@ -170,7 +170,7 @@ class SBXCrossover(BaseCrossover):
         child = np.where(rng.rand(len(x1)) < 0.5, c1, c2)
         same = d <= 1e-14
         child[same] = parents_params[0][same]
-        return np.clip(child, low, high)
+        return cast(np.ndarray, np.clip(child, low, high))
 
 
 class VSBXCrossover(BaseCrossover):
@@ -209,7 +209,7 @@ class VSBXCrossover(BaseCrossover):
         sign = np.where(rng.rand(n) < 0.5, -1.0, 1.0)
         c1 = mid + sign * beta_contract * half
         c2 = mid - sign * beta_expand * half
-        return np.where(rng.rand(n) < 0.5, c1, c2)
+        return cast(np.ndarray, np.where(rng.rand(n) < 0.5, c1, c2))
 
 
 class UNDXCrossover(BaseCrossover):
@@ -248,7 +248,7 @@ class UNDXCrossover(BaseCrossover):
         norm_d = np.linalg.norm(d)
         child = mid + rng.normal(0.0, self._sigma_xi) * d
         if n == 1:
-            return child
+            return cast(np.ndarray, child)
         if norm_d > 1e-14:
             e = d / norm_d
             v = p3 - p1
@@ -259,7 +259,7 @@ class UNDXCrossover(BaseCrossover):
             distance = np.linalg.norm(p3 - p1)
             basis = np.eye(n)
         eta = rng.normal(0.0, sigma_eta, size=basis.shape[1])
-        return child + distance * (basis @ eta)
+        return cast(np.ndarray, child + distance * (basis @ eta))
 
 
 class SPXCrossover(BaseCrossover):
@@ -293,4 +293,4 @@ class SPXCrossover(BaseCrossover):
         for j in range(1, k):
             r = rng.rand() ** (1.0 / j)
             c = r * (xs[j - 1] - xs[j] + c)
-        return xs[k - 1] + c
+        return cast(np.ndarray, xs[k - 1] + c)

@@ -6,7 +6,7 @@ import random
 import zlib
 from dataclasses import dataclass
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -244,7 +244,7 @@ class NSGAIISampler(BaseGASampler):
             [-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in study.directions]
         )
         values = np.array([t.values for t in trials], dtype=float).reshape(len(trials), -1)
-        return values * signs
+        return cast(np.ndarray, values * signs)
 
     def _generation_rng(self, generation: int) -> np.random.Generator:
         # Same in every worker: selection must not depend on who computes it.
@@ -391,7 +391,7 @@ class NSGAIISampler(BaseGASampler):
             )
             if np.all((child >= low) & (child <= high)):
                 return child
-        return np.clip(child, low, high)
+        return cast(np.ndarray, np.clip(child, low, high))
 
     def _numeric_space(self, numeric: dict[str, BaseDistribution]) -> NumericSpace:
         key = hash(tuple(numeric.items()))
