@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from skipjack._records import FrozenTrial
 from skipjack.storages._rdb import models as m
+from skipjack.storages._rdb._engine import T
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -36,7 +37,7 @@ class RDBHeartbeatMixin:
     _engine: Engine
     _dialect: str
 
-    def _run(self, what: str, fn: Callable[[Connection], Any]) -> Any:  # pragma: no cover
+    def _run(self, what: str, fn: Callable[[Connection], T]) -> T:  # pragma: no cover
         raise NotImplementedError
 
     def _flush_before_heartbeat(self, trial_id: int) -> None:  # pragma: no cover

@@ -105,7 +105,7 @@ class TrialQueries:
             return sa.null()
         return sa.cast(sa.null(), type_)
 
-    def _build(self, cond: Any, with_study: bool) -> sa.CompoundSelect:
+    def _build(self, cond: Any, with_study: bool) -> sa.CompoundSelect[Any]:
         t = m.trials
         ids = sa.select(t.c.trial_id).where(cond).scalar_subquery()
         n = self._null

@@ -119,8 +119,10 @@ def _complete(conn: Connection) -> bool:
     inspector = sa.inspect(conn)
     if not (inspector.has_table("version_info") and inspector.has_table("alembic_version")):
         return False
-    return (conn.execute(sa.select(alembic_version.c.version_num)).scalar() is not None
-            and conn.execute(sa.select(sa.func.count()).select_from(m.version_info)).scalar() > 0)
+    if conn.execute(sa.select(alembic_version.c.version_num)).scalar() is None:
+        return False
+    rows = conn.execute(sa.select(sa.func.count()).select_from(m.version_info)).scalar()
+    return rows is not None and rows > 0
 
 
 def ensure_schema(engine: Engine, create: bool, check: bool) -> None:

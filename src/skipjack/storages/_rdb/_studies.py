@@ -18,7 +18,7 @@ from skipjack.exceptions import DuplicatedStudyError
 from skipjack.storages._base import DEFAULT_STUDY_NAME_PREFIX
 from skipjack.storages._rdb import models as m
 from skipjack.storages._rdb._cache import StudyCache
-from skipjack.storages._rdb._engine import transaction
+from skipjack.storages._rdb._engine import T, transaction
 
 __all__ = ["StudiesMixin"]
 
@@ -36,7 +36,7 @@ class StudiesMixin:
     _finished: dict[int, Any]
     _owned: dict[int, Any]
 
-    def _run(self, what: str, fn: Callable[[Connection], Any]) -> Any:  # pragma: no cover
+    def _run(self, what: str, fn: Callable[[Connection], T]) -> T:  # pragma: no cover
         raise NotImplementedError
 
     def create_new_study(
@@ -54,7 +54,9 @@ class StudiesMixin:
         def work(conn: Connection) -> int:
             with transaction(conn):
                 result = conn.execute(m.studies.insert().values(study_name=study_name))
-                study_id = int(result.inserted_primary_key[0])
+                key = result.inserted_primary_key
+                assert key is not None  # a single-row INSERT always has one
+                study_id = int(key[0])
                 conn.execute(
                     m.study_directions.insert(),
                     [{"study_id": study_id, "objective": i, "direction": d.name}

@@ -14,7 +14,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -23,7 +23,7 @@ from skipjack._records import FrozenTrial, TrialState
 from skipjack.distributions import BaseDistribution
 from skipjack.exceptions import UpdateFinishedTrialError
 from skipjack.storages._rdb import models as m
-from skipjack.storages._rdb._engine import transaction
+from skipjack.storages._rdb._engine import T, transaction
 from skipjack.storages._rdb._owned import INTERMEDIATE, PARAMS, SYSTEM, USER, OwnedTrial
 from skipjack.storages._rdb._reader import (
     STATE_BY_NAME,
@@ -49,7 +49,7 @@ class WriteBehindMixin:
     _flusher: threading.Thread | None
     _statements: dict[Any, Any]
 
-    def _run(self, what: str, fn: Callable[[Connection], Any]) -> Any:  # pragma: no cover
+    def _run(self, what: str, fn: Callable[[Connection], T]) -> T:  # pragma: no cover
         raise NotImplementedError
 
     def _read_trial(self, trial_id: int) -> FrozenTrial:  # pragma: no cover
@@ -156,8 +156,10 @@ class WriteBehindMixin:
         for table_key, (inserts, updates) in owned.pending().items():
             if retry and inserts:
                 table = _PENDING_TABLES[table_key]
-                key_col = table.c[_KEY_COLUMN[table_key]]
-                conn.execute(table.delete().where(table.c.trial_id == tid, key_col.in_(inserts)))
+                key_column = table.c[_KEY_COLUMN[table_key]]
+                conn.execute(
+                    table.delete().where(table.c.trial_id == tid, key_column.in_(inserts))
+                )
             rows: list[dict[str, Any]] = []
             for key in inserts + updates:
                 if table_key == PARAMS:
@@ -276,7 +278,7 @@ def _same_trial(owned: OwnedTrial) -> tuple[Any, ...]:
 
 
 def _identity(owned: OwnedTrial) -> dict[str, Any]:
-    out = {"p_tid": owned.trial_id, "p_sid": owned.study_id, "p_num": owned.number}
+    out: dict[str, Any] = {"p_tid": owned.trial_id, "p_sid": owned.study_id, "p_num": owned.number}
     if owned.datetime_start is not None:
         out["p_start"] = owned.datetime_start
     return out
@@ -290,7 +292,7 @@ def cached(cache: dict[Any, Any], key: Any, build: Callable[[], Any]) -> Any:
     return stmt
 
 
-def _raise_gone(owned: OwnedTrial) -> None:
+def _raise_gone(owned: OwnedTrial) -> NoReturn:
     raise KeyError(
         f"Trial#{owned.number} (trial_id {owned.trial_id}) no longer exists in the database: its "
         "study was deleted or the database was reset while the trial was running. Its buffered "

@@ -45,7 +45,13 @@ from skipjack.storages._heartbeat import BaseHeartbeat
 from skipjack.storages._rdb import _schema
 from skipjack.storages._rdb import models as m
 from skipjack.storages._rdb._cache import StudyCache
-from skipjack.storages._rdb._engine import create_engine, normalize_url, transaction, with_retries
+from skipjack.storages._rdb._engine import (
+    T,
+    create_engine,
+    normalize_url,
+    transaction,
+    with_retries,
+)
 from skipjack.storages._rdb._heartbeat import RDBHeartbeatMixin
 from skipjack.storages._rdb._owned import SYSTEM, USER, OwnedTrial
 from skipjack.storages._rdb._studies import StudiesMixin
@@ -153,7 +159,7 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
 
     # --- plumbing ---------------------------------------------------------------------------------
 
-    def _run(self, what: str, fn: Callable[[Connection], Any]) -> Any:
+    def _run(self, what: str, fn: Callable[[Connection], T]) -> T:
         return with_retries(self._engine, what, fn)
 
     def remove_session(self) -> None:
@@ -193,6 +199,8 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
 
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         t = template_trial
+        start: datetime.datetime | None
+        complete: datetime.datetime | None
         if t is None:
             state, start, complete = "RUNNING", self._now(), None
         else:
@@ -292,7 +300,9 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
             _t.insert().values(number=number, study_id=study_id, state=state,
                                datetime_start=start, datetime_complete=complete)
         )
-        return int(result.inserted_primary_key[0]), number
+        key = result.inserted_primary_key
+        assert key is not None  # a single-row INSERT always has one
+        return int(key[0]), number
 
     def _typed_literal(self, state: str) -> Any:
         value = sa.literal(state, _t.c.state.type)
@@ -375,7 +385,7 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
     ) -> tuple[Any, Any]:
         """Prebuilt (conditional insert, conditional update) for one row of a trial table."""
         cache_key = (table.name, key_names, data_names)
-        found = self._statements.get(cache_key)
+        found: tuple[Any, Any] | None = self._statements.get(cache_key)
         if found is not None:
             return found
         updatable = sa.and_(_t.c.trial_id == sa.bindparam("tid"),
@@ -395,7 +405,7 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
         self._statements[cache_key] = (insert, update)
         return insert, update
 
-    def _typed_bind(self, column: sa.Column) -> Any:
+    def _typed_bind(self, column: sa.Column[Any]) -> Any:
         bind = sa.bindparam(f"c_{column.name}", type_=column.type)
         if self._dialect == "postgresql" and isinstance(column.type, sa.Enum):
             return sa.cast(bind, column.type)

@@ -45,7 +45,8 @@ def _dumps(log: dict[str, Any]) -> str:
 def parse_lines(text: str, source: str) -> list[dict[str, Any]]:
     """Parse newline-terminated JSON lines; a corrupt line is skipped with a warning."""
     try:  # fast path: one parse for the whole chunk
-        parsed = json.loads("[" + text[:-1].replace("\n", ",") + "]")
+        # a list of dicts once the check below passes
+        parsed: list[dict[str, Any]] = json.loads("[" + text[:-1].replace("\n", ",") + "]")
         if all(type(x) is dict for x in parsed):
             return parsed
     except ValueError:
@@ -233,6 +234,8 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
     def _read_header(self, f: Any) -> dict[str, Any] | None:
         try:
             header = json.loads(f.readline())
+            if not isinstance(header, dict):
+                return None
             int(header["log_number"]), int(header["offset"]), str(header["tail_sha1"])
             return header
         except (ValueError, KeyError, TypeError):

@@ -18,7 +18,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from skipjack.storages._factory import mask_password
 from skipjack.storages.journal._base import (
@@ -29,6 +29,8 @@ from skipjack.storages.journal._base import (
 from skipjack.storages.journal._file import parse_lines
 
 __all__ = ["JournalRedisBackend"]
+
+_T = TypeVar("_T")
 
 _CHUNK = 4000
 
@@ -170,13 +172,13 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
     def _key(self, name: str) -> str:
         return f"{self._prefix}:{name}"
 
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def _call(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """Run an idempotent command, retrying lost connections for ``retry_timeout`` seconds."""
         return self._retrying(lambda: fn(*args, **kwargs))
 
     def _retrying(
-        self, attempt: Callable[[], Any], recover: Callable[[], Any] | None = None
-    ) -> Any:
+        self, attempt: Callable[[], _T], recover: Callable[[], _T | None] | None = None
+    ) -> _T:
         """Call ``attempt`` until it succeeds; after a failure, ``recover()`` (if given) may
         return a result (not None) that ends the retries."""
         import redis

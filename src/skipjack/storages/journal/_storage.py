@@ -137,7 +137,7 @@ class JournalStorage(JournalLog, BaseStorage, BaseHeartbeat):
                 "study_name": study_name,
                 "directions": [int(d) for d in directions],
             }
-            study_id = self._write(op)
+            study_id: int = self._write(op)
         _logger.info(f"A new study created in Journal with name: {study_name}")
         return study_id
 
@@ -205,7 +205,8 @@ class JournalStorage(JournalLog, BaseStorage, BaseHeartbeat):
                 for name, dist in template_trial.distributions.items():
                     if name in known:
                         check_distribution_compatibility(known[name], dist)
-            return self._write(op)
+            trial_id: int = self._write(op)
+            return trial_id
 
     def set_trial_param(
         self,
@@ -382,7 +383,7 @@ class JournalStorage(JournalLog, BaseStorage, BaseHeartbeat):
         return [t for t in running if ages.get(t, 0.0) > self.grace_period]
 
     def get_heartbeat_interval(self) -> int | None:
-        return self.heartbeat_interval  # type: ignore[return-value]
+        return self.heartbeat_interval
 
     def get_failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
         return self.failed_trial_callback
