@@ -60,6 +60,7 @@ class PrunerConformance:
         for t in trials:
             assert t.state in (TrialState.COMPLETE, TrialState.PRUNED)
             if t.state == TrialState.PRUNED:
+                assert t.last_step is not None
                 assert t.value == t.intermediate_values[t.last_step]
 
     def test_maximize_direction(self) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from skipjack._records import TrialState, create_trial
-from skipjack.distributions import FloatDistribution
+from skipjack.distributions import BaseDistribution, FloatDistribution
 from skipjack.samplers import BaseSampler
 from skipjack.study import create_study
 from skipjack.trial import BaseTrial
@@ -188,7 +188,9 @@ class SamplerConformance:
 
     def test_ask_tell_with_fixed_distributions(self) -> None:
         study = create_study(sampler=self._sampler())
-        dists = {"x": FloatDistribution(-1, 1), "y": FloatDistribution(0, 10, step=0.5)}
+        dists: dict[str, BaseDistribution] = {
+            "x": FloatDistribution(-1, 1), "y": FloatDistribution(0, 10, step=0.5)
+        }
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for _ in range(self.n_trials):
@@ -207,13 +209,17 @@ class SamplerConformance:
         def objective(trial: BaseTrial) -> tuple[float, float]:
             x = trial.suggest_float("x", 0.0, 1.0)
             c = trial.suggest_categorical("c", [0, 1, 2])
+            assert isinstance(c, int)
             return x + c, x - c
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             study.optimize(objective, n_trials=self.n_trials)
         trials = study.get_trials(deepcopy=False)
-        assert all(t.state == TrialState.COMPLETE and len(t.values) == 2 for t in trials)
+        assert all(
+            t.state == TrialState.COMPLETE and t.values is not None and len(t.values) == 2
+            for t in trials
+        )
         assert study.best_trials
 
     # --- constraints ------------------------------------------------------------------------------
@@ -224,7 +230,7 @@ class SamplerConformance:
         study = create_study(sampler=self._sampler())
 
         def objective(trial: Any) -> float:
-            x = trial.suggest_float("x", -2.0, 2.0)
+            x: float = trial.suggest_float("x", -2.0, 2.0)
             trial.set_constraint("x_at_least_half", 0.5 - x)
             return x**2
 
