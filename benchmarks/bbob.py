@@ -305,8 +305,8 @@ def main(argv: Sequence[str] | None = None, *, default_samplers: str = ALL_SAMPL
     cells = [(f, d) for d in dims for f in functions]
     runs = [(f, d, i, k) for f, d in cells for i in instances for k in range(args.seeds)]
     jobs = []
-    for s in samplers:
-        for run in runs:
+    for run in runs:  # run-major: the samplers of one run are timed under the same machine load
+        for s in samplers:
             ck = cache_key(s, run)
             if ck not in cache:
                 jobs.append((ck[0], *run, args.trials, ck[-1], args.threads))
