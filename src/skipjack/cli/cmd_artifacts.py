@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from skipjack.cli._common import add_storage_argument, storage_from_args
 from skipjack.exceptions import CLIUsageError
 
+if TYPE_CHECKING:
+    from skipjack.artifacts import ArtifactStore
+
 __all__ = ["register"]
 
 
-def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _store(args: argparse.Namespace) -> ArtifactStore:
     from skipjack.artifacts import Boto3ArtifactStore, FileSystemArtifactStore
 
     if bool(args.artifact_dir) == bool(args.s3_bucket):
@@ -52,7 +56,7 @@ def _gc(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``artifacts`` command group."""
     parser = subparsers.add_parser("artifacts", help="manage study artifacts")
     sub = parser.add_subparsers(dest="artifacts_command", metavar="SUBCOMMAND")

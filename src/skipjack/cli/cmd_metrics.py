@@ -43,7 +43,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``metrics`` command."""
     parser = subparsers.add_parser(
         "metrics", help="serve Prometheus metrics of every study of a storage"

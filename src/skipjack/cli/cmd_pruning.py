@@ -85,7 +85,7 @@ def _pause(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``pruning-log`` and ``pruning-pause`` commands."""
     log = subparsers.add_parser("pruning-log", help="show the pruning decisions of a study")
     add_storage_argument(log)

@@ -25,7 +25,7 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if args.strict and not report.ok else 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` command."""
     parser = subparsers.add_parser("report", help="health report of a study")
     add_storage_argument(parser)

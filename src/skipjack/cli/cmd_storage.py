@@ -33,7 +33,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``storage`` command group."""
     parser = subparsers.add_parser("storage", help="manage RDB storages (schema upgrades)")
     commands = parser.add_subparsers(dest="storage_command", metavar="COMMAND")

@@ -162,11 +162,12 @@ def _tell(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the study commands."""
 
     def command(name: str, help: str, func: Any, study_name: bool = True,
-                parent: Any = subparsers) -> argparse.ArgumentParser:
+                parent: argparse._SubParsersAction[argparse.ArgumentParser] = subparsers
+                ) -> argparse.ArgumentParser:
         parser = parent.add_parser(name, help=help)
         add_storage_argument(parser)
         if study_name:

@@ -11,10 +11,15 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from skipjack.cli._common import add_storage_argument, storage_from_args
 from skipjack.exceptions import CLIUsageError
+
+if TYPE_CHECKING:
+    from skipjack._records import FrozenTrial
+    from skipjack.study import Study
 
 __all__ = ["register", "load_objective"]
 
@@ -71,7 +76,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     else:
         study = load_study(study_name=args.study, storage=storage, sampler=sampler)
-    callbacks = []
+    callbacks: list[Callable[[Study, FrozenTrial], None]] = []
     if args.max_total_trials is not None:
         callbacks.append(
             MaxTrialsCallback(

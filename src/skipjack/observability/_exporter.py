@@ -187,7 +187,7 @@ def _duration_buckets(trials: list[FrozenTrial]) -> tuple[list[tuple[str, float]
         d = (t.datetime_complete - t.datetime_start).total_seconds()
         counts[bisect_left(DURATION_BUCKETS, d)] += 1
         total += d
-    buckets = []
+    buckets: list[tuple[str, float]] = []
     cumulative = 0
     for bound, n in zip(DURATION_BUCKETS, counts):
         cumulative += n

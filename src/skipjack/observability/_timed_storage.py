@@ -107,6 +107,9 @@ def timed_storage(inner: BaseStorage, histogram: HistogramFamily) -> TimedStorag
     """Return a ``TimedStorage`` for ``inner`` (a heartbeat-capable one if ``inner`` is)."""
     if isinstance(inner, TimedStorage):
         return inner
-    if isinstance(inner, BaseHeartbeat):
-        return _TimedHeartbeatStorage(inner, histogram)
-    return TimedStorage(inner, histogram)
+    # Both classes are concrete: their storage methods are set at import time (the setattr loop
+    # above), which a type checker cannot see, so it is told only that the class is a factory.
+    make: Callable[[BaseStorage, HistogramFamily], TimedStorage] = (
+        _TimedHeartbeatStorage if isinstance(inner, BaseHeartbeat) else TimedStorage
+    )
+    return make(inner, histogram)

@@ -133,6 +133,7 @@ class TraceObserver(TrialObserver):
             context.detach(self._token)
             self._token = None
         span = self._span if self._full else self._trial_span
+        assert span is not None  # in full detail, the sample span is opened in __init__
         if error is not None and state is not None and state.name == "FAIL":
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))

@@ -49,7 +49,8 @@ def _run_one(
     # trial_timeout / trial_memory_mb: the worker runs the trial in a killable child process.
     numbers: list[int] = []
     study.optimize(func, n_trials=1, catch=catch, callbacks=[lambda s, t: numbers.append(t.number)],
-                   **limits)  # type: ignore[arg-type]
+                   trial_timeout=limits.get("trial_timeout"),
+                   trial_memory_mb=limits.get("trial_memory_mb"))
     return numbers[0]
 
 

@@ -290,7 +290,8 @@ def _pack(e: BaseException) -> Any:
 
 def _unpack(packed: Any) -> BaseException:
     if packed[0] == "pickle":
-        return pickle.loads(packed[1])  # type: ignore[no-any-return]
+        error: BaseException = pickle.loads(packed[1])
+        return error
     return RemoteObjectiveError(f"{packed[1]}: {packed[2]}")
 
 
@@ -465,19 +466,22 @@ class RemoteTrial(BaseTrial):
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
         """Forwarded to the parent's ``Trial.suggest_float``."""
-        return self._call("suggest_float", (name, low, high), {"step": step, "log": log})  # type: ignore[no-any-return]
+        value: float = self._call("suggest_float", (name, low, high), {"step": step, "log": log})
+        return value
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
         """Forwarded to the parent's ``Trial.suggest_int``."""
-        return self._call("suggest_int", (name, low, high), {"step": step, "log": log})  # type: ignore[no-any-return]
+        value: int = self._call("suggest_int", (name, low, high), {"step": step, "log": log})
+        return value
 
     def suggest_categorical(
         self, name: str, choices: Sequence[CategoricalChoiceType]
     ) -> CategoricalChoiceType:
         """Forwarded to the parent's ``Trial.suggest_categorical``."""
-        return self._call("suggest_categorical", (name, choices), {})
+        value: CategoricalChoiceType = self._call("suggest_categorical", (name, choices), {})
+        return value
 
     def report(self, value: float, step: int) -> None:
         """Forwarded to the parent's ``Trial.report``."""
@@ -502,27 +506,32 @@ class RemoteTrial(BaseTrial):
     @property
     def params(self) -> dict[str, Any]:
         """Parameters suggested so far (fetched from the parent)."""
-        return self._call("params", None, {})  # type: ignore[no-any-return]
+        value: dict[str, Any] = self._call("params", None, {})
+        return value
 
     @property
     def distributions(self) -> dict[str, BaseDistribution]:
         """Distributions of the parameters suggested so far (fetched from the parent)."""
-        return self._call("distributions", None, {})  # type: ignore[no-any-return]
+        value: dict[str, BaseDistribution] = self._call("distributions", None, {})
+        return value
 
     @property
     def user_attrs(self) -> dict[str, Any]:
         """User attributes (fetched from the parent)."""
-        return self._call("user_attrs", None, {})  # type: ignore[no-any-return]
+        value: dict[str, Any] = self._call("user_attrs", None, {})
+        return value
 
     @property
     def system_attrs(self) -> dict[str, Any]:
         """System attributes (fetched from the parent)."""
-        return self._call("system_attrs", None, {})  # type: ignore[no-any-return]
+        value: dict[str, Any] = self._call("system_attrs", None, {})
+        return value
 
     @property
     def relative_params(self) -> dict[str, Any]:
         """Relative parameters (fetched from the parent)."""
-        return self._call("relative_params", None, {})  # type: ignore[no-any-return]
+        value: dict[str, Any] = self._call("relative_params", None, {})
+        return value
 
     @property
     def datetime_start(self) -> datetime.datetime | None:

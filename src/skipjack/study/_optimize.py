@@ -94,7 +94,7 @@ def optimize(
     n_trials: int | None,
     timeout: float | None,
     n_jobs: int,
-    catch: Iterable[type[Exception]] | type[Exception],
+    catch: Iterable[type[BaseException]] | type[BaseException],
     callbacks: Iterable[Callable[[Study, FrozenTrial], None]] | None,
     gc_after_trial: bool,
     show_progress_bar: bool,

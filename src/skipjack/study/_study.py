@@ -247,7 +247,7 @@ class Study:
         n_trials: int | None = None,
         timeout: float | None = None,
         n_jobs: int = 1,
-        catch: Iterable[type[Exception]] | type[Exception] = (),
+        catch: Iterable[type[BaseException]] | type[BaseException] = (),
         callbacks: Iterable[Callable[[Study, FrozenTrial], None]] | None = None,
         gc_after_trial: bool = False,
         show_progress_bar: bool = False,
