@@ -67,7 +67,8 @@ class Boto3ArtifactStore:
                 raise ArtifactNotFound(
                     f"No artifact {artifact_id!r} in bucket {self.bucket!r}.") from None
             raise
-        return obj["Body"]  # type: ignore[no-any-return]
+        body: BinaryIO = obj["Body"]  # boto3's StreamingBody: a readable binary stream
+        return body
 
     def write(self, artifact_id: str, content_body: BinaryIO) -> None:
         """Upload ``content_body``."""

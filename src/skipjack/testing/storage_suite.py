@@ -182,8 +182,8 @@ class StorageConformance:
         trial = storage.get_trial(trial_id)
         assert trial.state == TrialState.COMPLETE
         assert trial.values == [1.0, -2.0]
-        assert trial.datetime_complete is not None
-        assert trial.datetime_complete >= trial.datetime_start  # type: ignore[operator]
+        assert trial.datetime_complete is not None and trial.datetime_start is not None
+        assert trial.datetime_complete >= trial.datetime_start
 
     def test_infinite_values_round_trip(self, storage: BaseStorage) -> None:
         study_id = storage.create_new_study(MIN + MIN)
