@@ -39,16 +39,20 @@ class IntersectionSearchSpace:
         self._states = (
             (TrialState.COMPLETE, TrialState.PRUNED) if include_pruned else (TrialState.COMPLETE,)
         )
+        self._study_id: int | None = None
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what was learnt from the trials seen so far (another study is being watched)."""
         self._cursor = 0  # trials below this number are all finished and already intersected
         self._space: dict[str, BaseDistribution] | None = None
         self._seen: set[int] = set()
-        self._study_id: int | None = None
 
     def calculate(self, study: Study) -> dict[str, BaseDistribution]:
         """Return the intersection search space of ``study``, sorted by parameter name."""
         study_id = getattr(study, "_study_id", None)
         if study_id != self._study_id:
-            self.__init__(self._include_pruned)  # type: ignore[misc]
+            self._forget()
             self._study_id = study_id
         trials = study.get_trials(deepcopy=False)
         cursor = self._cursor
