@@ -98,6 +98,7 @@ def test_label_sets_are_bounded():
 
 def test_json_logs_one_object_per_line():
     stream = io.StringIO()
+    skipjack.logging.set_verbosity(skipjack.logging.INFO)  # one INFO line per finished trial
     observability.enable_json_logs()
     handler = skipjack.logging._default_handler
     old_stream = handler.setStream(stream)
