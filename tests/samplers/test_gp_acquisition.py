@@ -53,7 +53,9 @@ def _check_gradient(acq: Acquisition, X: np.ndarray) -> None:
         Xp[:, i] += eps
         Xm[:, i] -= eps
         numeric = (acq(Xp) - acq(Xm)) / (2 * eps)
-        np.testing.assert_allclose(grad[:, i], numeric, rtol=5e-3, atol=1e-5)  # steep tails
+        # 1%: central differences err by about 1% where the log-acquisition is steepest
+        # (gradients near 1e6); a wrong gradient is off by far more
+        np.testing.assert_allclose(grad[:, i], numeric, rtol=1e-2, atol=1e-5)
 
 
 def test_gradients_of_constrained_logei_match_finite_differences() -> None:

@@ -177,10 +177,10 @@ class AutoSampler(BaseSampler):
                 "cheap per trial on long continuous searches")
 
     def _sampler(self, name: str, study: Study) -> BaseSampler:
-        sampler = self._samplers.get(name)
-        if sampler is not None:
-            return sampler
-        cls = getattr(importlib.import_module(_CLASSES[name]), name)
+        known = self._samplers.get(name)
+        if known is not None:
+            return known
+        cls: type[BaseSampler] = getattr(importlib.import_module(_CLASSES[name]), name)
         seed = None if self._seed is None else self._rng.randrange(2**31)
         kwargs: dict[str, Any] = {"seed": seed}
         if name == "TPESampler":

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from typing import cast
+
 import numpy as np
 from scipy.special import erfcx, log_ndtr
 
@@ -30,7 +32,7 @@ def _log1mexp(x: np.ndarray) -> np.ndarray:
     """log(1 - exp(x)) for x <= 0, accurate near 0 and for very negative x."""
     x = np.minimum(x, -1e-300)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return np.where(x > -math.log(2.0), np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+        return cast(np.ndarray, np.where(x > -math.log(2.0), np.log(-np.expm1(x)), np.log1p(-np.exp(x))))
 
 
 def log_h(z: np.ndarray) -> np.ndarray:
@@ -51,12 +53,12 @@ def log_h(z: np.ndarray) -> np.ndarray:
 
 def _dlog_h(z: np.ndarray, lh: np.ndarray) -> np.ndarray:
     """d log_h / dz = Phi(z) / h(z)."""
-    return np.exp(log_ndtr(z) - lh)
+    return cast(np.ndarray, np.exp(log_ndtr(z) - lh))
 
 
 def log_ei(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
     """log E[max(best - Y, 0)] for Y ~ N(mean, std^2) (minimization)."""
-    return np.log(std) + log_h((best - mean) / std)
+    return cast(np.ndarray, np.log(std) + log_h((best - mean) / std))
 
 
 def _log_ei_terms(

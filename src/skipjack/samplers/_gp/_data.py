@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from typing import cast
+
 import numpy as np
 
 from skipjack._mo._dominance import fast_non_dominated_sort
@@ -65,7 +67,7 @@ def warp(column: np.ndarray) -> np.ndarray:
     scale = float(np.quantile(shift, 0.75))
     if not scale > 0.0:
         scale = float(shift.mean()) or 1.0
-    return np.log1p(shift / scale)
+    return cast(np.ndarray, np.log1p(shift / scale))
 
 
 def _clip_infinite(column: np.ndarray, what: str) -> np.ndarray:
@@ -77,7 +79,7 @@ def _clip_infinite(column: np.ndarray, what: str) -> np.ndarray:
             f"every complete trial has an infinite {what}, so there is nothing finite to model"
         )
     lo, hi = column[finite].min(), column[finite].max()
-    return np.clip(np.nan_to_num(column, nan=hi, posinf=hi, neginf=lo), lo, hi)
+    return cast(np.ndarray, np.clip(np.nan_to_num(column, nan=hi, posinf=hi, neginf=lo), lo, hi))
 
 
 def cap_history(

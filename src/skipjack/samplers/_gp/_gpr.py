@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from typing import cast
+
 import numpy as np
 import scipy.linalg
 import scipy.linalg.lapack
@@ -38,7 +40,7 @@ def _sq_dists(X1: np.ndarray, X2: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
     sq = diff * diff
     if is_cat.any():
         sq[:, :, is_cat] = (sq[:, :, is_cat] > 0.0).astype(float)
-    return sq
+    return cast(np.ndarray, sq)
 
 
 # Posterior queries with at least this many rows use the dot-product form of the distances.
@@ -56,7 +58,7 @@ def _scaled_sq_dists(
     (the local search, where gradients need the exact form) go through ``_sq_dists``.
     """
     if len(Xq) < _DOT_FORM_ROWS:
-        return _sq_dists(Xq, X, is_cat) @ inv_ls2
+        return cast(np.ndarray, _sq_dists(Xq, X, is_cat) @ inv_ls2)
     num = ~is_cat
     w = np.sqrt(inv_ls2[num])
     A, B = Xq[:, num] * w, X[:, num] * w
@@ -65,7 +67,7 @@ def _scaled_sq_dists(
     np.maximum(r2, 0.0, out=r2)
     for i in np.flatnonzero(is_cat):
         r2 += (Xq[:, i, None] != X[None, :, i]) * inv_ls2[i]
-    return r2
+    return cast(np.ndarray, r2)
 
 
 def _matern(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +128,7 @@ def _neg_log_posterior(
     # priors (Gaussian in log space)
     mu_ls = _prior_log_lengthscale(d)
     nlp = 0.5 * float(((log_ls - mu_ls) ** 2).sum()) / 3.0
-    nlp += 0.5 * (theta[d] / _SCALE_PRIOR_STD) ** 2
+    nlp += 0.5 * float(theta[d] / _SCALE_PRIOR_STD) ** 2
     grad[:d] += (log_ls - mu_ls) / 3.0
     grad[d] += theta[d] / _SCALE_PRIOR_STD**2
     if not deterministic:

@@ -9,6 +9,8 @@ snapped to their grid at the end; every candidate is compared after snapping.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import scipy.optimize
 from scipy.stats import qmc
@@ -104,5 +106,5 @@ def optimize_acquisition(
     best_local = int(np.argmax(final_scores))
     best_raw = int(order[0])
     if final_scores[best_local] >= scores[best_raw]:
-        return final[best_local]
-    return cand[best_raw]
+        return cast(np.ndarray, final[best_local])
+    return cast(np.ndarray, cand[best_raw])
