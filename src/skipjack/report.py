@@ -39,7 +39,7 @@ from skipjack.study._budgets import STOP_REASON_KEY, failure_cause
 if TYPE_CHECKING:
     from skipjack.study import Study
 
-__all__ = ["HealthThresholds", "HealthCheck", "HealthReport", "study_health"]
+__all__ = ["HealthThresholds", "HealthCheck", "HealthReport", "study_health", "trial_duration"]
 
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
@@ -118,7 +118,8 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
-def _duration(t: FrozenTrial) -> float | None:
+def trial_duration(t: FrozenTrial) -> float | None:
+    """Seconds from start to completion (None while not finished)."""
     if t.datetime_start is None or t.datetime_complete is None:
         return None
     return (t.datetime_complete - t.datetime_start).total_seconds()
@@ -215,7 +216,7 @@ def _figures(study: Study, trials: list[FrozenTrial]) -> dict[str, Any]:
         saved = sum(max(0, full - max(t.intermediate_values)) for t in finished
                     if t.state == TrialState.PRUNED and t.intermediate_values)
     figures["steps_saved_by_pruning"] = saved
-    durations = sorted(d for d in (_duration(t) for t in finished) if d is not None)
+    durations = sorted(d for d in (trial_duration(t) for t in finished) if d is not None)
     figures["duration_median_s"] = statistics.median(durations) if durations else None
     figures["duration_p95_s"] = _percentile(durations, 0.95) if durations else None
     figures.update(_best_figures(trials, study.directions, finished))

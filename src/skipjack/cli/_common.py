@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
 from typing import Any
 
 from skipjack.exceptions import CLIUsageError
 from skipjack.storages import BaseStorage, get_storage
 from skipjack.storages._factory import ENV_VAR
 
-__all__ = ["add_storage_argument", "storage_from_args", "print_json"]
+__all__ = ["add_storage_argument", "storage_from_args", "print_json", "serve_until_interrupted"]
 
 
 def add_storage_argument(parser: argparse.ArgumentParser) -> None:
@@ -36,3 +37,14 @@ def storage_from_args(args: argparse.Namespace) -> BaseStorage:
 def print_json(value: Any) -> None:
     """Print ``value`` as indented JSON (datetimes as ISO strings)."""
     print(json.dumps(value, indent=2, default=str))
+
+
+def serve_until_interrupted(server: Any, banner: str) -> int:
+    """Print ``banner``, keep the background ``server`` running until Ctrl-C, then stop it."""
+    print(banner, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+    return 0

@@ -8,9 +8,12 @@ interrupted; ``--export DIR`` writes the pages as static files instead and exits
 from __future__ import annotations
 
 import argparse
-import time
 
-from skipjack.cli._common import add_storage_argument, storage_from_args
+from skipjack.cli._common import (
+    add_storage_argument,
+    serve_until_interrupted,
+    storage_from_args,
+)
 
 __all__ = ["register"]
 
@@ -24,13 +27,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"skipjack dashboard: wrote {len(written)} files to {args.export}", flush=True)
         return 0
     server, _ = serve_dashboard(storage, host=args.host, port=args.port)
-    print(f"skipjack dashboard: serving http://{args.host}:{server.server_port}/", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.shutdown()
-    return 0
+    banner = f"skipjack dashboard: serving http://{args.host}:{server.server_port}/"
+    return serve_until_interrupted(server, banner)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

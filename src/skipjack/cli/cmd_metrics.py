@@ -8,9 +8,12 @@ listed in ``skipjack.observability._exporter``.
 from __future__ import annotations
 
 import argparse
-import time
 
-from skipjack.cli._common import add_storage_argument, storage_from_args
+from skipjack.cli._common import (
+    add_storage_argument,
+    serve_until_interrupted,
+    storage_from_args,
+)
 from skipjack.exceptions import CLIUsageError
 
 __all__ = ["register"]
@@ -34,13 +37,8 @@ def _run(args: argparse.Namespace) -> int:
         print(prometheus_client.generate_latest(registry).decode(), end="")
         return 0
     server, _ = serve_exporter(storage, port=args.port, addr=args.addr, window=args.window)
-    print(f"skipjack metrics: serving http://{args.addr}:{server.server_port}/metrics", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.shutdown()
-    return 0
+    banner = f"skipjack metrics: serving http://{args.addr}:{server.server_port}/metrics"
+    return serve_until_interrupted(server, banner)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

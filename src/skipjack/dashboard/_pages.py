@@ -17,8 +17,9 @@ import urllib.parse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from skipjack._records import FrozenTrial, StudyDirection, TrialState
+from skipjack._records import FrozenTrial, TrialState
 from skipjack.logging import get_logger
+from skipjack.report import trial_duration as _duration
 
 if TYPE_CHECKING:
     from skipjack.storages import BaseStorage
@@ -52,15 +53,19 @@ class Dashboard:
 
     def study(self, name: str) -> Study:
         """The study ``name``; ``KeyError`` (naming the studies that exist) when there is none."""
-        from skipjack.study import load_study
-
-        with self._lock:
-            study = self._studies.get(name)
         names = self.study_names()
         if name not in names:
             with self._lock:
                 self._studies.pop(name, None)
             raise KeyError(f"No study named {name!r}. Studies: {', '.join(names) or '(none)'}.")
+        return self._load(name)
+
+    def _load(self, name: str) -> Study:
+        """The kept ``Study`` object of ``name`` (a study known to exist)."""
+        from skipjack.study import load_study
+
+        with self._lock:
+            study = self._studies.get(name)
         if study is None:
             study = load_study(study_name=name, storage=self.storage)
             with self._lock:
@@ -68,7 +73,7 @@ class Dashboard:
         return study
 
     def summaries(self) -> list[dict[str, Any]]:
-        return [self.summary(self.study(name)) for name in self.study_names()]
+        return [self.summary(self._load(name)) for name in self.study_names()]
 
     def summary(self, study: Study) -> dict[str, Any]:
         trials = study.get_trials(deepcopy=False)
@@ -79,7 +84,7 @@ class Dashboard:
         out: dict[str, Any] = {"name": study.study_name, "directions": directions,
                                "n_trials": len(trials), "states": counts}
         if len(directions) == 1:
-            best = _best(trials, study.directions[0])
+            best = _best(study)
             out["best_value"] = None if best is None else _number(best.value)
             out["best_trial"] = None if best is None else best.number
             out["best_params"] = None if best is None else _jsonable(best.params)
@@ -231,13 +236,12 @@ def _plots(study: Study, trials: list[FrozenTrial]) -> list[tuple[str, Callable[
     return plots
 
 
-def _best(trials: list[FrozenTrial], direction: StudyDirection) -> FrozenTrial | None:
-    scored = [(t.value, t.number, t) for t in trials
-              if t.state == TrialState.COMPLETE and t.value is not None and not math.isnan(t.value)]
-    if not scored:
+def _best(study: Study) -> FrozenTrial | None:
+    """The study's best trial (feasible first, as ``Study.best_trial``), or None."""
+    try:
+        return study.best_trial
+    except ValueError:
         return None
-    pick = min if direction == StudyDirection.MINIMIZE else max
-    return pick(scored, key=lambda s: s[0])[2]
 
 
 def _number(value: float | None) -> float | str | None:
@@ -262,12 +266,6 @@ def _jsonable(value: Any) -> Any:
 
 def _iso(value: datetime.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _duration(t: FrozenTrial) -> float | None:
-    if t.datetime_start is None or t.datetime_complete is None:
-        return None
-    return (t.datetime_complete - t.datetime_start).total_seconds()
 
 
 def _fmt(value: Any) -> str:

@@ -40,6 +40,7 @@ __all__ = [
     "is_transient",
     "unreachable_error",
     "RETRY_ATTEMPTS",
+    "cached",
 ]
 
 _logger = get_logger(__name__)
@@ -160,6 +161,14 @@ def transaction(conn: Connection, write: bool = True) -> Iterator[Connection]:
             conn.invalidate()
         raise
     conn.exec_driver_sql("COMMIT")
+
+
+def cached(cache: dict[Any, Any], key: Any, build: Callable[[], Any]) -> Any:
+    """A statement built once per storage (bound parameters; no per-call expression building)."""
+    stmt = cache.get(key)
+    if stmt is None:
+        stmt = cache[key] = build()
+    return stmt
 
 
 def is_transient(error: BaseException) -> bool:

@@ -23,7 +23,7 @@ from skipjack._records import FrozenTrial, TrialState
 from skipjack.distributions import BaseDistribution
 from skipjack.exceptions import UpdateFinishedTrialError
 from skipjack.storages._rdb import models as m
-from skipjack.storages._rdb._engine import T, transaction
+from skipjack.storages._rdb._engine import T, cached, normalize_url, transaction
 from skipjack.storages._rdb._owned import INTERMEDIATE, PARAMS, SYSTEM, USER, OwnedTrial
 from skipjack.storages._rdb._reader import (
     STATE_BY_NAME,
@@ -33,7 +33,7 @@ from skipjack.storages._rdb._reader import (
     encode_value,
 )
 
-__all__ = ["WriteBehindMixin", "flush_other_owners", "abandon_running_trials", "cached"]
+__all__ = ["WriteBehindMixin", "flush_other_owners", "abandon_running_trials"]
 
 _t = m.trials
 _UNFINISHED = ("RUNNING", "WAITING")
@@ -185,17 +185,15 @@ class WriteBehindMixin:
                 ])
 
     def _pending_update(self, table: sa.Table, key_col: str) -> Any:
-        cache_key = ("pending_update", table.name)
-        stmt = self._statements.get(cache_key)
-        if stmt is None:
+        def build() -> Any:
             data = [c.name for c in table.columns
                     if c.name not in (key_col, "trial_id") and not c.primary_key]
-            stmt = (table.update()
+            return (table.update()
                     .where(table.c.trial_id == sa.bindparam("tid"),
                            table.c[key_col] == sa.bindparam("k"))
                     .values({c: sa.bindparam(f"v_{c}", type_=table.c[c].type) for c in data}))
-            self._statements[cache_key] = stmt
-        return stmt
+
+        return cached(self._statements, ("pending_update", table.name), build)
 
     def _finish_owned(
         self, owned: OwnedTrial, state: TrialState, values: Sequence[float] | None,
@@ -284,14 +282,6 @@ def _identity(owned: OwnedTrial) -> dict[str, Any]:
     return out
 
 
-def cached(cache: dict[Any, Any], key: Any, build: Callable[[], Any]) -> Any:
-    """A statement built once per storage (bound parameters; no per-call expression building)."""
-    stmt = cache.get(key)
-    if stmt is None:
-        stmt = cache[key] = build()
-    return stmt
-
-
 def _raise_gone(owned: OwnedTrial) -> NoReturn:
     raise KeyError(
         f"Trial#{owned.number} (trial_id {owned.trial_id}) no longer exists in the database: its "
@@ -338,8 +328,6 @@ def abandon_running_trials(url: str) -> int:
     and may name the new trials, so the old buffers must not be flushed there. Returns the number
     of trials abandoned.
     """
-    from skipjack.storages._rdb._engine import normalize_url
-
     url = normalize_url(url)
     abandoned = 0
     for storage in list(_WITH_RUNNING):

@@ -47,6 +47,7 @@ from skipjack.storages._rdb import models as m
 from skipjack.storages._rdb._cache import StudyCache
 from skipjack.storages._rdb._engine import (
     T,
+    cached,
     create_engine,
     normalize_url,
     transaction,
@@ -55,7 +56,7 @@ from skipjack.storages._rdb._engine import (
 from skipjack.storages._rdb._heartbeat import RDBHeartbeatMixin
 from skipjack.storages._rdb._owned import SYSTEM, USER, OwnedTrial
 from skipjack.storages._rdb._studies import StudiesMixin
-from skipjack.storages._rdb._write_behind import WriteBehindMixin, cached, flush_other_owners
+from skipjack.storages._rdb._write_behind import WriteBehindMixin, flush_other_owners
 from skipjack.storages._rdb._reader import (
     STATE_BY_NAME,
     STATE_NAMES,
@@ -384,26 +385,26 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
         self, table: sa.Table, key_names: tuple[str, ...], data_names: tuple[str, ...]
     ) -> tuple[Any, Any]:
         """Prebuilt (conditional insert, conditional update) for one row of a trial table."""
-        cache_key = (table.name, key_names, data_names)
-        found: tuple[Any, Any] | None = self._statements.get(cache_key)
-        if found is not None:
-            return found
-        updatable = sa.and_(_t.c.trial_id == sa.bindparam("tid"),
-                            _t.c.state.in_(_UNFINISHED))
-        names = (*key_names, *data_names)
-        binds = [self._typed_bind(table.c[n]) for n in names]
-        insert = table.insert().from_select(
-            ["trial_id", *names], sa.select(_t.c.trial_id, *binds).where(updatable)
-        ).execution_options(preserve_rowcount=True)
-        update = (
-            table.update()
-            .where(table.c.trial_id == sa.bindparam("tid"),
-                   *[table.c[k] == sa.bindparam(f"k_{k}") for k in key_names],
-                   table.c.trial_id.in_(sa.select(_t.c.trial_id).where(updatable)))
-            .values({n: sa.bindparam(f"v_{n}", type_=table.c[n].type) for n in data_names})
-        )
-        self._statements[cache_key] = (insert, update)
-        return insert, update
+        def build() -> tuple[Any, Any]:
+            updatable = sa.and_(_t.c.trial_id == sa.bindparam("tid"),
+                                _t.c.state.in_(_UNFINISHED))
+            names = (*key_names, *data_names)
+            binds = [self._typed_bind(table.c[n]) for n in names]
+            insert = table.insert().from_select(
+                ["trial_id", *names], sa.select(_t.c.trial_id, *binds).where(updatable)
+            ).execution_options(preserve_rowcount=True)
+            update = (
+                table.update()
+                .where(table.c.trial_id == sa.bindparam("tid"),
+                       *[table.c[k] == sa.bindparam(f"k_{k}") for k in key_names],
+                       table.c.trial_id.in_(sa.select(_t.c.trial_id).where(updatable)))
+                .values({n: sa.bindparam(f"v_{n}", type_=table.c[n].type) for n in data_names})
+            )
+            return insert, update
+
+        found: tuple[Any, Any] = cached(self._statements, (table.name, key_names, data_names),
+                                        build)
+        return found
 
     def _typed_bind(self, column: sa.Column[Any]) -> Any:
         bind = sa.bindparam(f"c_{column.name}", type_=column.type)
