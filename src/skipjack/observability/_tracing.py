@@ -39,34 +39,55 @@ _INSTALL_HINT = (
 )
 
 
+class _Otel:
+    """The OpenTelemetry API functions the observers call, looked up once (not per trial)."""
+
+    def __init__(self) -> None:
+        from opentelemetry import context, trace
+        from opentelemetry.trace import Status, StatusCode
+
+        self.trace = trace
+        self.set_span_in_context = trace.set_span_in_context
+        self.attach = context.attach
+        self.detach = context.detach
+        self.Status = Status
+        self.ERROR = StatusCode.ERROR
+
+
+_otel: _Otel | None = None
+
+
 def make_tracer(tracer_provider: Any = None) -> Any:
     """Return an OpenTelemetry tracer named ``skipjack`` (from ``tracer_provider`` if given).
 
     Raises:
         ImportError: ``opentelemetry-api`` is not installed (the message says what to install).
     """
+    global _otel
     try:
-        from opentelemetry import trace
+        if _otel is None:
+            _otel = _Otel()
     except ImportError as e:
         raise ImportError(_INSTALL_HINT) from e
-    return trace.get_tracer("skipjack", __version__, tracer_provider=tracer_provider)
+    return _otel.trace.get_tracer("skipjack", __version__, tracer_provider=tracer_provider)
+
+
+_PLAIN = (bool, int, float, str)
 
 
 def _attr_value(value: Any) -> Any:
-    if isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
+    return value if type(value) in _PLAIN or isinstance(value, _PLAIN) else str(value)
 
 
 class TraceObserver(TrialObserver):
     """Opens and closes the spans of one trial."""
 
-    __slots__ = ("_tracer", "_study", "_trial_span", "_trial_ctx", "_span", "_token", "_obj_ctx",
-                 "_number", "_full")
+    __slots__ = ("_otel", "_tracer", "_study", "_trial_span", "_trial_ctx", "_span", "_token",
+                 "_obj_ctx", "_number", "_full")
 
     def __init__(self, tracer: Any, study: Study, detail: str = "full") -> None:
-        from opentelemetry import trace
-
+        assert _otel is not None, "make_tracer() creates the tracer an observer is given"
+        self._otel = _otel
         self._tracer = tracer
         self._study = study.study_name
         self._trial_span = tracer.start_span(
@@ -74,7 +95,7 @@ class TraceObserver(TrialObserver):
         )
         # A trial span the sampler dropped gets no children: they would be dropped too.
         self._full = detail == "full" and self._trial_span.is_recording()
-        self._trial_ctx = trace.set_span_in_context(self._trial_span)
+        self._trial_ctx = _otel.set_span_in_context(self._trial_span)
         self._span = tracer.start_span(
             "skipjack.sample", context=self._trial_ctx, attributes={"skipjack.study": self._study}
         ) if self._full else None
@@ -87,26 +108,23 @@ class TraceObserver(TrialObserver):
         if trial.relative_search_space:
             trial.relative_params  # noqa: B018 - computed and cached by the property
         self._number = trial.number
-        self._trial_span.set_attribute("skipjack.trial.number", trial.number)
         if self._span is not None:
             self._span.set_attribute("skipjack.trial.number", trial.number)
             self._span.end()
 
     def objective_start(self) -> None:
         """Open the objective span and make it current (user spans nest under it)."""
-        from opentelemetry import context, trace
-
         if not self._full:
             self._obj_ctx = self._trial_ctx
-            self._token = context.attach(self._trial_ctx)
+            self._token = self._otel.attach(self._trial_ctx)
             return
         self._span = self._tracer.start_span(
             "skipjack.objective",
             context=self._trial_ctx,
             attributes={"skipjack.study": self._study, "skipjack.trial.number": self._number},
         )
-        self._obj_ctx = trace.set_span_in_context(self._span)
-        self._token = context.attach(self._obj_ctx)
+        self._obj_ctx = self._otel.set_span_in_context(self._span)
+        self._token = self._otel.attach(self._obj_ctx)
 
     def _event_span(self, name: str, attributes: dict[str, Any]) -> None:
         if not self._full:
@@ -126,17 +144,15 @@ class TraceObserver(TrialObserver):
 
     def objective_end(self, state: TrialState | None, error: BaseException | None) -> None:
         """Close the objective span (with the exception when it failed)."""
-        from opentelemetry import context
-        from opentelemetry.trace import Status, StatusCode
-
         if self._token is not None:
-            context.detach(self._token)
+            self._otel.detach(self._token)
             self._token = None
         span = self._span if self._full else self._trial_span
         assert span is not None  # in full detail, the sample span is opened in __init__
         if error is not None and state is not None and state.name == "FAIL":
             span.record_exception(error)
-            span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+            span.set_status(self._otel.Status(self._otel.ERROR,
+                                              f"{type(error).__name__}: {error}"))
         if self._full:
             span.end()
 
@@ -152,19 +168,24 @@ class TraceObserver(TrialObserver):
 
     def trial_end(self, frozen: FrozenTrial | None) -> None:
         """Close the tell and trial spans, with the trial's state, values and parameters."""
-        from opentelemetry.trace import Status, StatusCode
-
         if self._full and self._span is not None:
             self._span.end()
         span = self._trial_span
-        if frozen is not None and span.is_recording():
-            attributes: dict[str, Any] = {"skipjack.trial.state": frozen.state.name}
+        if frozen is None:
+            if self._number >= 0:
+                span.set_attribute("skipjack.trial.number", self._number)
+        elif span.is_recording():
+            # One set_attributes call: each SDK call takes a lock and validates what it is given.
+            attributes: dict[str, Any] = {
+                f"skipjack.param.{name}": _attr_value(value)
+                for name, value in frozen.params.items()
+            }
+            attributes["skipjack.trial.number"] = self._number
+            attributes["skipjack.trial.state"] = frozen.state.name
             if frozen.values is not None:
                 attributes["skipjack.trial.values"] = [float(v) for v in frozen.values]
-            for name, value in frozen.params.items():
-                attributes[f"skipjack.param.{name}"] = _attr_value(value)
             span.set_attributes(attributes)
             if frozen.state.name == "FAIL":
-                span.set_status(Status(StatusCode.ERROR, str(
+                span.set_status(self._otel.Status(self._otel.ERROR, str(
                     frozen.system_attrs.get("fail_reason", "trial failed"))))
         span.end()
