@@ -11,6 +11,9 @@ suggesting 10 floats, logging at WARNING. Modes:
 - ``tracing-trial``: ``enable_tracing(detail="trial")``: one span per trial.
 - ``tracing-10%``: full detail with ``ParentBased(TraceIdRatioBased(0.1))`` sampling.
 - ``isolation``: ``optimize(trial_timeout=60)``: the objective in a child process.
+- ``otel-by-hand``: no skipjack tracing; the objective itself opens one SDK span per trial, makes
+  it current and sets the same attributes as ``tracing-trial`` (the floor any tracing of one span
+  per trial pays with this SDK).
 
 Each round runs every mode once, each in a fresh subprocess (a tracing run's span-export thread
 must not bill the next mode), ``--trials`` trials after a warm-up; the median round is reported, as CPU
@@ -39,7 +42,7 @@ from ops_overhead_objective import objective  # noqa: E402
 from skipjack import observability  # noqa: E402
 
 MODES = ["baseline", "metrics", "metrics+storage", "tracing", "tracing-trial", "tracing-10%",
-         "isolation"]
+         "isolation", "otel-by-hand"]
 
 
 def _providers() -> dict[str, object]:
@@ -78,12 +81,35 @@ def _configure(mode: str, providers: dict[str, object]) -> dict[str, float]:
     return {"trial_timeout": 60.0} if mode == "isolation" else {}
 
 
+def _by_hand(provider: object) -> object:
+    from opentelemetry import context, trace
+
+    tracer = trace.get_tracer("by-hand", tracer_provider=provider)  # type: ignore[arg-type]
+
+    def traced(trial):  # type: ignore[no-untyped-def]
+        span = tracer.start_span("trial", attributes={"skipjack.study": "s"})
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            value = objective(trial)
+        finally:
+            context.detach(token)
+        attributes = {f"skipjack.param.{k}": v for k, v in trial.params.items()}
+        attributes.update({"skipjack.trial.number": trial.number,
+                           "skipjack.trial.state": "COMPLETE", "skipjack.trial.values": [value]})
+        span.set_attributes(attributes)
+        span.end()
+        return value
+
+    return traced
+
+
 def _round(mode: str, n_trials: int, providers: dict[str, object]) -> tuple[float, float]:
     kwargs = _configure(mode, providers)
+    func = _by_hand(providers["always"]) if mode == "otel-by-hand" else objective
     study = skipjack.create_study(sampler=skipjack.samplers.RandomSampler(seed=0))
-    study.optimize(objective, n_trials=20)  # warm-up
+    study.optimize(func, n_trials=20)  # warm-up
     cpu, wall = time.process_time(), time.perf_counter()
-    study.optimize(objective, n_trials=n_trials, **kwargs)
+    study.optimize(func, n_trials=n_trials, **kwargs)
     return ((time.process_time() - cpu) / n_trials * 1e6,
             (time.perf_counter() - wall) / n_trials * 1e6)
 
