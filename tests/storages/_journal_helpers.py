@@ -29,6 +29,12 @@ def open_redis_storage(prefix: str, **kwargs: Any) -> Any:
     return JournalStorage(JournalRedisBackend(REDIS_URL, prefix=prefix), **kwargs)
 
 
+def open_redis_cluster_storage(url: str, prefix: str, **kwargs: Any) -> Any:
+    from skipjack.storages.journal import JournalRedisBackend, JournalStorage
+
+    return JournalStorage(JournalRedisBackend(url, use_cluster=True, prefix=prefix), **kwargs)
+
+
 def optimize_worker(factory: Any, study_name: str, n_trials: int) -> None:
     import skipjack
 

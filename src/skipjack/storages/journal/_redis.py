@@ -8,6 +8,16 @@ is one round trip. skipjack also keeps, beside the log and invisible to Optuna,
 ``P:skipjack:heartbeats`` (a hash: trial id -> last heartbeat on the Redis server's clock).
 Optuna's own snapshot key ``P:snapshot`` is neither read nor written.
 
+On a Redis Cluster (``use_cluster=True``) the keys of one journal live on different nodes, so no
+script can append atomically. Optuna's cluster append takes a number with ``INCR`` and then writes
+the operation with ``SET``: a writer that dies between the two, or an ``INCR`` whose reply is lost
+and retried, leaves a number without an operation, and readers stop at that hole for good. Here an
+operation claims its number with ``SET P:log:<n> op NX`` on the first number that is free, so a key
+exists only with its operation in it and the log has no holes; ``P:log_number`` is then raised to
+``n`` (never lowered), a hint that may lag when a writer died in between. Readers read past the
+hint until the first missing key. An append whose reply was lost is recognised by reading its key
+back (every operation carries its writer's ``worker_id``, and a writer appends one at a time).
+
 ``redis`` (redis-py) is imported on first use: ``pip install redis``.
 """
 
@@ -73,6 +83,16 @@ for n = first, stop do keys[#keys + 1] = ARGV[1] .. ':log:' .. n end
 return redis.call('mget', unpack(keys))
 """
 
+# KEYS[1] = log_number key; ARGV[1] = a number the log has reached (the hint only goes up)
+_RAISE = """
+local cur = tonumber(redis.call('get', KEYS[1]) or '-1')
+if cur < tonumber(ARGV[1]) then redis.call('set', KEYS[1], ARGV[1]) end
+return 1
+"""
+
+# In cluster mode, how many numbers past the hint a read looks at in the same round trip.
+_PROBE = 4
+
 _BEAT = """
 local t = redis.call('TIME')
 redis.call('hset', KEYS[1], ARGV[1], t[1] .. '.' .. string.format('%06d', tonumber(t[2])))
@@ -125,6 +145,7 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         self.retry_timeout = float(retry_timeout)
         self._client: Any = None
         self._scripts: dict[str, Any] = {}
+        self._cluster_next = 0  # cluster mode: no number below this one is free
 
     @property
     def url(self) -> str:
@@ -138,6 +159,7 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         state = self.__dict__.copy()
         state["_client"] = None
         state["_scripts"] = {}
+        state["_cluster_next"] = 0
         return state
 
     @property
@@ -225,7 +247,7 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         if not encoded:
             return self._call(self._read, log_number_from, [])
         if self._use_cluster:
-            self.append_logs(logs)
+            self._append_cluster(encoded)
             return self._call(self._read, log_number_from, [])
 
         def landed() -> list[dict[str, Any]] | None:
@@ -251,12 +273,12 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         return parse_lines("\n".join(raw) + "\n", self.url) if raw else []
 
     def _read(self, log_number_from: int, append: list[str]) -> list[dict[str, Any]]:
+        if self._use_cluster:
+            return self._parse(self._read_cluster(log_number_from))
         logs: list[dict[str, Any]] = []
         first = log_number_from
         while True:
-            if self._use_cluster:
-                raw = self._read_cluster(first)
-            elif append:
+            if append:
                 raw = self._script("append_read", _APPEND_READ)(
                     keys=[self._key("log_number")],
                     args=[self._prefix, first, _CHUNK, *append],
@@ -269,40 +291,62 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
                 )
             if not raw:
                 return logs
-            complete = []
-            for item in raw:
-                if item is None:  # cluster mode: number taken, value not written yet
-                    break
-                complete.append(item.decode() if isinstance(item, bytes) else item)
-            if complete:
-                logs.extend(parse_lines("\n".join(complete) + "\n", self.url))
-            if len(complete) < _CHUNK:
+            logs.extend(self._parse([x.decode() if isinstance(x, bytes) else x for x in raw]))
+            if len(raw) < _CHUNK:
                 return logs
-            first += len(complete)
+            first += len(raw)
 
-    def _read_cluster(self, first: int) -> list[Any]:
-        last = int(self.redis.get(self._key("log_number")) or -1)
-        stop = min(last, first + _CHUNK - 1)
-        if stop < first:
-            return []
-        pipe = self.redis.pipeline()
-        for n in range(first, stop + 1):
-            pipe.get(self._key(f"log:{n}"))
-        return list(pipe.execute())
+    def _read_cluster(self, first: int) -> list[str]:
+        """Operations ``first``, ``first + 1``, ... up to the first number with no key."""
+        r = self.redis
+        hint = int(r.get(self._key("log_number")) or -1)
+        out: list[str] = []
+        while True:
+            stop = min(max(hint, first) + _PROBE, first + _CHUNK - 1)
+            pipe = r.pipeline()
+            for n in range(first, stop + 1):
+                pipe.get(self._key(f"log:{n}"))
+            for item in pipe.execute():
+                if item is None:
+                    return out
+                out.append(item.decode() if isinstance(item, bytes) else item)
+            first = stop + 1
+
+    def _append_cluster(self, encoded: list[str]) -> None:
+        """Write each operation on the first free number with ``SET NX`` (see the module doc)."""
+        r = self.redis
+        hint = self._call(lambda: int(r.get(self._key("log_number")) or -1))
+        n = max(self._cluster_next, hint + 1)
+        for payload in encoded:
+            while True:
+                key = self._key(f"log:{n}")
+
+                def landed(key: str = key, payload: str = payload) -> bool | None:
+                    # None: nothing at `key` yet, so SET NX is retried
+                    value = r.get(key)
+                    if value is None:
+                        return None
+                    return (value.decode() if isinstance(value, bytes) else value) == payload
+
+                def claim(key: str = key, payload: str = payload) -> bool:
+                    return bool(r.set(key, payload, nx=True))
+
+                claimed = self._retrying(claim, landed)
+                n += 1
+                if claimed:
+                    break
+        self._cluster_next = n
+        self._call(self._script("raise", _RAISE), keys=[self._key("log_number")], args=[n - 1])
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         if not logs:
             return
-        if not self._use_cluster:
-            key = self._key("log_number")
-            start = self._call(lambda: int(self.redis.get(key) or -1)) + 1
-            self.append_and_read_logs(logs, start)
+        if self._use_cluster:
+            self._append_cluster([json.dumps(log) for log in logs])
             return
-        r = self.redis
-        self._call(r.setnx, self._key("log_number"), -1)
-        for log in logs:
-            n = self._call(r.incr, self._key("log_number"))
-            self._call(r.set, self._key(f"log:{n}"), json.dumps(log))
+        key = self._key("log_number")
+        start = self._call(lambda: int(self.redis.get(key) or -1)) + 1
+        self.append_and_read_logs(logs, start)
 
     # --- snapshots --------------------------------------------------------------------------------
 
