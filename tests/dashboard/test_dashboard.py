@@ -142,3 +142,66 @@ def test_cli_export(url, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "wrote 4 files" in done.stdout and (out / "index.html").exists()
+
+
+TOKEN = "s3cret-token-for-tests-0123"
+
+
+def _request(port: int, path: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read().decode()
+    conn.close()
+    return response, body
+
+
+def test_a_token_guards_every_page_and_a_browser_gets_a_cookie(url):
+    server, _ = serve_dashboard(url, port=0, token=TOKEN)
+    port = server.server_port
+    try:
+        for path in ["/", "/api/studies", "/study/single", "/static/plotly.min.js"]:
+            response, body = _request(port, path)
+            assert response.status == 401 and "token" in body
+        response, _ = _request(port, "/api/studies", {"Authorization": "Bearer wrong-token-xx"})
+        assert response.status == 401
+        response, body = _request(port, "/api/studies", {"Authorization": f"Bearer {TOKEN}"})
+        assert response.status == 200 and "single" in body
+        # a browser opens /?token=..., gets the cookie and is sent to the URL without the token
+        response, _ = _request(port, f"/study/single?token={TOKEN}")
+        assert response.status == 303
+        assert response.getheader("Location") == "/study/single"
+        cookie = response.getheader("Set-Cookie").split(";")[0]
+        assert "HttpOnly" in response.getheader("Set-Cookie")
+        response, body = _request(port, "/study/single", {"Cookie": cookie})
+        assert response.status == 200 and "single" in body
+        response, _ = _request(port, "/", {"Cookie": "skipjack_dashboard_token=nope"})
+        assert response.status == 401
+        response, _ = _request(port, "/?token=nope")
+        assert response.status == 401
+    finally:
+        server.shutdown()
+
+
+def test_no_unauthenticated_dashboard_on_the_network(url):
+    with pytest.raises(ValueError, match="token=") as error:
+        serve_dashboard(url, host="0.0.0.0", port=0)
+    assert "127.0.0.1" in str(error.value)
+    for bad in ["short", "has a space in it, long enough", "semi;colon-and-long-enough"]:
+        with pytest.raises(ValueError, match="16 characters"):
+            serve_dashboard(url, port=0, token=bad)
+    server, _ = serve_dashboard(url, host="0.0.0.0", port=0, token=TOKEN)
+    try:
+        response, _ = _request(server.server_port, "/")
+        assert response.status == 401
+    finally:
+        server.shutdown()
+
+
+def test_loopback_names():
+    from skipjack.dashboard._server import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3")

@@ -1,13 +1,16 @@
 """``skipjack dashboard``: a read-only web view of every study of a storage.
 
-``skipjack dashboard --storage URL [--host 127.0.0.1] [--port 8080]`` serves it until
+``skipjack dashboard --storage URL [--host 127.0.0.1] [--port 8080] [--token T]`` serves it until
 interrupted; ``--export DIR`` writes the pages as static files instead and exits. See
-``skipjack.dashboard``.
+``skipjack.dashboard``. On an address other than loopback a token is required: ``--token``,
+``SKIPJACK_DASHBOARD_TOKEN``, or one generated and printed at start.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 
 from skipjack.cli._common import (
     add_storage_argument,
@@ -26,8 +29,19 @@ def _run(args: argparse.Namespace) -> int:
         written = export_dashboard(storage, args.export)
         print(f"skipjack dashboard: wrote {len(written)} files to {args.export}", flush=True)
         return 0
-    server, _ = serve_dashboard(storage, host=args.host, port=args.port)
-    banner = f"skipjack dashboard: serving http://{args.host}:{server.server_port}/"
+    from skipjack.dashboard._server import is_loopback
+
+    token = args.token or os.environ.get("SKIPJACK_DASHBOARD_TOKEN") or None
+    generated = token is None and not is_loopback(args.host)
+    if generated:
+        token = secrets.token_urlsafe(24)
+    server, _ = serve_dashboard(storage, host=args.host, port=args.port, token=token)
+    url = f"http://{args.host}:{server.server_port}/"
+    banner = f"skipjack dashboard: serving {url}"
+    if generated:
+        banner += f" (open {url}?token={token} ; generated token, as {args.host} is not loopback)"
+    elif token is not None:
+        banner += " (token required)"
     return serve_until_interrupted(server, banner)
 
 
@@ -36,7 +50,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("dashboard", help="serve a read-only web dashboard of a storage")
     add_storage_argument(parser)
     parser.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (127.0.0.1; the dashboard has no authentication)")
+                        help="address to bind (127.0.0.1); another address requires a token")
+    parser.add_argument("--token", default=None,
+                        help="token every request must carry (default: SKIPJACK_DASHBOARD_TOKEN; "
+                             "generated and printed when --host is not loopback)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
     parser.add_argument("--export", metavar="DIR", default=None,
                         help="write the pages as static files into DIR and exit")
