@@ -87,4 +87,10 @@ class RandomSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        return sample_uniform(self._rng, param_distribution)
+        d = param_distribution
+        if type(d) is FloatDistribution and d.step is None and not d.log:  # the common case
+            low = d.low
+            high = d.high
+            value = low + (high - low) * self._rng.random()
+            return value if value <= high else high
+        return sample_uniform(self._rng, d)

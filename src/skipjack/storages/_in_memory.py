@@ -13,7 +13,7 @@ import datetime
 import threading
 import uuid
 from collections import deque
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from typing import Any
 
 from skipjack._records import FrozenStudy, FrozenTrial, StudyDirection, TrialState
@@ -26,6 +26,7 @@ __all__ = ["InMemoryStorage"]
 _RUNNING = TrialState.RUNNING
 _WAITING = TrialState.WAITING
 _COMPLETE = TrialState.COMPLETE
+_now = datetime.datetime.now
 
 
 class _Trial:
@@ -63,19 +64,36 @@ class _Trial:
     def freeze(self) -> FrozenTrial:
         snapshot = self.snapshot
         if snapshot is None:
-            snapshot = FrozenTrial._make(
-                self.number,
-                self.state,
-                None if self.values is None else list(self.values),
-                self.datetime_start,
-                self.datetime_complete,
-                dict(self.params),
-                dict(self.distributions),
-                copy.deepcopy(self.user_attrs) if self.user_attrs else {},
-                copy.deepcopy(self.system_attrs) if self.system_attrs else {},
-                dict(self.intermediate_values),
-                self.trial_id,
-            )
+            if self.state is _RUNNING or self.state is _WAITING:
+                snapshot = FrozenTrial._make(
+                    self.number,
+                    self.state,
+                    None if self.values is None else list(self.values),
+                    self.datetime_start,
+                    self.datetime_complete,
+                    dict(self.params),
+                    dict(self.distributions),
+                    copy.deepcopy(self.user_attrs) if self.user_attrs else {},
+                    copy.deepcopy(self.system_attrs) if self.system_attrs else {},
+                    dict(self.intermediate_values),
+                    self.trial_id,
+                )
+            else:
+                # A finished trial never changes again: its snapshot takes the record's own
+                # dictionaries instead of copies (attribute values were copied when written).
+                snapshot = FrozenTrial._make(
+                    self.number,
+                    self.state,
+                    self.values,
+                    self.datetime_start,
+                    self.datetime_complete,
+                    self.params,
+                    self.distributions,
+                    self.user_attrs,
+                    self.system_attrs,
+                    self.intermediate_values,
+                    self.trial_id,
+                )
             self.snapshot = snapshot
         return snapshot
 
@@ -92,6 +110,7 @@ class _Study:
         "best_number",
         "waiting",
         "unfinished",
+        "deleted",
     )
 
     def __init__(self, study_id: int, name: str, directions: list[StudyDirection]) -> None:
@@ -108,6 +127,7 @@ class _Study:
         # "what changed since watermark (n, unfinished)" is: the trials numbered n and above,
         # plus those unfinished at the watermark. No per-write bookkeeping is needed.
         self.unfinished: set[int] = set()
+        self.deleted = False
 
     def touched(self, trial: _Trial) -> None:
         trial.snapshot = None
@@ -186,6 +206,7 @@ class InMemoryStorage(BaseStorage):
                 del self._trial_index[trial.trial_id]
             del self._name_to_id[study.name]
             del self._studies[study_id]
+            study.deleted = True
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
         with self._lock:
@@ -245,27 +266,30 @@ class InMemoryStorage(BaseStorage):
             self._next_trial_id += 1
             trial = _Trial(len(study.trials), trial_id)
             if template_trial is None:
-                trial.datetime_start = datetime.datetime.now()
-            else:
-                t = template_trial
-                for name, dist in t.distributions.items():
-                    if name in study.param_distribution:
-                        check_distribution_compatibility(study.param_distribution[name], dist)
-                trial.state = t.state
-                trial.values = None if t.values is None else list(t.values)
-                trial.datetime_start = t.datetime_start
-                trial.datetime_complete = t.datetime_complete
-                trial.params = dict(t.params)
-                trial.distributions = dict(t.distributions)
-                trial.internal = {
-                    n: d.to_internal_repr(t.params[n]) for n, d in t.distributions.items()
-                }
-                trial.user_attrs = copy.deepcopy(t.user_attrs)
-                trial.system_attrs = copy.deepcopy(t.system_attrs)
-                trial.intermediate_values = dict(t.intermediate_values)
-                study.param_distribution.update(t.distributions)
-                if t.state == _WAITING:
-                    study.waiting.append(trial_id)
+                trial.datetime_start = _now()
+                study.trials.append(trial)
+                self._trial_index[trial_id] = (study, trial)
+                study.unfinished.add(trial.number)
+                return trial_id
+            t = template_trial
+            for name, dist in t.distributions.items():
+                if name in study.param_distribution:
+                    check_distribution_compatibility(study.param_distribution[name], dist)
+            trial.state = t.state
+            trial.values = None if t.values is None else list(t.values)
+            trial.datetime_start = t.datetime_start
+            trial.datetime_complete = t.datetime_complete
+            trial.params = dict(t.params)
+            trial.distributions = dict(t.distributions)
+            trial.internal = {
+                n: d.to_internal_repr(t.params[n]) for n, d in t.distributions.items()
+            }
+            trial.user_attrs = copy.deepcopy(t.user_attrs)
+            trial.system_attrs = copy.deepcopy(t.system_attrs)
+            trial.intermediate_values = dict(t.intermediate_values)
+            study.param_distribution.update(t.distributions)
+            if t.state == _WAITING:
+                study.waiting.append(trial_id)
             study.trials.append(trial)
             self._trial_index[trial_id] = (study, trial)
             study.touched(trial)
@@ -295,27 +319,62 @@ class InMemoryStorage(BaseStorage):
             trial.distributions[param_name] = distribution
             trial.snapshot = None  # the trial stays RUNNING: nothing else to track
 
+    def _trial_param_writer(
+        self, trial_id: int
+    ) -> Callable[[str, float, Any, BaseDistribution], None] | None:
+        """A writer of ``trial_id``'s parameters for the live trial: ``write(name, internal,
+        external, distribution)`` does what ``set_trial_param`` does, minus the trial lookup and
+        the conversion to the external value the caller already has. None when a subclass
+        overrides ``set_trial_param`` (its override must see every write)."""
+        if type(self).set_trial_param is not InMemoryStorage.set_trial_param:
+            return None
+        study, trial = self._trial(trial_id)  # one dict read: atomic, no lock needed
+        lock = self._lock
+        known_distributions = study.param_distribution
+        fallback = self.set_trial_param
+
+        def write(name: str, internal: float, external: Any, distribution: BaseDistribution) -> None:
+            with lock:
+                if trial.state is not _RUNNING or study.deleted:
+                    fallback(trial_id, name, internal, distribution)  # raises or handles WAITING
+                    return
+                known = known_distributions.get(name)
+                if known is not distribution:
+                    if known is not None:
+                        check_distribution_compatibility(known, distribution)
+                    known_distributions[name] = distribution
+                trial.params[name] = external
+                trial.internal[name] = internal
+                trial.distributions[name] = distribution
+                trial.snapshot = None
+
+        return write
+
     def set_trial_state_values(
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
     ) -> bool:
         with self._lock:
-            study, trial = self._trial(trial_id)
-            if state == _RUNNING and trial.state != _WAITING:
+            entry = self._trial_index.get(trial_id)
+            if entry is None:
+                self._trial(trial_id)  # raises the right error
+            study, trial = entry  # type: ignore[misc]
+            current = trial.state
+            if state == _RUNNING and current is not _WAITING:
                 return False
-            if trial.state.is_finished():
+            if current is not _RUNNING and current is not _WAITING:
                 raise UpdateFinishedTrialError(
                     f"Trial#{trial.number} has already finished and can not be updated."
                 )
             if state == _RUNNING:
-                trial.datetime_start = datetime.datetime.now()
+                trial.datetime_start = _now()
                 try:
                     study.waiting.remove(trial_id)
                 except ValueError:
                     pass
-            if state.is_finished():
-                trial.datetime_complete = datetime.datetime.now()
+            elif state != _WAITING:
+                trial.datetime_complete = _now()
             if values is not None:
-                trial.values = [float(v) for v in values]
+                trial.values = list(map(float, values))
             trial.state = state
             study.touched(trial)
             if state == _COMPLETE:
@@ -338,6 +397,9 @@ class InMemoryStorage(BaseStorage):
             study.best_number = trial.number
 
     def pop_waiting_trial_id(self, study_id: int) -> int | None:
+        study = self._studies.get(study_id)
+        if study is not None and not study.waiting:  # nothing enqueued: no lock needed to see it
+            return None
         with self._lock:
             study = self._study(study_id)
             while study.waiting:
@@ -371,7 +433,10 @@ class InMemoryStorage(BaseStorage):
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         with self._lock:
-            return self._trial(trial_id)[1].freeze()
+            entry = self._trial_index.get(trial_id)
+            if entry is None:
+                self._trial(trial_id)  # raises the right error
+            return entry[1].freeze()  # type: ignore[index]
 
     def get_all_trials(
         self,

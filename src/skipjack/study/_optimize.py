@@ -32,6 +32,10 @@ ObjectiveFuncType = Callable[[Trial], "float | Sequence[float]"]
 
 _logger = get_logger(__name__)
 
+_COMPLETE = TrialState.COMPLETE
+_PRUNED = TrialState.PRUNED
+_FAIL = TrialState.FAIL
+
 
 def _normalize_catch(catch: Any) -> tuple[type[BaseException], ...]:
     if isinstance(catch, type) and issubclass(catch, BaseException):
@@ -195,6 +199,8 @@ def _loop(
     counter: _Counter | None,
 ) -> None:
     done = 0
+    heartbeat = is_heartbeat_enabled(study._storage)
+    bar = progress if progress._bar is not None else None
     while True:
         if study._stop_flag:
             return
@@ -206,22 +212,30 @@ def _loop(
         if deadline is not None and time.monotonic() >= deadline:
             return
         try:
-            frozen = run_trial(study, func, catch)
+            frozen = run_trial(study, func, catch, heartbeat)
         finally:
             if gc_after_trial:
                 gc.collect()
         done += 1
         for callback in callbacks:
             callback(study, frozen)
-        progress.update(study, frozen)
+        if bar is not None:
+            bar.update(study, frozen)
 
 
 def run_trial(
-    study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseException], ...]
+    study: Study,
+    func: ObjectiveFuncType,
+    catch: tuple[type[BaseException], ...],
+    heartbeat: bool | None = None,
 ) -> FrozenTrial:
-    """Ask, run the objective, tell; return the finished record. Re-raises uncaught errors."""
+    """Ask, run the objective, tell; return the finished record. Re-raises uncaught errors.
+
+    ``heartbeat``: whether the storage records heartbeats (None: find out).
+    """
     storage = study._storage
-    heartbeat = is_heartbeat_enabled(storage)
+    if heartbeat is None:
+        heartbeat = is_heartbeat_enabled(storage)
     if heartbeat:
         fail_stale_trials(study)
     hooks = study._hooks
@@ -254,7 +268,7 @@ def run_trial(
     if observer is not None:
         observer.objective_end(state, error)
         observer.tell_start()
-    if state == TrialState.FAIL and error is not None:
+    if state == _FAIL and error is not None:
         storage.set_trial_system_attr(
             trial._trial_id, FAIL_REASON_KEY, f"{type(error).__name__}: {error}"
         )
@@ -269,14 +283,15 @@ def run_trial(
     finally:
         if observer is not None:
             observer.trial_end(frozen)
-        if frozen.state == TrialState.COMPLETE:
+        final_state = frozen.state
+        if final_state == _COMPLETE:
             if _logger.isEnabledFor(INFO):
                 study._log_completed_trial(frozen)
-        elif frozen.state == TrialState.PRUNED:
+        elif final_state == _PRUNED:
             if _logger.isEnabledFor(INFO):
                 _logger.info(f"Trial {frozen.number} pruned. {error or ''}".rstrip(),
                              extra=_log_fields(study, frozen, "trial_pruned"))
-        elif frozen.state == TrialState.FAIL:
+        elif final_state == _FAIL:
             if error is not None:
                 _logger.warning(
                     f"Trial {frozen.number} failed with parameters: {frozen.params} because of "
@@ -285,6 +300,6 @@ def run_trial(
                 )
             elif warning_message is not None:
                 _logger.warning(warning_message, extra=_log_fields(study, frozen, "trial_failed"))
-    if frozen.state == TrialState.FAIL and error is not None and not isinstance(error, catch):
+    if error is not None and frozen.state == _FAIL and not isinstance(error, catch):
         raise error
     return frozen

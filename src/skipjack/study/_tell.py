@@ -19,6 +19,12 @@ __all__ = ["check_and_convert_values", "tell_with_warning", "FAIL_REASON_KEY", "
 
 _logger = get_logger(__name__)
 
+_RUNNING = TrialState.RUNNING
+_COMPLETE = TrialState.COMPLETE
+_PRUNED = TrialState.PRUNED
+_FAIL = TrialState.FAIL
+_WAITING = TrialState.WAITING
+
 # System attribute with the reason a trial failed (exception text or bad return value).
 FAIL_REASON_KEY = "fail_reason"
 
@@ -34,6 +40,8 @@ def check_and_convert_values(
     n_objectives: int, original: Any, trial_number: int
 ) -> tuple[list[float] | None, str | None]:
     """Return ``(values, None)`` for an acceptable objective result, else ``(None, reason)``."""
+    if type(original) is float and n_objectives == 1 and original == original:  # the common case
+        return [original], None
     if isinstance(original, (str, bytes)):
         return None, (
             f"Trial {trial_number} failed, because the objective function returned "
@@ -100,61 +108,63 @@ def tell_with_warning(
             f"Trial must be a Trial object or a trial number; got {type(trial).__name__}."
         )
 
-    if state == TrialState.COMPLETE and value_or_values is None:
-        raise ValueError(
-            "No values were told. Values are required when state is TrialState.COMPLETE."
-        )
-    if state in (TrialState.PRUNED, TrialState.FAIL) and value_or_values is not None:
-        raise ValueError(
-            "Values were told. Values cannot be specified when state is TrialState.PRUNED or "
-            "TrialState.FAIL."
-        )
-    if state is not None and state not in (
-        TrialState.COMPLETE,
-        TrialState.PRUNED,
-        TrialState.FAIL,
-    ):
-        raise ValueError(f"Cannot tell with state {state!r}: use COMPLETE, PRUNED or FAIL.")
+    if state is not None:
+        if state == _COMPLETE and value_or_values is None:
+            raise ValueError(
+                "No values were told. Values are required when state is TrialState.COMPLETE."
+            )
+        if (state == _PRUNED or state == _FAIL) and value_or_values is not None:
+            raise ValueError(
+                "Values were told. Values cannot be specified when state is TrialState.PRUNED or "
+                "TrialState.FAIL."
+            )
+        if state != _COMPLETE and state != _PRUNED and state != _FAIL:
+            raise ValueError(f"Cannot tell with state {state!r}: use COMPLETE, PRUNED or FAIL.")
 
-    if live is not None and not live._finished:
+    if live is not None and not live._done:
         # The live trial knows its own state; a concurrent finish (e.g. by a heartbeat check)
         # is caught by the storage, which refuses to change a finished trial.
         current = live._view
     else:
         current = storage.get_trial(trial_id)
-    if current.state.is_finished():
-        if skip_if_finished:
-            _logger.info(f"Skipped telling trial {current.number} with values {value_or_values} "
-                         f"and state {state} since trial was already finished. "
-                         f"Finished trial has values {current.values} and state {current.state}.")
-            return current, None
-        raise UpdateFinishedTrialError(
-            f"Cannot tell trial {current.number}: it has already finished with state "
-            f"{current.state.name}. Pass skip_if_finished=True to ignore this."
-        )
-    if current.state == TrialState.WAITING:
-        raise ValueError(
-            f"Cannot tell trial {current.number}: it is WAITING (enqueued) and has not run."
-        )
+    current_state = current.state
+    if current_state is not _RUNNING:
+        if current_state.is_finished():
+            if skip_if_finished:
+                _logger.info(
+                    f"Skipped telling trial {current.number} with values {value_or_values} "
+                    f"and state {state} since trial was already finished. "
+                    f"Finished trial has values {current.values} and state {current.state}."
+                )
+                return current, None
+            raise UpdateFinishedTrialError(
+                f"Cannot tell trial {current.number}: it has already finished with state "
+                f"{current.state.name}. Pass skip_if_finished=True to ignore this."
+            )
+        if current_state == _WAITING:
+            raise ValueError(
+                f"Cannot tell trial {current.number}: it is WAITING (enqueued) and has not run."
+            )
 
     warning_message = None
     values: list[float] | None = None
-    if state == TrialState.PRUNED:
+    n_objectives = len(study._directions)
+    if state == _PRUNED:
         intermediate = (live._intermediate_values if live is not None
                         else current.intermediate_values)
         attrs = live._system_attrs if live is not None else current.system_attrs
         # the last report (the whole vector in a multi-objective study), NaN -> no value
-        values = last_reported_values(attrs, intermediate, len(study.directions))
-    elif state is None or state == TrialState.COMPLETE:
+        values = last_reported_values(attrs, intermediate, n_objectives)
+    elif state is None or state == _COMPLETE:
         values, warning_message = check_and_convert_values(
-            len(study.directions), value_or_values, current.number
+            n_objectives, value_or_values, current.number
         )
         if warning_message is not None:
-            state = TrialState.FAIL
+            state = _FAIL
             if not suppress_warning:
                 _logger.warning(warning_message)
         else:
-            state = TrialState.COMPLETE
+            state = _COMPLETE
     assert state is not None
 
     if warning_message is not None:

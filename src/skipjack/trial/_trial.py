@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from skipjack._records import FrozenTrial, TrialState
@@ -42,23 +42,37 @@ __all__ = ["Trial", "FIXED_PARAMS_KEY"]
 FIXED_PARAMS_KEY = "fixed_params"
 
 
-# Design note: distributions are immutable values, so the objects built for the same bounds are
+# Design note: distributions are immutable values, so the objects built for the same arguments are
 # shared between suggest calls. This skips re-validation on the hot path and lets the storage
-# recognise an unchanged distribution by identity. Keys carry the argument types' values exactly
-# as given (0 and 0.0 build equal float distributions, so sharing them is safe); categorical
-# choices are not cached because 1 == True would conflate different choice lists.
-_FLOAT_CACHE: dict[tuple[Any, ...], FloatDistribution] = {}
-_INT_CACHE: dict[tuple[Any, ...], IntDistribution] = {}
+# recognise an unchanged distribution by identity. Keys carry the argument values exactly as given
+# (0 and 0.0 build equal float distributions, so sharing them is safe); categorical keys also carry
+# the type of each choice, because 1 == 1.0 == True would otherwise conflate different choice
+# lists. A cache entry is ``(distribution, plain)``: ``plain`` is True when the distribution holds
+# more than one value, i.e. when a suggest must ask the sampler (the fast path below).
+_FLOAT_CACHE: dict[tuple[Any, ...], tuple[FloatDistribution, bool]] = {}
+_INT_CACHE: dict[tuple[Any, ...], tuple[IntDistribution, bool]] = {}
+_CATEGORICAL_CACHE: dict[tuple[Any, ...], tuple[CategoricalDistribution, bool]] = {}
 _CACHE_LIMIT = 4096
 
 
-def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+def _remember(
+    cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], distribution: BaseDistribution
+) -> tuple[Any, bool]:
+    entry = (distribution, not distribution.single())
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     try:
-        cache[key] = value
-    except TypeError:
+        cache[key] = entry
+    except TypeError:  # unhashable arguments (the constructor accepted them): do not cache
         pass
+    return entry
+
+
+def _categorical_key(choices: Any) -> tuple[Any, ...] | None:
+    # Only lists and tuples: other iterables may be consumed by reading them.
+    if type(choices) is tuple or type(choices) is list:
+        return (tuple(choices), tuple(map(type, choices)))
+    return None
 
 
 class Trial(BaseTrial):
@@ -73,20 +87,28 @@ class Trial(BaseTrial):
     def __init__(self, study: Study, trial_id: int) -> None:
         self.study = study
         self._trial_id = trial_id
-        self.storage = study._storage
-        record = self.storage.get_trial(trial_id)
-        self._number = record.number
-        self._datetime_start = record.datetime_start
-        self._params: dict[str, Any] = dict(record.params)
-        self._distributions: dict[str, BaseDistribution] = dict(record.distributions)
-        self._user_attrs: dict[str, Any] = dict(record.user_attrs)
-        self._system_attrs: dict[str, Any] = dict(record.system_attrs)
-        self._intermediate_values: dict[int, float] = dict(record.intermediate_values)
-        self._view = FrozenTrial._make(
-            record.number,
-            record.state,
+        storage = self.storage = study._storage
+        record = storage.get_trial(trial_id)
+        self._number = number = record._number
+        self._datetime_start = start = record._datetime_start
+        # the record's dictionaries are copied: it is a shared snapshot, these are live
+        params = record._params
+        self._params: dict[str, Any] = dict(params) if params else {}
+        distributions = record._distributions
+        self._distributions: dict[str, BaseDistribution] = (
+            dict(distributions) if distributions else {}
+        )
+        user_attrs = record._user_attrs
+        self._user_attrs: dict[str, Any] = dict(user_attrs) if user_attrs else {}
+        system_attrs = record._system_attrs
+        self._system_attrs: dict[str, Any] = dict(system_attrs) if system_attrs else {}
+        intermediate = record._intermediate_values
+        self._intermediate_values: dict[int, float] = dict(intermediate) if intermediate else {}
+        self._view = view = FrozenTrial._make(
+            number,
+            record._state,
             None,
-            record.datetime_start,
+            start,
             None,
             self._params,
             self._distributions,
@@ -95,19 +117,55 @@ class Trial(BaseTrial):
             self._intermediate_values,
             trial_id,
         )
-        self._fixed_params: dict[str, Any] = self._system_attrs.get(FIXED_PARAMS_KEY) or {}
+        fixed = self._system_attrs.get(FIXED_PARAMS_KEY) if system_attrs else None
+        self._fixed_params: dict[str, Any] = fixed or {}
         sampler = study.sampler
-        sampler.before_trial(study, self._view)
+        sampler.before_trial(study, view)
         study_hook = getattr(sampler, "study_system_attrs", None)
         if study_hook is not None:  # e.g. AutoSampler records a change of algorithm on the study
-            for key, value in study_hook(study, self._view).items():
-                self.storage.set_study_system_attr(study._study_id, key, value)
-        self.relative_search_space = sampler.infer_relative_search_space(study, self._view)
+            for key, value in study_hook(study, view).items():
+                storage.set_study_system_attr(study._study_id, key, value)
+        self.relative_search_space = sampler.infer_relative_search_space(study, view)
         self._relative_params: dict[str, Any] | None = None
-        self._finished = False
-        # bound methods looked up once: _suggest is the hottest path of a study
+        # bound methods looked up once: suggesting is the hottest path of a study
         self._sample_independent = sampler.sample_independent
-        self._set_param = self.storage.set_trial_param
+        self._set_param = storage.set_trial_param
+        # True while a new parameter is simply drawn by ``sample_independent``: the trial is
+        # running, has no fixed (enqueued) parameters and no relative search space. The
+        # ``suggest_*`` methods then skip the general ``_suggest`` (same steps, fewer checks).
+        self._plain = not fixed and not self.relative_search_space
+        self._done = False
+
+    def _write_param(
+        self, name: str, internal: float, external: Any, distribution: BaseDistribution
+    ) -> None:
+        # The first write looks up the storage's writer for this trial (an in-memory storage
+        # offers one that skips the trial lookup) and binds it on the instance for the next ones.
+        # Looked up on the class: a wrapper forwarding unknown attributes to another storage
+        # (e.g. a timing proxy) must see every ``set_trial_param`` call.
+        write: Callable[[str, float, Any, BaseDistribution], None] | None = None
+        make_writer = getattr(type(self.storage), "_trial_param_writer", None)
+        if make_writer is not None:
+            write = make_writer(self.storage, self._trial_id)
+        if write is None:
+            write = self._write_param_generic
+        self._write_param = write  # type: ignore[method-assign,assignment]
+        write(name, internal, external, distribution)
+
+    def _write_param_generic(
+        self, name: str, internal: float, external: Any, distribution: BaseDistribution
+    ) -> None:
+        self._set_param(self._trial_id, name, internal, distribution)
+
+    @property
+    def _finished(self) -> bool:
+        return self._done
+
+    @_finished.setter
+    def _finished(self, value: bool) -> None:
+        self._done = value
+        if value:
+            self._plain = False
 
     # --- suggest ----------------------------------------------------------------------------------
 
@@ -121,12 +179,20 @@ class Trial(BaseTrial):
                 ``name`` was suggested before in this trial with an incompatible distribution.
         """
         try:
-            distribution = _FLOAT_CACHE.get((low, high, step, log))
-        except TypeError:  # unhashable bounds: validated (and rejected) by the constructor
-            distribution = None
-        if distribution is None:
-            distribution = FloatDistribution(low, high, log=log, step=step)
-            _remember(_FLOAT_CACHE, (low, high, step, log), distribution)
+            distribution, plain = _FLOAT_CACHE[(low, high, step, log)]
+        except (KeyError, TypeError):  # TypeError: unhashable bounds, rejected by the constructor
+            distribution, plain = _remember(
+                _FLOAT_CACHE, (low, high, step, log),
+                FloatDistribution(low, high, log=log, step=step),
+            )
+        if plain and self._plain and name not in self._params:
+            value = self._sample_independent(self.study, self._view, name, distribution)
+            if type(value) is not float or value != value:
+                value = distribution.to_internal_repr(value)  # converts, or rejects NaN
+            self._write_param(name, value, value, distribution)
+            self._params[name] = value
+            self._distributions[name] = distribution
+            return value
         return float(self._suggest(name, distribution))
 
     def suggest_int(
@@ -134,20 +200,49 @@ class Trial(BaseTrial):
     ) -> int:
         """Suggest an int in ``[low, high]`` (on a ``step`` grid, or in log space with ``log``)."""
         try:
-            distribution = _INT_CACHE.get((low, high, step, log))
-        except TypeError:
-            distribution = None
-        if distribution is None:
-            distribution = IntDistribution(low, high, log=log, step=step)
-            _remember(_INT_CACHE, (low, high, step, log), distribution)
+            distribution, plain = _INT_CACHE[(low, high, step, log)]
+        except (KeyError, TypeError):
+            distribution, plain = _remember(
+                _INT_CACHE, (low, high, step, log),
+                IntDistribution(low, high, log=log, step=step),
+            )
+        if plain and self._plain and name not in self._params:
+            value = self._sample_independent(self.study, self._view, name, distribution)
+            internal = float(value) if type(value) is int else distribution.to_internal_repr(value)
+            value = int(internal)
+            self._write_param(name, internal, value, distribution)
+            self._params[name] = value
+            self._distributions[name] = distribution
+            return value
         return int(self._suggest(name, distribution))
 
     def suggest_categorical(
         self, name: str, choices: Sequence[CategoricalChoiceType]
     ) -> CategoricalChoiceType:
         """Suggest one of ``choices`` (None, bool, int, float or str values)."""
-        value: CategoricalChoiceType = self._suggest(name, CategoricalDistribution(choices))
-        return value
+        entry = None
+        try:
+            key = _categorical_key(choices)
+            if key is not None:
+                entry = _CATEGORICAL_CACHE.get(key)
+        except TypeError:  # an unhashable choice: the constructor says what to do
+            key = None
+        if entry is None:
+            distribution = CategoricalDistribution(choices)
+            entry = (distribution, not distribution.single())
+            if key is not None:
+                entry = _remember(_CATEGORICAL_CACHE, key, distribution)
+        distribution, plain = entry
+        if plain and self._plain and name not in self._params:
+            value = self._sample_independent(self.study, self._view, name, distribution)
+            internal = distribution.to_internal_repr(value)
+            value = distribution.choices[int(internal)]
+            self._write_param(name, internal, value, distribution)
+            self._params[name] = value
+            self._distributions[name] = distribution
+            return value
+        result: CategoricalChoiceType = self._suggest(name, distribution)
+        return result
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         params = self._params
