@@ -1,5 +1,6 @@
 """TPE building blocks: densities integrate to one, the history is ingested once, the cap keeps
-the weight and the best kernels, the fast bandwidth paths agree with the plain rule."""
+the weight and the best kernels, the fast bandwidth paths agree with the plain rule, and the
+incrementally kept kernels of the bad group score like an estimator built from scratch."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from skipjack.samplers._tpe._history import History
 from skipjack.samplers._tpe._parzen import (
     EstimatorSettings,
     ParzenEstimator,
+    Workspace,
     bandwidths_from_sorted,
     numeric_bandwidths,
     subset_bandwidths,
 )
+from skipjack.samplers._tpe._row_kernels import RowKernels, gather_mixture
 from skipjack.samplers._tpe._space import make_spec
 from skipjack.samplers._tpe._split import cap_above, split_rows
 from skipjack.trial import create_trial
@@ -159,3 +162,72 @@ def test_capped_sampler_still_samples_inside_the_space() -> None:
     assert study.best_value < 1.0
     for t in study.get_trials(deepcopy=False):
         assert -2 <= t.params["x"] <= 2 and 0 <= t.params["n"] <= 9
+
+
+def _mixed_history(n: int, seed: int) -> tuple[History, dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    space = {
+        "f": FloatDistribution(-5.0, 5.0),
+        "lf": FloatDistribution(0.01, 10.0, log=True),
+        "i": IntDistribution(-10, 10),
+        "c": CategoricalDistribution(["a", "b", "c"]),
+    }
+    history = History([StudyDirection.MINIMIZE])
+    for _ in range(n):
+        params = {
+            "f": float(rng.uniform(-5, 5)),
+            "lf": float(np.exp(rng.uniform(math.log(0.01), math.log(10.0)))),
+            "i": int(rng.integers(-10, 11)),
+            "c": ["a", "b", "c"][int(rng.integers(3))],
+        }
+        history.add(create_trial(value=float(rng.normal()), params=params, distributions=space),
+                    None)
+    return history, space
+
+
+@pytest.mark.parametrize("n", [5, 97, 150])
+def test_row_kernels_kept_one_row_at_a_time_match_the_plain_rule(n: int) -> None:
+    history, space = _mixed_history(n, seed=n)
+    settings = EstimatorSettings()
+    kernels = [RowKernels(make_spec(name, space[name]), False, True) for name in ("f", "lf", "i")]
+    for rows in range(1, n + 1):  # one new trial per sampling step
+        RowKernels.update_all(kernels, history.columns, rows)
+    for incremental in kernels:
+        spec = incremental.spec
+        coords = spec.transform(history.columns[spec.name].values.view)[:, None]
+        lo, hi = np.array([spec.lo_t]), np.array([spec.hi_t])
+        expected = numeric_bandwidths(coords, lo, hi, settings)[:, 0]
+        np.testing.assert_allclose(incremental.sigma[:n], expected, rtol=1e-12)
+        mass = ParzenEstimator.kernel_log_mass(coords, expected[:, None], lo, hi)[:, 0]
+        np.testing.assert_allclose(incremental.log_mass[:n], mass, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("with_lies", [False, True])
+def test_gathered_mixture_scores_like_the_estimator_of_the_same_kernels(with_lies: bool) -> None:
+    history, space = _mixed_history(200, seed=1)
+    settings = EstimatorSettings()
+    specs = [make_spec(name, d) for name, d in space.items()]
+    kernels = []
+    for spec in specs:
+        if not spec.categorical:
+            rk = RowKernels(spec, False, True)
+            rk.update(history.columns[spec.name], history.n)
+            kernels.append(rk)
+    rng = np.random.default_rng(2)
+    rows = np.sort(rng.choice(history.n, 120, replace=False))
+    weights = rng.uniform(0.1, 1.0, len(rows))
+    obs = history.column_values(list(space), rows)
+    lies = obs[:3] + np.array([0.5, 0.0, 1.0, 0.0]) if with_lies else None
+    mixture = gather_mixture(specs, kernels, history.columns, rows, weights, lies, settings,
+                             Workspace())
+    sigmas = np.stack([rk.sigma[rows] for rk in kernels], axis=1)
+    if lies is not None:
+        lo, hi = ParzenEstimator.domain(specs)
+        lie_sigmas = bandwidths_from_sorted(ParzenEstimator.coordinates(specs, lies),
+                                            [rk.sorted for rk in kernels], lo, hi, settings)
+        obs = np.vstack([obs, lies])
+        weights = np.concatenate([weights, np.ones(len(lies))])
+        sigmas = np.vstack([sigmas, lie_sigmas])
+    plain = ParzenEstimator(specs, obs, weights, settings, bandwidths=sigmas)
+    points = plain.sample(rng, 50)
+    np.testing.assert_allclose(mixture.log_pdf(points), plain.log_pdf(points), rtol=1e-9)

@@ -63,26 +63,8 @@ class Column:
         self.values.pad_to(n_rows)
         self.dist_ids.pad_to(n_rows)
         self.distributions: list[BaseDistribution] = []
+        self.present = 0  # rows that recorded the parameter
         self._ids: dict[BaseDistribution, int] = {}
-        self._sorted = np.empty(0)
-        self._n_sorted = 0
-
-    def sorted_values(self, n_rows: int) -> np.ndarray:
-        """The present values among the first ``n_rows`` rows, sorted; kept up to date in O(new).
-
-        Rows are merged in as they are first asked for, so each row is inserted once.
-        """
-        done = self._n_sorted
-        if n_rows > done:
-            ids = self.dist_ids.view[done:n_rows]
-            new = np.sort(self.values.view[done:n_rows][ids >= 0])
-            if len(new):
-                self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, new), new)
-            self._n_sorted = n_rows
-        elif n_rows < done:
-            ids = self.dist_ids.view[:n_rows]
-            return np.sort(self.values.view[:n_rows][ids >= 0])
-        return self._sorted
 
     def dist_id(self, distribution: BaseDistribution) -> int:
         found = self._ids.get(distribution)
@@ -172,6 +154,7 @@ class History:
             dist = trial.distributions[name]
             col.values.append(dist.to_internal_repr(value))
             col.dist_ids.append(col.dist_id(dist))
+            col.present += 1
         self.n = n + 1
         if state == TrialState.COMPLETE:
             self.n_complete += 1
@@ -188,14 +171,32 @@ class History:
             out[:, j] = self.columns[name].values.view[rows]
         return out
 
-    def mask_for(self, space: dict[str, BaseDistribution], n: int) -> np.ndarray:
-        """Among the first ``n`` rows, those where every parameter of ``space`` is usable."""
-        mask = np.ones(n, dtype=bool)
+    def uniform(self, name: str, distribution: BaseDistribution) -> bool:
+        """Whether every row recorded ``name`` (so far) with exactly ``distribution``."""
+        col = self.columns.get(name)
+        return (
+            col is not None and col.present == self.n and len(col.distributions) == 1
+            and col.distributions[0] == distribution
+        )
+
+    def mask_for(self, space: dict[str, BaseDistribution], n: int) -> np.ndarray | None:
+        """Among the first ``n`` rows, those where every parameter of ``space`` is usable.
+
+        None when all of them are (the common case of a fixed search space).
+        """
+        mask = None
         for name, dist in space.items():
             col = self.columns.get(name)
             if col is None:
                 return np.zeros(n, dtype=bool)
-            mask &= col.mask_for(dist, n)
+            if col.present == self.n and len(col.distributions) == 1 and (
+                col.distributions[0] == dist
+            ):
+                continue
+            if mask is None:
+                mask = col.mask_for(dist, n)
+            else:
+                mask &= col.mask_for(dist, n)
         return mask
 
 

@@ -31,6 +31,8 @@ __all__ = [
     "numeric_bandwidths",
     "subset_bandwidths",
     "bandwidths_from_sorted",
+    "Workspace",
+    "GatheredMixture",
 ]
 
 
@@ -45,12 +47,7 @@ class EstimatorSettings:
     categorical_distance_func: dict[str, Callable[[Any, Any], float]] | None = None
 
 
-def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
-    top = np.max(a, axis=axis, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore"):
-        out: np.ndarray = np.log(np.sum(np.exp(a - top), axis=axis)) + np.squeeze(top, axis=axis)
-        return out
+_CHUNK = 4096  # elements per block of the grid-mass computation (stays in small allocations)
 
 
 def numeric_bandwidths(
@@ -64,7 +61,7 @@ def numeric_bandwidths(
     n = len(mus)
     width = hi - lo
     cols = np.ascontiguousarray(mus.T)  # (d, n): sorting contiguous rows is much faster
-    order = np.argsort(cols, axis=1)
+    order = np.argsort(cols, axis=1, kind="stable")  # ties in row order
     sorted_pts = np.take_along_axis(cols, order, axis=1)
     padded = np.concatenate([lo[:, None], sorted_pts, hi[:, None]], axis=1)
     left = sorted_pts - padded[:, :-2]
@@ -92,7 +89,7 @@ def subset_bandwidths(
     n = len(mus)
     width = hi - lo
     cols = np.ascontiguousarray(mus.T)  # (d, n)
-    order = np.argsort(cols, axis=1)
+    order = np.argsort(cols, axis=1, kind="stable")  # ties in row order
     sorted_cols = np.take_along_axis(cols, order, axis=1)
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(n)[None, :], axis=1)
@@ -150,7 +147,116 @@ def bandwidths_from_sorted(
     return np.clip(out, floor, width)
 
 
-class ParzenEstimator:
+class _Scoring:
+    """The log density of a mixture, from its scoring form (set by the subclass):
+
+    ``_quad_t`` (2 dc, K): the stacked [-0.5 / s^2; mu / s^2] of the continuous coordinates;
+    ``_cont_const`` (K,): log weight + the continuous kernels' constant terms; ``_disc``: per
+    discrete coordinate k, its (mu, sigma, log mass) columns; ``_cat_log_tables``: per categorical
+    parameter, (C, K) log probabilities.
+    """
+
+    specs: list[ParamSpec]
+    log_weights: np.ndarray
+    _num: list[int]
+    _cat: list[int]
+    _cont: np.ndarray
+    _log_scale: np.ndarray
+    _lo: np.ndarray
+    _hi: np.ndarray
+    _quad_t: np.ndarray
+    _cont_const: np.ndarray
+    _disc: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]
+    _cat_log_tables: list[np.ndarray]
+
+    def _to_coords(self, values: np.ndarray) -> np.ndarray:
+        """Internal values of the numeric parameters (k, dn) to coordinates (log where asked)."""
+        if not self._log_scale.any():
+            return np.array(values, dtype=float)
+        x = np.array(values, dtype=float)
+        x[:, self._log_scale] = np.log(x[:, self._log_scale])
+        return x
+
+    def log_pdf(self, points: np.ndarray, work: Workspace | None = None) -> np.ndarray:
+        """Log density (log probability on grids and categories) of internal points (m, d).
+
+        ``work`` holds the (m, kernels) scratch arrays between calls (see ``Workspace``).
+        """
+        work = work or Workspace()
+        m = len(points)
+        n_kernels = len(self.log_weights)
+        total = work.get("total", (m, n_kernels))
+        if self._num:
+            specs = [self.specs[j] for j in self._num]
+            values = points[:, self._num]
+            x = self._to_coords(values)
+            cont = self._cont
+            if cont.any():
+                xc = x[:, cont]
+                # -0.5 * sum_j (x_j^2 a_kj - 2 x_j b_kj): one product with the stacked [a; b]
+                np.matmul(np.concatenate([xc * xc, xc], axis=1), self._quad_t, out=total)
+                total += self._cont_const
+            else:
+                total[:] = self.log_weights
+            grid_rows = max(1, _CHUNK // n_kernels)
+            for k, mu_k, sd_k, log_mass_k in self._disc:
+                # few distinct grid points among the candidates: score each once
+                grid, inverse = np.unique(values[:, k], return_inverse=True)
+                blo, bhi = specs[k].bins(grid)
+                blo = np.maximum(blo, self._lo[k])[:, None]
+                bhi = np.minimum(bhi, self._hi[k])[:, None]
+                mu = mu_k[None, :]
+                sd = sd_k[None, :]
+                mass = work.get("grid", (len(grid), n_kernels))
+                for a in range(0, len(grid), grid_rows):  # small blocks: no large temporaries
+                    b = a + grid_rows
+                    mass[a:b] = log_gauss_mass((blo[a:b] - mu) / sd, (bhi[a:b] - mu) / sd)
+                mass -= log_mass_k[None, :]
+                total += np.take(mass, inverse.reshape(-1), axis=0,
+                                 out=work.get("rows", (m, n_kernels)))
+        else:
+            total[:] = self.log_weights
+        for log_table, j in zip(self._cat_log_tables, self._cat):
+            idx = points[:, j].astype(np.intp)
+            total += np.take(log_table, idx, axis=0, out=work.get("rows", (m, n_kernels)))
+        # log-sum-exp over the kernels, in place
+        top = total.max(axis=1)
+        top[~np.isfinite(top)] = 0.0
+        total -= top[:, None]
+        np.exp(total, out=total)
+        with np.errstate(divide="ignore"):
+            return cast(np.ndarray, np.log(total.sum(axis=1)) + top)
+
+
+
+class GatheredMixture(_Scoring):
+    """A mixture given directly in scoring form (see ``_Scoring``); it only scores points."""
+
+    def __init__(
+        self,
+        specs: Sequence[ParamSpec],
+        log_weights: np.ndarray,
+        quad_t: np.ndarray,
+        cont_const: np.ndarray,
+        disc: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]],
+        cat_log_tables: list[np.ndarray],
+    ) -> None:
+        self.specs = list(specs)
+        self._num = [j for j, s in enumerate(self.specs) if not s.categorical]
+        self._cat = [j for j, s in enumerate(self.specs) if s.categorical]
+        specs_num = [self.specs[j] for j in self._num]
+        self._lo = np.array([s.lo_t for s in specs_num])
+        self._hi = np.array([s.hi_t for s in specs_num])
+        self._log_scale = np.array([s.log for s in specs_num], dtype=bool)
+        self._cont = np.array([s.step is None for s in specs_num], dtype=bool)
+        self.log_weights = log_weights
+        self._quad_t = quad_t
+        self._cont_const = cont_const
+        self._disc = disc
+        self._cat_log_tables = cat_log_tables
+
+
+class ParzenEstimator(_Scoring):
     """The mixture over ``specs`` fitted to ``observations`` (internal values, one row each).
 
     Args:
@@ -158,6 +264,9 @@ class ParzenEstimator:
         observations: array (n, d) of internal values.
         weights: array (n,) of non-negative observation weights.
         settings: bandwidth and prior options.
+        bandwidths: optional (n, numeric d) bandwidths of the observation kernels (else the
+            neighbour rule among ``observations``).
+        log_mass: optional (n, numeric d) log truncation masses matching ``bandwidths``.
     """
 
     def __init__(
@@ -167,6 +276,7 @@ class ParzenEstimator:
         weights: np.ndarray,
         settings: EstimatorSettings,
         bandwidths: np.ndarray | None = None,
+        log_mass: np.ndarray | None = None,
     ) -> None:
         self.specs = list(specs)
         n = len(observations)
@@ -209,20 +319,33 @@ class ParzenEstimator:
         self._mus, self._sigmas = mus, sigmas
         self._log_sigmas = np.log(sigmas)
         self._discrete = np.array([s.step is not None for s in specs_num], dtype=bool)
-        self._log_mass = self._kernel_log_mass(mus, sigmas, lo, hi)
+        if log_mass is not None and bandwidths is not None:
+            self._log_mass = np.empty_like(sigmas)
+            self._log_mass[:n] = log_mass
+            self._log_mass[n:] = self.kernel_log_mass(mus[n:], sigmas[n:], lo, hi)
+        else:
+            self._log_mass = self.kernel_log_mass(mus, sigmas, lo, hi)
         # continuous part, expanded for matrix products: sum_j ((x_j - mu_kj) / s_kj)^2
         # = (x^2) . a_k - 2 x . b_k + c_k with a = 1/s^2, b = mu/s^2, c = sum mu^2/s^2
         cont = ~self._discrete
         self._cont = cont
+        self._disc = [
+            (int(k), mus[:, k], sigmas[:, k], self._log_mass[:, k])
+            for k in np.flatnonzero(self._discrete)
+        ]
         inv_var = 1.0 / (sigmas[:, cont] ** 2)
-        self._inv_var_t = np.ascontiguousarray(inv_var.T)
-        self._mu_inv_var_t = np.ascontiguousarray((mus[:, cont] * inv_var).T)
-        self._cont_const = -0.5 * np.sum(mus[:, cont] ** 2 * inv_var, axis=1) - np.sum(
-            self._log_sigmas[:, cont] + self._log_mass[:, cont], axis=1
-        ) - LOG_SQRT_2PI * int(cont.sum())
+        dc = int(cont.sum())
+        self._quad_t = np.empty((2 * dc, n_kernels))
+        self._quad_t[:dc] = inv_var.T
+        self._quad_t[:dc] *= -0.5
+        np.multiply(mus[:, cont].T, inv_var.T, out=self._quad_t[dc:])
+        self._cont_const = self.log_weights - 0.5 * np.sum(mus[:, cont] ** 2 * inv_var, axis=1) - (
+            np.sum(self._log_sigmas[:, cont] + self._log_mass[:, cont], axis=1)
+        ) - LOG_SQRT_2PI * dc
 
         # categorical kernels: one probability table (K, C) per parameter
         self._cat_tables: list[np.ndarray] = []
+        self._cat_log_tables: list[np.ndarray] = []  # (C, K): log probabilities, for scoring
         for j in self._cat:
             s = self.specs[j]
             c = s.n_choices
@@ -240,6 +363,8 @@ class ParzenEstimator:
                 table[n:] = 1.0
             table /= table.sum(axis=1, keepdims=True)
             self._cat_tables.append(table)
+            with np.errstate(divide="ignore"):
+                self._cat_log_tables.append(np.ascontiguousarray(np.log(table).T))
 
     @staticmethod
     def coordinates(specs: Sequence[ParamSpec], observations: np.ndarray) -> np.ndarray:
@@ -257,7 +382,7 @@ class ParzenEstimator:
         return np.array([s.lo_t for s in num]), np.array([s.hi_t for s in num])
 
     @staticmethod
-    def _kernel_log_mass(
+    def kernel_log_mass(
         mus: np.ndarray, sigmas: np.ndarray, lo: np.ndarray, hi: np.ndarray
     ) -> np.ndarray:
         """log of each kernel's mass inside the domain; only kernels near an end need the maths."""
@@ -280,14 +405,6 @@ class ParzenEstimator:
         scaled = dist / top if top > 0 else dist
         beta = np.log1p(n)
         return cast(np.ndarray, np.exp(-beta * scaled[idx] ** 2).reshape(n, c))
-
-    def _to_coords(self, values: np.ndarray) -> np.ndarray:
-        """Internal values of the numeric parameters (k, dn) to coordinates (log where asked)."""
-        if not self._log_scale.any():
-            return np.array(values, dtype=float)
-        x = np.array(values, dtype=float)
-        x[:, self._log_scale] = np.log(x[:, self._log_scale])
-        return x
 
     # --- sampling -------------------------------------------------------------------------------
 
@@ -316,33 +433,22 @@ class ParzenEstimator:
             out[:, j] = np.minimum((u >= cum).sum(axis=1), table.shape[1] - 1)
         return out
 
-    # --- density --------------------------------------------------------------------------------
 
-    def log_pdf(self, points: np.ndarray) -> np.ndarray:
-        """Log density (log probability on grids and categories) of internal points (m, d)."""
-        m = len(points)
-        total = np.broadcast_to(self.log_weights, (m, len(self.log_weights))).copy()
-        if self._num:
-            specs = [self.specs[j] for j in self._num]
-            values = points[:, self._num]
-            x = self._to_coords(values)
-            cont = self._cont
-            if cont.any():
-                xc = x[:, cont]
-                quad = (xc * xc) @ self._inv_var_t - 2.0 * (xc @ self._mu_inv_var_t)
-                total += -0.5 * quad + self._cont_const
-            for k in np.flatnonzero(self._discrete):
-                # few distinct grid points among the candidates: score each once
-                grid, inverse = np.unique(values[:, k], return_inverse=True)
-                blo, bhi = specs[k].bins(grid)
-                blo = np.maximum(blo, self._lo[k])[:, None]
-                bhi = np.minimum(bhi, self._hi[k])[:, None]
-                mu = self._mus[None, :, k]
-                sd = self._sigmas[None, :, k]
-                mass = log_gauss_mass((blo - mu) / sd, (bhi - mu) / sd) - self._log_mass[None, :, k]
-                total += mass[inverse.reshape(-1)]
-        for table, j in zip(self._cat_tables, self._cat):
-            idx = points[:, j].astype(int)
-            with np.errstate(divide="ignore"):
-                total += np.log(table[:, idx]).T
-        return _logsumexp(total, axis=1)
+class Workspace:
+    """Scratch arrays reused between calls.
+
+    Design note: an (m candidates x K kernels) array for K ~ 1000 is about 200 KB, above the
+    C allocator's threshold for mapping fresh pages from the kernel, so every such temporary
+    costs page faults; measured, they were about a third of a TPE step. Reusing buffers avoids it.
+    """
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def get(self, key: str, shape: tuple[int, int]) -> np.ndarray:
+        """An uninitialised array of ``shape``, backed by the buffer named ``key``."""
+        size = shape[0] * shape[1]
+        buf = self._buffers.get(key)
+        if buf is None or len(buf) < size:
+            buf = self._buffers[key] = np.empty(max(size, 2 * len(buf) if buf is not None else 0))
+        return buf[:size].reshape(shape)

@@ -10,7 +10,11 @@ parameter has its own one-dimensional estimators.
 Design note (work per trial): finished trials are ingested once into numpy columns
 (``_history.History``); the split, the kernels and the scoring are array operations; the bad group,
 the only one that grows with the study, is capped at ``max_above_kernels`` kernels (see
-``_split.cap_above`` and docs/tpe.md for the measured trade-off).
+``_split.cap_above`` and docs/tpe.md for the measured trade-off). Its kernels are not rebuilt per
+trial: each finished trial's kernel is computed once and kept up to date as neighbours arrive
+(``_row_kernels``), and g(x) is gathered from them; the bandwidths are then neighbour gaps among
+all finished trials rather than among the bad ones only (measured on BBOB: docs/tpe.md). A search
+space whose parameters changed distribution falls back to building g(x) from scratch.
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ from skipjack.samplers._tpe._groups import SpaceTracker
 from skipjack.samplers._tpe._history import History, running_rows
 from skipjack.samplers._tpe._parzen import (
     EstimatorSettings,
+    GatheredMixture,
     ParzenEstimator,
-    bandwidths_from_sorted,
+    Workspace,
     subset_bandwidths,
 )
+from skipjack.samplers._tpe._row_kernels import RowKernels, gather_mixture
 from skipjack.samplers._tpe._space import ParamSpec, make_spec
 from skipjack.samplers._tpe._split import cap_above, default_gamma, default_weights, split_rows
 
@@ -139,6 +145,7 @@ class TPESampler(BaseSampler):
         self._rng = np.random.default_rng(seed)
         self._random_sampler = RandomSampler(seed=seed)
         self._lock = threading.RLock()
+        self._work = Workspace()
         self._reset(None)
 
     # --- state ----------------------------------------------------------------------------------
@@ -153,6 +160,8 @@ class TPESampler(BaseSampler):
         self._trial_states: dict[int, _TrialState] = {}
         self._constraints_by_number: dict[int, list[float]] = {}
         self._specs: dict[tuple[str, BaseDistribution], ParamSpec] = {}
+        self._kernels: dict[str, RowKernels] = {}
+        self._weights_cache: dict[int, np.ndarray] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -338,8 +347,9 @@ class TPESampler(BaseSampler):
             ts.split = split_rows(history, min(n_below, n), n)
         below, above = ts.split
         mask = history.mask_for(space, n)
-        below = below[mask[below]]
-        above = above[mask[above]]
+        if mask is not None:
+            below = below[mask[below]]
+            above = above[mask[above]]
         if len(history.signs) > 1:
             w_below = np.ones(len(below))
         else:
@@ -347,81 +357,110 @@ class TPESampler(BaseSampler):
         w_above = self._checked_weights(len(above))
         names = list(space)
         specs = [self._spec(name, dist) for name, dist in space.items()]
-        obs_below = history.column_values(names, below)
-        obs_above = history.column_values(names, above)
         lies = running_rows(ts.running, space) if ts.running else None
-        if lies is not None and len(lies):
-            obs_above = np.vstack([obs_above, lies])
-            w_above = np.concatenate([w_above, np.ones(len(lies))])
-        good = ParzenEstimator(specs, obs_below, w_below, self._settings)
-        if len(above) > self.max_above_kernels:
-            bad = self._capped_estimator(history, specs, above, obs_above, w_above, n)
+        if lies is not None and not len(lies):
+            lies = None
+        good = ParzenEstimator(specs, history.column_values(names, below), w_below, self._settings)
+        kernels = self._row_kernels(history, specs)
+        bad: GatheredMixture | ParzenEstimator
+        if kernels is not None:
+            bad = self._bad_estimator(history, specs, kernels, above, w_above, lies)
         else:
-            bad = ParzenEstimator(specs, obs_above, w_above, self._settings)
+            bad = self._bad_estimator_subset(history, specs, above, w_above, lies, n)
         candidates = good.sample(self._rng, self._n_ei_candidates)
-        score = good.log_pdf(candidates) - bad.log_pdf(candidates)
+        score = good.log_pdf(candidates, self._work) - bad.log_pdf(candidates, self._work)
         best = candidates[int(np.argmax(score))]
         return {
             name: dist.to_external_repr(float(best[j])) for j, (name, dist) in enumerate(space.items())
         }
 
-    def _capped_estimator(
+    def _row_kernels(
+        self, history: History, specs: list[ParamSpec]
+    ) -> list[RowKernels] | None:
+        """The incrementally kept kernels of the numeric parameters of ``specs``, or None when one
+        of them was recorded with another distribution or is missing from some rows (or a
+        categorical one has a distance function)."""
+        dist_funcs = self._settings.categorical_distance_func or {}
+        for spec in specs:
+            if not history.uniform(spec.name, spec.distribution) or (
+                spec.categorical and spec.name in dist_funcs
+            ):
+                return None
+        out = []
+        for spec in specs:
+            if spec.categorical:
+                continue
+            rk = self._kernels.get(spec.name)
+            if rk is None or rk.spec is not spec:
+                settings = self._settings
+                rk = self._kernels[spec.name] = RowKernels(
+                    spec, settings.consider_endpoints, settings.consider_magic_clip
+                )
+            out.append(rk)
+        RowKernels.update_all(out, history.columns, history.n)
+        return out
+
+    def _bad_estimator(
+        self,
+        history: History,
+        specs: list[ParamSpec],
+        kernels: list[RowKernels],
+        above: np.ndarray,
+        weights: np.ndarray,
+        lies: np.ndarray | None,
+    ) -> GatheredMixture:
+        """g(x) from the kept kernels of the bad rows (at most ``max_above_kernels`` of them, see
+        ``cap_above``) plus the running trials' (constant liar)."""
+        if len(above) > self.max_above_kernels:
+            above, weights = cap_above(history, above, weights, self.max_above_kernels, self._rng)
+        return gather_mixture(specs, kernels, history.columns, above, weights, lies,
+                              self._settings, self._work)
+
+    def _bad_estimator_subset(
         self,
         history: History,
         specs: list[ParamSpec],
         above: np.ndarray,
-        observations: np.ndarray,
         weights: np.ndarray,
+        lies: np.ndarray | None,
         ts_n: int,
     ) -> ParzenEstimator:
-        """g(x) from at most ``max_above_kernels`` of the bad trials' kernels (plus the liars).
-
-        Bandwidths are computed on the whole bad group first, so the kept kernels are exactly the
-        ones the full estimator has; which kernels are kept is ``cap_above``'s choice.
-        """
+        """g(x) when some parameter's rows mix distributions: bandwidths among the bad rows."""
+        observations = history.column_values([s.name for s in specs], above)
+        if lies is not None:
+            observations = np.vstack([observations, lies])
+            weights = np.concatenate([weights, np.ones(len(lies))])
+        if len(above) <= self.max_above_kernels:
+            return ParzenEstimator(specs, observations, weights, self._settings)
         n = len(above)
         kept_rows, kept_w = cap_above(history, above, weights[:n], self.max_above_kernels,
                                       self._rng)
         position = np.searchsorted(above, kept_rows)
         keep = np.concatenate([position, np.arange(n, len(observations))])  # liars stay
         lo, hi = ParzenEstimator.domain(specs)
-        sorted_cols = self._sorted_columns(history, specs, ts_n)
-        if sorted_cols is not None:
-            # bandwidths among all finished trials, from incrementally sorted columns
-            sigmas = bandwidths_from_sorted(
-                ParzenEstimator.coordinates(specs, observations[keep]), sorted_cols, lo, hi,
-                self._settings,
-            )
-        else:
-            sigmas = subset_bandwidths(
-                ParzenEstimator.coordinates(specs, observations), keep, lo, hi, self._settings
-            )
+        sigmas = subset_bandwidths(
+            ParzenEstimator.coordinates(specs, observations), keep, lo, hi, self._settings
+        )
         return ParzenEstimator(
             specs, observations[keep], np.concatenate([kept_w, weights[n:]]), self._settings,
             bandwidths=sigmas,
         )
 
-    @staticmethod
-    def _sorted_columns(
-        history: History, specs: list[ParamSpec], n: int
-    ) -> list[np.ndarray] | None:
-        """Sorted coordinates of each numeric parameter over all rows, when every row that has
-        the parameter recorded it with the target distribution (else None: sort the subset)."""
-        out = []
-        for spec in specs:
-            if spec.categorical:
-                continue
-            col = history.columns[spec.name]
-            if col.distributions != [spec.distribution]:
-                return None
-            out.append(spec.transform(col.sorted_values(n)))
-        return out
-
     def _checked_weights(self, n: int) -> np.ndarray:
+        """``weights(n)``, checked; the default rule's arrays are kept for the last few ``n``
+        (every parameter of a trial asks for the same sizes). Callers must not modify them."""
+        cached = self._weights_cache.get(n)
+        if cached is not None:
+            return cached
         w = np.asarray(self._weights(n), dtype=float)
         if w.shape != (n,) or (n and (not np.all(np.isfinite(w)) or np.any(w < 0))):
             raise ValueError(
                 f"The 'weights' function of TPESampler must return {n} finite weights >= 0 for "
                 f"{n} trials. Got {w!r}."
             )
+        if self._weights is default_weights:
+            if len(self._weights_cache) >= 8:
+                self._weights_cache.clear()
+            w.setflags(write=False)
+            self._weights_cache[n] = w
         return w

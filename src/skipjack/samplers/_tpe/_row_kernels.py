@@ -1,0 +1,318 @@
+"""The kernel of every finished trial for one numeric parameter, kept up to date incrementally.
+
+Design note (work per trial): the bad group's estimator is the part of a TPE step that grows with
+the study. Its kernels need a bandwidth (the gap to the farther neighbour along the parameter, so
+a sort of the column) and a truncation mass (a Gaussian tail per kernel near a domain end).
+Rebuilt per trial, that is a sort and a pass of transcendental maths over the whole bad group for
+every parameter. Here each finished trial's kernel is computed once: the parameter's coordinates
+are kept sorted, and inserting a row changes the gap of that row and of its two neighbours only.
+The bad group then gathers its rows' bandwidths and masses.
+
+The gaps are taken among all finished trials that recorded the parameter with this distribution,
+good ones included (the good group is at most 25 rows and changes every trial, so excluding it
+would undo the incremental update); the magic-clip floor counts the same rows. The floor depends
+on that count until it reaches 98 rows; before that every new row rebuilds the whole column,
+which is small then.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from skipjack.samplers._tpe._gauss import LOG_SQRT_2PI, log_gauss_mass, log_gauss_mass_scalar
+from skipjack.samplers._tpe._history import Column
+from skipjack.samplers._tpe._parzen import (
+    EstimatorSettings,
+    GatheredMixture,
+    ParzenEstimator,
+    Workspace,
+    bandwidths_from_sorted,
+)
+from skipjack.samplers._tpe._space import ParamSpec
+
+__all__ = ["RowKernels", "gather_mixture"]
+
+_NEAR = 8.5  # kernels farther than this many sd from both domain ends have mass 1 - 1e-17
+_PER_ROW = ("_mu", "sigma", "log_mass", "quad_a", "quad_b", "const")
+
+
+class RowKernels:
+    """Bandwidth and log truncation mass per history row of one numeric parameter.
+
+    Rows that did not record the parameter hold NaN. Only valid while every recorded row used
+    ``spec.distribution`` (the caller checks the column's distributions).
+
+    Args:
+        spec: the parameter (numeric).
+        consider_endpoints: the domain ends count as neighbours of the extreme points.
+        consider_magic_clip: floor the bandwidths at ``width / min(100, n + 2)``.
+    """
+
+    def __init__(self, spec: ParamSpec, consider_endpoints: bool, consider_magic_clip: bool):
+        self.spec = spec
+        self._lo = spec.lo_t
+        self._hi = spec.hi_t
+        self._width = spec.hi_t - spec.lo_t
+        self._endpoints = consider_endpoints
+        self._magic = consider_magic_clip
+        self._floor = math.nan
+        self._n_rows = 0  # history rows seen
+        self._m = 0  # rows that recorded the parameter
+        self._sorted = np.empty(16)  # their coordinates, sorted (ties in row order)
+        self._order = np.empty(16, dtype=np.intp)  # their row numbers, in the same order
+        self._mu = np.full(16, math.nan)  # per history row: coordinate
+        self.sigma = np.full(16, math.nan)  # per history row: bandwidth
+        self.log_mass = np.full(16, math.nan)  # per history row: log mass inside the domain
+        # continuous parameters, per row: the scoring form of the kernel (see _parzen._Scoring)
+        self.quad_a = np.full(16, math.nan)  # -0.5 / sigma^2
+        self.quad_b = np.full(16, math.nan)  # mu / sigma^2
+        self.const = np.full(16, math.nan)  # -0.5 mu^2 / sigma^2 - log sigma - log mass - log √2π
+        # the prior kernel: centre of the domain, the width as bandwidth
+        mu, sd = 0.5 * (self._lo + self._hi), self._width
+        self.prior_log_mass = log_gauss_mass_scalar(-0.5, 0.5)
+        self.prior = self._form(mu, sd, self.prior_log_mass)
+
+    @property
+    def mu(self) -> np.ndarray:
+        """Per history row: the coordinate (NaN where not recorded)."""
+        return self._mu
+
+    @property
+    def sorted(self) -> np.ndarray:
+        """Coordinates of all recorded rows, sorted."""
+        return self._sorted[: self._m]
+
+    def update(self, column: Column, n_rows: int) -> None:
+        """Take in the rows of ``column`` up to ``n_rows`` that are new since the last call."""
+        if self._take_in(column, n_rows):
+            self._rebuild_group([self], np.flatnonzero(~np.isnan(self._mu[:n_rows])))
+
+    @staticmethod
+    def update_all(kernels: list[RowKernels], columns: dict[str, Column], n_rows: int) -> None:
+        """``update`` each of ``kernels``; the parameters that need a full rebuild and that every
+        row recorded are rebuilt together, in one pass over a (parameters, rows) block."""
+        together = []
+        for rk in kernels:
+            if rk._take_in(columns[rk.spec.name], n_rows):
+                if rk._m == n_rows:
+                    together.append(rk)
+                else:
+                    rk.update(columns[rk.spec.name], n_rows)
+        if together:
+            RowKernels._rebuild_group(together, np.arange(n_rows))
+
+    def _take_in(self, column: Column, n_rows: int) -> bool:
+        """Record the new rows; insert them one by one, or return True if a rebuild is due."""
+        done = self._n_rows
+        if n_rows <= done:
+            return False
+        self._n_rows = n_rows
+        if n_rows > len(self._mu):
+            size = max(n_rows, 2 * len(self._mu))
+            for name in _PER_ROW:
+                old = getattr(self, name)
+                grown = np.full(size, math.nan)
+                grown[:done] = old[:done]
+                setattr(self, name, grown)
+        ids = column.dist_ids.view[done:n_rows]
+        rows = np.flatnonzero(ids >= 0) + done
+        if not len(rows):
+            return False
+        coords = self.spec.transform(column.values.view[rows])
+        self._mu[rows] = coords
+        m = self._m + len(rows)
+        floor = self._width / min(100.0, 2.0 + m) if self._magic else self._width * 1e-12
+        if len(rows) > 4 or floor != self._floor:
+            self._floor = floor
+            self._m = m
+            return True
+        for q, v in zip(rows.tolist(), coords.tolist()):
+            self._insert(q, v)
+        return False
+
+    # --- full rebuild -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _rebuild_group(group: list[RowKernels], rows: np.ndarray) -> None:
+        """Recompute every kernel of ``group``, whose recorded rows are exactly ``rows``."""
+        m = len(rows)
+        vals = np.empty((len(group), m))
+        for i, rk in enumerate(group):
+            np.take(rk._mu, rows, out=vals[i])
+        order = np.argsort(vals, axis=1, kind="stable")
+        s = np.take_along_axis(vals, order, axis=1)
+        lo = np.array([[rk._lo] for rk in group])
+        hi = np.array([[rk._hi] for rk in group])
+        floor = np.array([[rk._floor] for rk in group])
+        width = hi - lo
+        padded = np.concatenate([lo, s, hi], axis=1)
+        left = s - padded[:, :-2]
+        right = padded[:, 2:] - s
+        if not group[0]._endpoints and m > 1:
+            left[:, 0] = right[:, 0]
+            right[:, -1] = left[:, -1]
+        sig = np.maximum(np.minimum(np.maximum(np.maximum(left, right), floor), width), 1e-300)
+        a = (lo - s) / sig
+        b = (hi - s) / sig
+        lm = np.zeros(s.shape)
+        near = (a > -_NEAR) | (b < _NEAR)
+        if near.any():
+            lm[near] = log_gauss_mass(a[near], b[near])
+        inv_var = 1.0 / (sig * sig)
+        quad_a = -0.5 * inv_var
+        quad_b = s * inv_var
+        const = -0.5 * s * s * inv_var - np.log(sig) - lm - LOG_SQRT_2PI
+        sorted_rows = rows[order]
+        for i, rk in enumerate(group):
+            if m > len(rk._sorted):
+                rk._sorted = np.empty(2 * m)
+                rk._order = np.empty(2 * m, dtype=np.intp)
+            rk._sorted[:m] = s[i]
+            rk._order[:m] = sorted_rows[i]
+            rk._m = m
+            target = sorted_rows[i]
+            rk.sigma[target] = sig[i]
+            rk.log_mass[target] = lm[i]
+            rk.quad_a[target] = quad_a[i]
+            rk.quad_b[target] = quad_b[i]
+            rk.const[target] = const[i]
+
+    # --- one new row ------------------------------------------------------------------------------
+
+    def _insert(self, row: int, value: float) -> None:
+        m = self._m
+        if m == len(self._sorted):
+            for name in ("_sorted", "_order"):
+                old = getattr(self, name)
+                grown = np.empty(2 * m, dtype=old.dtype)
+                grown[:m] = old
+                setattr(self, name, grown)
+        s, order = self._sorted, self._order
+        p = int(s[:m].searchsorted(value, side="right"))
+        s[p + 1 : m + 1] = s[p:m]
+        order[p + 1 : m + 1] = order[p:m]
+        s[p] = value
+        order[p] = row
+        m += 1
+        self._m = m
+        for i in range(max(p - 1, 0), min(p + 2, m)):
+            self._refresh(i, m)
+
+    def _refresh(self, i: int, m: int) -> None:
+        """Recompute the kernel at sorted position ``i`` of ``m``."""
+        s = self._sorted
+        x = float(s[i])
+        left = x - (float(s[i - 1]) if i > 0 else self._lo)
+        right = (float(s[i + 1]) if i + 1 < m else self._hi) - x
+        if not self._endpoints and m > 1:
+            if i == 0:
+                left = right
+            elif i == m - 1:
+                right = left
+        sig = max(min(max(max(left, right), self._floor), self._width), 1e-300)
+        a = (self._lo - x) / sig
+        b = (self._hi - x) / sig
+        row = int(self._order[i])
+        lm = log_gauss_mass_scalar(a, b) if a > -_NEAR or b < _NEAR else 0.0
+        self.sigma[row] = sig
+        self.log_mass[row] = lm
+        self.quad_a[row], self.quad_b[row], self.const[row] = self._form(x, sig, lm)
+
+    @staticmethod
+    def _form(mu: float, sigma: float, log_mass: float) -> tuple[float, float, float]:
+        inv_var = 1.0 / (sigma * sigma)
+        return (-0.5 * inv_var, mu * inv_var,
+                -0.5 * mu * mu * inv_var - math.log(sigma) - log_mass - LOG_SQRT_2PI)
+
+
+def gather_mixture(
+    specs: list[ParamSpec],
+    kernels: list[RowKernels],
+    columns: dict[str, Column],
+    rows: np.ndarray,
+    weights: np.ndarray,
+    lies: np.ndarray | None,
+    settings: EstimatorSettings,
+    work: Workspace,
+) -> GatheredMixture:
+    """The Parzen mixture of history ``rows`` (``columns`` holds their values) with ``weights``, plus the running trials ``lies`` (weight 1 each) and the prior kernel, assembled
+    from the kept per-row kernels: gathers into reused buffers, no per-kernel maths.
+    """
+    k = len(rows)
+    n_lies = 0 if lies is None else len(lies)
+    n = k + n_lies
+    n_kernels = n + 1
+    w = np.empty(n_kernels)
+    w[:k] = weights
+    w[k:n] = 1.0
+    w[n] = settings.prior_weight if n else 1.0
+    total = w.sum()
+    w = w / total if total > 0 else np.full(n_kernels, 1.0 / n_kernels)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(w)
+    numeric = [s for s in specs if not s.categorical]
+    cont = [j for j, s in enumerate(numeric) if s.step is None]
+    dc = len(cont)
+    quad_t = work.get("quad", (2 * dc, n_kernels))
+    const = log_w.copy()
+    lie_mu = lie_sd = lie_lm = None
+    if n_lies:
+        assert lies is not None
+        lo, hi = ParzenEstimator.domain(specs)
+        lie_mu = ParzenEstimator.coordinates(specs, lies)
+        lie_sd = np.maximum(bandwidths_from_sorted(
+            lie_mu, [rk.sorted for rk in kernels], lo, hi, settings), 1e-300)
+        lie_lm = ParzenEstimator.kernel_log_mass(lie_mu, lie_sd, lo, hi)
+    for i, j in enumerate(cont):
+        rk = kernels[j]
+        a_row, b_row = quad_t[i], quad_t[dc + i]
+        np.take(rk.quad_a, rows, out=a_row[:k])
+        np.take(rk.quad_b, rows, out=b_row[:k])
+        const[:k] += rk.const.take(rows)
+        a_row[n], b_row[n] = rk.prior[0], rk.prior[1]
+        const[n] += rk.prior[2]
+        if n_lies:
+            assert lie_mu is not None and lie_sd is not None and lie_lm is not None
+            inv_var = 1.0 / lie_sd[:, j] ** 2
+            a_row[k:n] = -0.5 * inv_var
+            b_row[k:n] = lie_mu[:, j] * inv_var
+            const[k:n] += (-0.5 * lie_mu[:, j] ** 2 * inv_var - np.log(lie_sd[:, j])
+                           - lie_lm[:, j] - LOG_SQRT_2PI)
+    disc = []
+    for j, s in enumerate(numeric):
+        if s.step is None:
+            continue
+        rk = kernels[j]
+        mu = np.empty(n_kernels)
+        sd = np.empty(n_kernels)
+        lm = np.empty(n_kernels)
+        mu[:k] = rk.mu.take(rows)
+        sd[:k] = rk.sigma.take(rows)
+        lm[:k] = rk.log_mass.take(rows)
+        if n_lies:
+            assert lie_mu is not None and lie_sd is not None and lie_lm is not None
+            mu[k:n], sd[k:n], lm[k:n] = lie_mu[:, j], lie_sd[:, j], lie_lm[:, j]
+        mu[n] = 0.5 * (s.lo_t + s.hi_t)
+        sd[n] = s.hi_t - s.lo_t
+        lm[n] = rk.prior_log_mass
+        disc.append((j, mu, sd, lm))
+    tables = []
+    for j, s in enumerate(specs):
+        if not s.categorical:
+            continue
+        c = s.n_choices
+        idx = columns[s.name].values.view.take(rows).astype(np.intp)
+        if n_lies:
+            assert lies is not None
+            idx = np.concatenate([idx, lies[:, j].astype(np.intp)])
+        table = np.empty((c, n_kernels))
+        if n:
+            alpha = settings.prior_weight / n
+            norm = math.log1p(alpha * c)
+            table[:, :n] = math.log(alpha) - norm
+            table[idx, np.arange(n)] = math.log1p(alpha) - norm
+        table[:, n] = -math.log(c)
+        tables.append(table)
+    return GatheredMixture(specs, log_w, quad_t, const, disc, tables)
