@@ -57,6 +57,7 @@ def upper_tail(x: np.ndarray) -> np.ndarray:
         poly *= t
     poly -= 1.26551223
     poly -= z * z
+    np.maximum(poly, -700.0, out=poly)  # exp underflows through a slow path; Q < 1e-300 is 0 here
     np.exp(poly, out=poly)
     poly *= t
     poly *= 0.5

@@ -152,8 +152,9 @@ class _Scoring:
 
     ``_quad_t`` (2 dc, K): the stacked [-0.5 / s^2; mu / s^2] of the continuous coordinates;
     ``_cont_const`` (K,): log weight + the continuous kernels' constant terms; ``_disc``: per
-    discrete coordinate k, its (mu, sigma, log mass) columns; ``_cat_log_tables``: per categorical
-    parameter, (C, K) log probabilities.
+    discrete coordinate k, its (mu, sigma, log mass) columns, or in ``_grids`` the (grid points, K)
+    log probabilities of every grid point; ``_cat_log_tables``: per categorical parameter, (C, K)
+    log probabilities.
     """
 
     specs: list[ParamSpec]
@@ -168,6 +169,7 @@ class _Scoring:
     _cont_const: np.ndarray
     _disc: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]
     _cat_log_tables: list[np.ndarray]
+    _grids: list[tuple[int, ParamSpec, np.ndarray]] = []
 
     def _to_coords(self, values: np.ndarray) -> np.ndarray:
         """Internal values of the numeric parameters (k, dn) to coordinates (log where asked)."""
@@ -214,6 +216,11 @@ class _Scoring:
                 mass -= log_mass_k[None, :]
                 total += np.take(mass, inverse.reshape(-1), axis=0,
                                  out=work.get("rows", (m, n_kernels)))
+            for k, spec, log_table in self._grids:
+                assert spec.step is not None
+                idx = np.rint((values[:, k] - spec.low) / spec.step).astype(np.intp)
+                np.clip(idx, 0, len(log_table) - 1, out=idx)
+                total += np.take(log_table, idx, axis=0, out=work.get("rows", (m, n_kernels)))
         else:
             total[:] = self.log_weights
         for log_table, j in zip(self._cat_log_tables, self._cat):
@@ -221,11 +228,19 @@ class _Scoring:
             total += np.take(log_table, idx, axis=0, out=work.get("rows", (m, n_kernels)))
         # log-sum-exp over the kernels, in place
         top = total.max(axis=1)
-        top[~np.isfinite(top)] = 0.0
+        dead = ~np.isfinite(top)  # a point outside every kernel (-inf) or nan
+        if dead.any():
+            top[dead] = 0.0
         total -= top[:, None]
+        # exp below -708 underflows through a slow path (5-10x); terms under e^-700 cannot change
+        # a sum that holds the top term, 1
+        np.maximum(total, -700.0, out=total)
         np.exp(total, out=total)
-        with np.errstate(divide="ignore"):
-            return cast(np.ndarray, np.log(total.sum(axis=1)) + top)
+        out = np.log(total.sum(axis=1))
+        out += top
+        if dead.any():
+            out[dead] = np.where(np.isnan(out[dead]), np.nan, -np.inf)
+        return cast(np.ndarray, out)
 
 
 
@@ -240,6 +255,7 @@ class GatheredMixture(_Scoring):
         cont_const: np.ndarray,
         disc: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]],
         cat_log_tables: list[np.ndarray],
+        grids: list[tuple[int, ParamSpec, np.ndarray]] | None = None,
     ) -> None:
         self.specs = list(specs)
         self._num = [j for j, s in enumerate(self.specs) if not s.categorical]
@@ -254,6 +270,7 @@ class GatheredMixture(_Scoring):
         self._cont_const = cont_const
         self._disc = disc
         self._cat_log_tables = cat_log_tables
+        self._grids = grids or []
 
 
 class ParzenEstimator(_Scoring):
@@ -319,6 +336,10 @@ class ParzenEstimator(_Scoring):
         self._mus, self._sigmas = mus, sigmas
         self._log_sigmas = np.log(sigmas)
         self._discrete = np.array([s.step is not None for s in specs_num], dtype=bool)
+        self._value_low = np.array([s.low for s in specs_num])
+        self._value_high = np.array([s.high for s in specs_num])
+        self._grid_low = np.array([s.low for s in specs_num if s.step is not None])
+        self._grid_step = np.array([s.step for s in specs_num if s.step is not None])
         if log_mass is not None and bandwidths is not None:
             self._log_mass = np.empty_like(sigmas)
             self._log_mass[:n] = log_mass
@@ -422,11 +443,15 @@ class ParzenEstimator(_Scoring):
                     break
                 x[bad] = mu[bad] + sd[bad] * rng.standard_normal(int(bad.sum()))
             x = np.clip(x, self._lo, self._hi)
-            if self._plain:  # continuous, linear scale: coordinates are the values
-                out[:, self._num] = x
-            else:
-                for k, j in enumerate(self._num):
-                    out[:, j] = self.specs[j].to_internal(x[:, k])
+            if not self._plain:  # coordinates to values (``ParamSpec.to_internal``, all at once)
+                if self._log_scale.any():
+                    x[:, self._log_scale] = np.exp(x[:, self._log_scale])
+                if self._discrete.any():
+                    low, step = self._grid_low, self._grid_step
+                    x[:, self._discrete] = low + np.round(
+                        (x[:, self._discrete] - low) / step) * step
+                np.clip(x, self._value_low, self._value_high, out=x)
+            out[:, self._num] = x
         for table, j in zip(self._cat_tables, self._cat):
             cum = np.cumsum(table[ks], axis=1)
             u = rng.random(size)[:, None] * cum[:, -1:]

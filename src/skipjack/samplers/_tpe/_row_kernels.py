@@ -36,6 +36,7 @@ __all__ = ["RowKernels", "gather_mixture"]
 
 _NEAR = 8.5  # kernels farther than this many sd from both domain ends have mass 1 - 1e-17
 _PER_ROW = ("_mu", "sigma", "log_mass", "quad_a", "quad_b", "const")
+_MAX_GRID = 64  # discrete parameters with at most this many grid points keep per-row tables
 
 
 class RowKernels:
@@ -73,6 +74,18 @@ class RowKernels:
         mu, sd = 0.5 * (self._lo + self._hi), self._width
         self.prior_log_mass = log_gauss_mass_scalar(-0.5, 0.5)
         self.prior = self._form(mu, sd, self.prior_log_mass)
+        # a discrete parameter with a small grid: per row, the log probability of every grid point
+        self.grid: np.ndarray | None = None
+        self._bin_lo = self._bin_hi = np.empty(0)
+        if spec.step is not None:
+            n_grid = int(round((spec.high - spec.low) / spec.step)) + 1
+            if n_grid <= _MAX_GRID:
+                self.grid = spec.low + spec.step * np.arange(n_grid)
+                blo, bhi = spec.bins(self.grid)
+                self._bin_lo = np.maximum(blo, self._lo)[:, None]
+                self._bin_hi = np.minimum(bhi, self._hi)[:, None]
+        self.grid_log_p = np.full((0 if self.grid is None else len(self.grid), 16), math.nan)
+        self._pending: list[int] = []  # rows whose grid probabilities are out of date
 
     @property
     def mu(self) -> np.ndarray:
@@ -116,6 +129,9 @@ class RowKernels:
                 grown = np.full(size, math.nan)
                 grown[:done] = old[:done]
                 setattr(self, name, grown)
+            table = np.full((len(self.grid_log_p), size), math.nan)
+            table[:, :done] = self.grid_log_p[:, :done]
+            self.grid_log_p = table
         ids = column.dist_ids.view[done:n_rows]
         rows = np.flatnonzero(ids >= 0) + done
         if not len(rows):
@@ -130,7 +146,27 @@ class RowKernels:
             return True
         for q, v in zip(rows.tolist(), coords.tolist()):
             self._insert(q, v)
+        if self._pending:
+            self._grid_rows(np.array(self._pending, dtype=np.intp))
+            self._pending.clear()
         return False
+
+    def _grid_rows(self, rows: np.ndarray) -> None:
+        """Recompute the grid probabilities of ``rows`` (in blocks: no large temporaries)."""
+        if self.grid is None:
+            return
+        step = max(1, 4096 // len(self.grid))
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            mu, sd = self._mu[part], self.sigma[part]
+            self.grid_log_p[:, part] = log_gauss_mass(
+                (self._bin_lo - mu) / sd, (self._bin_hi - mu) / sd
+            ) - self.log_mass[part]
+
+    def grid_columns(self, mu: np.ndarray, sd: np.ndarray, log_mass: np.ndarray) -> np.ndarray:
+        """Grid probabilities (grid, k) of extra kernels (running trials, the prior)."""
+        out: np.ndarray = log_gauss_mass((self._bin_lo - mu) / sd, (self._bin_hi - mu) / sd)
+        return out - log_mass
 
     # --- full rebuild -----------------------------------------------------------------------------
 
@@ -178,6 +214,7 @@ class RowKernels:
             rk.quad_a[target] = quad_a[i]
             rk.quad_b[target] = quad_b[i]
             rk.const[target] = const[i]
+            rk._grid_rows(rows)
 
     # --- one new row ------------------------------------------------------------------------------
 
@@ -219,6 +256,8 @@ class RowKernels:
         self.sigma[row] = sig
         self.log_mass[row] = lm
         self.quad_a[row], self.quad_b[row], self.const[row] = self._form(x, sig, lm)
+        if self.grid is not None:
+            self._pending.append(row)
 
     @staticmethod
     def _form(mu: float, sigma: float, log_mass: float) -> tuple[float, float, float]:
@@ -281,10 +320,26 @@ def gather_mixture(
             const[k:n] += (-0.5 * lie_mu[:, j] ** 2 * inv_var - np.log(lie_sd[:, j])
                            - lie_lm[:, j] - LOG_SQRT_2PI)
     disc = []
+    grids = []
     for j, s in enumerate(numeric):
         if s.step is None:
             continue
         rk = kernels[j]
+        if rk.grid is not None:
+            n_grid = len(rk.grid)
+            table = work.get(f"grid{j}", (n_grid, n_kernels))
+            np.take(rk.grid_log_p, rows, axis=1, out=table[:, :k], mode="clip")
+            extra_mu = np.full(n - k + 1, 0.5 * (s.lo_t + s.hi_t))
+            extra_sd = np.full(n - k + 1, s.hi_t - s.lo_t)
+            extra_lm = np.full(n - k + 1, rk.prior_log_mass)
+            if n_lies:
+                assert lie_mu is not None and lie_sd is not None and lie_lm is not None
+                extra_mu[:-1], extra_sd[:-1], extra_lm[:-1] = (
+                    lie_mu[:, j], lie_sd[:, j], lie_lm[:, j]
+                )
+            table[:, k:] = rk.grid_columns(extra_mu, extra_sd, extra_lm)
+            grids.append((j, s, table))
+            continue
         mu = np.empty(n_kernels)
         sd = np.empty(n_kernels)
         lm = np.empty(n_kernels)
@@ -315,4 +370,4 @@ def gather_mixture(
             table[idx, np.arange(n)] = math.log1p(alpha) - norm
         table[:, n] = -math.log(c)
         tables.append(table)
-    return GatheredMixture(specs, log_w, quad_t, const, disc, tables)
+    return GatheredMixture(specs, log_w, quad_t, const, disc, tables, grids)

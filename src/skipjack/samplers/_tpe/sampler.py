@@ -162,11 +162,13 @@ class TPESampler(BaseSampler):
         self._specs: dict[tuple[str, BaseDistribution], ParamSpec] = {}
         self._kernels: dict[str, RowKernels] = {}
         self._weights_cache: dict[int, np.ndarray] = {}
+        self._good_cache: dict[tuple[tuple[int, ...], bytes], ParzenEstimator] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_lock"]
         state["_trial_states"] = {}
+        state["_good_cache"] = {}  # keyed by object ids, which do not survive pickling
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -360,7 +362,7 @@ class TPESampler(BaseSampler):
         lies = running_rows(ts.running, space) if ts.running else None
         if lies is not None and not len(lies):
             lies = None
-        good = ParzenEstimator(specs, history.column_values(names, below), w_below, self._settings)
+        good = self._good_estimator(history, specs, names, below, w_below)
         kernels = self._row_kernels(history, specs)
         bad: GatheredMixture | ParzenEstimator
         if kernels is not None:
@@ -373,6 +375,29 @@ class TPESampler(BaseSampler):
         return {
             name: dist.to_external_repr(float(best[j])) for j, (name, dist) in enumerate(space.items())
         }
+
+    def _good_estimator(
+        self,
+        history: History,
+        specs: list[ParamSpec],
+        names: list[str],
+        below: np.ndarray,
+        weights: np.ndarray,
+    ) -> ParzenEstimator:
+        """l(x), reused while the good group stays the same (it changes only when a new trial
+        ranks among the best ``gamma(n)``, so most trials of a long study reuse it)."""
+        cacheable = self._weights is default_weights
+        if cacheable:
+            key = (tuple(map(id, specs)), below.tobytes())
+            found = self._good_cache.get(key)
+            if found is not None:
+                return found
+        good = ParzenEstimator(specs, history.column_values(names, below), weights, self._settings)
+        if cacheable:
+            if len(self._good_cache) >= 64:
+                self._good_cache.clear()
+            self._good_cache[key] = good
+        return good
 
     def _row_kernels(
         self, history: History, specs: list[ParamSpec]
