@@ -166,7 +166,8 @@ class RowKernels:
     def grid_columns(self, mu: np.ndarray, sd: np.ndarray, log_mass: np.ndarray) -> np.ndarray:
         """Grid probabilities (grid, k) of extra kernels (running trials, the prior)."""
         out: np.ndarray = log_gauss_mass((self._bin_lo - mu) / sd, (self._bin_hi - mu) / sd)
-        return out - log_mass
+        out -= log_mass
+        return out
 
     # --- full rebuild -----------------------------------------------------------------------------
 
