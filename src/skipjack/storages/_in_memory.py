@@ -4,6 +4,11 @@ Design note: each trial is kept as a small mutable record guarded by the storage
 immutable ``FrozenTrial`` snapshot handed to callers is built lazily and cached until the next
 write. A trial is read a couple of times per write at most, so building the snapshot on read is
 cheaper than copy-on-write on every ``suggest_*``. Finished trials keep their snapshot forever.
+
+Performance note: the methods called once per trial or per parameter take the lock with
+``acquire()``/``try``/``finally`` rather than ``with``: CPython runs half the instructions for it
+(the ``with`` statement looks up and calls ``__enter__``/``__exit__``), which is measurable at a
+few microseconds per trial. The other methods keep ``with``.
 """
 
 from __future__ import annotations
@@ -260,7 +265,8 @@ class InMemoryStorage(BaseStorage):
     # --- trials: writes ---------------------------------------------------------------------------
 
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
-        with self._lock:
+        self._lock.acquire()
+        try:
             study = self._study(study_id)
             trial_id = self._next_trial_id
             self._next_trial_id += 1
@@ -296,6 +302,8 @@ class InMemoryStorage(BaseStorage):
             if trial.state == _COMPLETE:
                 self._update_best(study, trial)
             return trial_id
+        finally:
+            self._lock.release()
 
     def set_trial_param(
         self,
@@ -304,7 +312,8 @@ class InMemoryStorage(BaseStorage):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
-        with self._lock:
+        self._lock.acquire()
+        try:
             entry = self._trial_index.get(trial_id)
             if entry is None or (entry[1].state is not _RUNNING and entry[1].state is not _WAITING):
                 self._updatable(trial_id)  # raises the right error
@@ -318,6 +327,8 @@ class InMemoryStorage(BaseStorage):
             trial.internal[param_name] = param_value_internal
             trial.distributions[param_name] = distribution
             trial.snapshot = None  # the trial stays RUNNING: nothing else to track
+        finally:
+            self._lock.release()
 
     def _trial_param_writer(
         self, trial_id: int
@@ -334,7 +345,8 @@ class InMemoryStorage(BaseStorage):
         fallback = self.set_trial_param
 
         def write(name: str, internal: float, external: Any, distribution: BaseDistribution) -> None:
-            with lock:
+            lock.acquire()
+            try:
                 if trial.state is not _RUNNING or study.deleted:
                     fallback(trial_id, name, internal, distribution)  # raises or handles WAITING
                     return
@@ -347,13 +359,16 @@ class InMemoryStorage(BaseStorage):
                 trial.internal[name] = internal
                 trial.distributions[name] = distribution
                 trial.snapshot = None
+            finally:
+                lock.release()
 
         return write
 
     def set_trial_state_values(
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
     ) -> bool:
-        with self._lock:
+        self._lock.acquire()
+        try:
             entry = self._trial_index.get(trial_id)
             if entry is None:
                 self._trial(trial_id)  # raises the right error
@@ -380,6 +395,8 @@ class InMemoryStorage(BaseStorage):
             if state == _COMPLETE:
                 self._update_best(study, trial)
             return True
+        finally:
+            self._lock.release()
 
     def _update_best(self, study: _Study, trial: _Trial) -> None:
         if len(study.directions) != 1 or trial.values is None:
@@ -432,11 +449,14 @@ class InMemoryStorage(BaseStorage):
     # --- trials: reads ----------------------------------------------------------------------------
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
-        with self._lock:
+        self._lock.acquire()
+        try:
             entry = self._trial_index.get(trial_id)
             if entry is None:
                 self._trial(trial_id)  # raises the right error
             return entry[1].freeze()  # type: ignore[index]
+        finally:
+            self._lock.release()
 
     def get_all_trials(
         self,
