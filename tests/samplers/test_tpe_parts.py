@@ -170,6 +170,7 @@ def _mixed_history(n: int, seed: int) -> tuple[History, dict[str, Any]]:
         "f": FloatDistribution(-5.0, 5.0),
         "lf": FloatDistribution(0.01, 10.0, log=True),
         "i": IntDistribution(-10, 10),
+        "big": IntDistribution(0, 1000),  # too many grid points for a table: scored per kernel
         "c": CategoricalDistribution(["a", "b", "c"]),
     }
     history = History([StudyDirection.MINIMIZE])
@@ -178,6 +179,7 @@ def _mixed_history(n: int, seed: int) -> tuple[History, dict[str, Any]]:
             "f": float(rng.uniform(-5, 5)),
             "lf": float(np.exp(rng.uniform(math.log(0.01), math.log(10.0)))),
             "i": int(rng.integers(-10, 11)),
+            "big": int(rng.integers(0, 1001)),
             "c": ["a", "b", "c"][int(rng.integers(3))],
         }
         history.add(create_trial(value=float(rng.normal()), params=params, distributions=space),
@@ -189,7 +191,8 @@ def _mixed_history(n: int, seed: int) -> tuple[History, dict[str, Any]]:
 def test_row_kernels_kept_one_row_at_a_time_match_the_plain_rule(n: int) -> None:
     history, space = _mixed_history(n, seed=n)
     settings = EstimatorSettings()
-    kernels = [RowKernels(make_spec(name, space[name]), False, True) for name in ("f", "lf", "i")]
+    names = ("f", "lf", "i", "big")
+    kernels = [RowKernels(make_spec(name, space[name]), False, True) for name in names]
     for rows in range(1, n + 1):  # one new trial per sampling step
         RowKernels.update_all(kernels, history.columns, rows)
     for incremental in kernels:
@@ -217,7 +220,7 @@ def test_gathered_mixture_scores_like_the_estimator_of_the_same_kernels(with_lie
     rows = np.sort(rng.choice(history.n, 120, replace=False))
     weights = rng.uniform(0.1, 1.0, len(rows))
     obs = history.column_values(list(space), rows)
-    lies = obs[:3] + np.array([0.5, 0.0, 1.0, 0.0]) if with_lies else None
+    lies = obs[:3] + np.array([0.5, 0.0, 1.0, 1.0, 0.0]) if with_lies else None
     mixture = gather_mixture(specs, kernels, history.columns, rows, weights, lies, settings,
                              Workspace())
     sigmas = np.stack([rk.sigma[rows] for rk in kernels], axis=1)

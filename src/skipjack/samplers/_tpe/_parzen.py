@@ -33,6 +33,7 @@ __all__ = [
     "bandwidths_from_sorted",
     "Workspace",
     "GatheredMixture",
+    "grid_bins",
 ]
 
 
@@ -48,6 +49,18 @@ class EstimatorSettings:
 
 
 _CHUNK = 4096  # elements per block of the grid-mass computation (stays in small allocations)
+MAX_GRID = 64  # discrete parameters with at most this many grid points are scored by table
+
+
+def grid_bins(spec: ParamSpec) -> tuple[np.ndarray, np.ndarray] | None:
+    """Bin edges (grid, 1) in coordinates, clipped to the domain, of every grid point of a
+    discrete ``spec`` with at most ``MAX_GRID`` points (None for larger grids)."""
+    assert spec.step is not None
+    n_grid = int(round((spec.high - spec.low) / spec.step)) + 1
+    if n_grid > MAX_GRID:
+        return None
+    blo, bhi = spec.bins(spec.low + spec.step * np.arange(n_grid))
+    return np.maximum(blo, spec.lo_t)[:, None], np.minimum(bhi, spec.hi_t)[:, None]
 
 
 def numeric_bandwidths(
@@ -350,10 +363,19 @@ class ParzenEstimator(_Scoring):
         # = (x^2) . a_k - 2 x . b_k + c_k with a = 1/s^2, b = mu/s^2, c = sum mu^2/s^2
         cont = ~self._discrete
         self._cont = cont
-        self._disc = [
-            (int(k), mus[:, k], sigmas[:, k], self._log_mass[:, k])
-            for k in np.flatnonzero(self._discrete)
-        ]
+        self._disc = []
+        self._grids = []
+        for k in np.flatnonzero(self._discrete).tolist():
+            bins = grid_bins(specs_num[k])
+            if bins is None:
+                self._disc.append((k, mus[:, k], sigmas[:, k], self._log_mass[:, k]))
+                continue
+            # small grid: the probability of every grid point under every kernel, once
+            blo, bhi = bins
+            mu_k, sd_k = mus[:, k], sigmas[:, k]
+            table = log_gauss_mass((blo - mu_k) / sd_k, (bhi - mu_k) / sd_k)
+            table -= self._log_mass[:, k]
+            self._grids.append((k, specs_num[k], table))
         inv_var = 1.0 / (sigmas[:, cont] ** 2)
         dc = int(cont.sum())
         self._quad_t = np.empty((2 * dc, n_kernels))

@@ -29,6 +29,7 @@ from skipjack.samplers._tpe._parzen import (
     ParzenEstimator,
     Workspace,
     bandwidths_from_sorted,
+    grid_bins,
 )
 from skipjack.samplers._tpe._space import ParamSpec
 
@@ -36,7 +37,6 @@ __all__ = ["RowKernels", "gather_mixture"]
 
 _NEAR = 8.5  # kernels farther than this many sd from both domain ends have mass 1 - 1e-17
 _PER_ROW = ("_mu", "sigma", "log_mass", "quad_a", "quad_b", "const")
-_MAX_GRID = 64  # discrete parameters with at most this many grid points keep per-row tables
 
 
 class RowKernels:
@@ -77,13 +77,14 @@ class RowKernels:
         # a discrete parameter with a small grid: per row, the log probability of every grid point
         self.grid: np.ndarray | None = None
         self._bin_lo = self._bin_hi = np.empty(0)
-        if spec.step is not None:
-            n_grid = int(round((spec.high - spec.low) / spec.step)) + 1
-            if n_grid <= _MAX_GRID:
-                self.grid = spec.low + spec.step * np.arange(n_grid)
-                blo, bhi = spec.bins(self.grid)
-                self._bin_lo = np.maximum(blo, self._lo)[:, None]
-                self._bin_hi = np.minimum(bhi, self._hi)[:, None]
+        self.prior_grid = np.empty(0)
+        bins = grid_bins(spec) if spec.step is not None else None
+        if bins is not None:
+            self._bin_lo, self._bin_hi = bins
+            self.grid = np.arange(len(self._bin_lo))
+            self.prior_grid = self.grid_columns(
+                np.array([mu]), np.array([sd]), np.array([self.prior_log_mass])
+            )[:, 0]
         self.grid_log_p = np.full((0 if self.grid is None else len(self.grid), 16), math.nan)
         self._pending: list[int] = []  # rows whose grid probabilities are out of date
 
@@ -277,8 +278,9 @@ def gather_mixture(
     settings: EstimatorSettings,
     work: Workspace,
 ) -> GatheredMixture:
-    """The Parzen mixture of history ``rows`` (``columns`` holds their values) with ``weights``, plus the running trials ``lies`` (weight 1 each) and the prior kernel, assembled
-    from the kept per-row kernels: gathers into reused buffers, no per-kernel maths.
+    """The Parzen mixture of history ``rows`` (``columns`` holds their values) with ``weights``,
+    plus the running trials ``lies`` (weight 1 each) and the prior kernel, assembled from the kept
+    per-row kernels: gathers into reused buffers, no per-kernel maths.
     """
     k = len(rows)
     n_lies = 0 if lies is None else len(lies)
@@ -330,15 +332,10 @@ def gather_mixture(
             n_grid = len(rk.grid)
             table = work.get(f"grid{j}", (n_grid, n_kernels))
             np.take(rk.grid_log_p, rows, axis=1, out=table[:, :k], mode="clip")
-            extra_mu = np.full(n - k + 1, 0.5 * (s.lo_t + s.hi_t))
-            extra_sd = np.full(n - k + 1, s.hi_t - s.lo_t)
-            extra_lm = np.full(n - k + 1, rk.prior_log_mass)
+            table[:, n] = rk.prior_grid
             if n_lies:
                 assert lie_mu is not None and lie_sd is not None and lie_lm is not None
-                extra_mu[:-1], extra_sd[:-1], extra_lm[:-1] = (
-                    lie_mu[:, j], lie_sd[:, j], lie_lm[:, j]
-                )
-            table[:, k:] = rk.grid_columns(extra_mu, extra_sd, extra_lm)
+                table[:, k:n] = rk.grid_columns(lie_mu[:, j], lie_sd[:, j], lie_lm[:, j])
             grids.append((j, s, table))
             continue
         mu = np.empty(n_kernels)
