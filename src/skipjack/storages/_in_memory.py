@@ -165,6 +165,15 @@ class InMemoryStorage(BaseStorage):
 
     # --- helpers ----------------------------------------------------------------------------------
 
+    def _replaced(self, names: tuple[str, ...]) -> bool:
+        """True when this instance's class (a subclass) overrides one of the methods ``names``:
+        the fast paths that stand for those methods must then step aside. (Patching a method on
+        an instance is not detected: reading ``__dict__`` would slow every attribute access.)"""
+        cls = type(self)
+        return cls is not InMemoryStorage and any(
+            getattr(cls, name) is not getattr(InMemoryStorage, name) for name in names
+        )
+
     def _study(self, study_id: int) -> _Study:
         try:
             return self._studies[study_id]
@@ -305,6 +314,32 @@ class InMemoryStorage(BaseStorage):
         finally:
             self._lock.release()
 
+    def _start_new_trial(self, study_id: int) -> FrozenTrial | None:
+        """``Study.ask`` when nothing is enqueued, in one call: create a RUNNING trial and return
+        a new record of it that the caller owns (not the cached snapshot). None when a trial is
+        enqueued or a subclass overrides one of the methods this stands for; the caller then
+        goes the usual way (``pop_waiting_trial_id``, ``create_new_trial``, ``get_trial``)."""
+        if type(self) is not InMemoryStorage and self._replaced(
+            ("create_new_trial", "pop_waiting_trial_id", "get_trial")
+        ):
+            return None
+        self._lock.acquire()
+        try:
+            study = self._study(study_id)
+            if study.waiting:
+                return None
+            trial_id = self._next_trial_id
+            self._next_trial_id = trial_id + 1
+            number = len(study.trials)
+            trial = _Trial(number, trial_id)
+            trial.datetime_start = start = _now()
+            study.trials.append(trial)
+            self._trial_index[trial_id] = (study, trial)
+            study.unfinished.add(number)
+        finally:
+            self._lock.release()
+        return FrozenTrial._make(number, _RUNNING, None, start, None, {}, {}, {}, {}, {}, trial_id)
+
     def set_trial_param(
         self,
         trial_id: int,
@@ -337,7 +372,7 @@ class InMemoryStorage(BaseStorage):
         external, distribution)`` does what ``set_trial_param`` does, minus the trial lookup and
         the conversion to the external value the caller already has. None when a subclass
         overrides ``set_trial_param`` (its override must see every write)."""
-        if type(self).set_trial_param is not InMemoryStorage.set_trial_param:
+        if type(self) is not InMemoryStorage and self._replaced(("set_trial_param",)):
             return None
         study, trial = self._trial(trial_id)  # one dict read: atomic, no lock needed
         lock = self._lock

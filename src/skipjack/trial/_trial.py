@@ -75,6 +75,26 @@ def _categorical_key(choices: Any) -> tuple[Any, ...] | None:
     return None
 
 
+_STUDY_HOOKS: dict[type, Any] = {}
+_NO_HOOK = object()
+
+
+def _study_hook(sampler: Any) -> Any:
+    """The sampler's optional ``study_system_attrs`` hook (bound), or None. Whether a sampler
+    class has one is remembered per class: ``getattr`` of a missing attribute is slow."""
+    cls = type(sampler)
+    known = _STUDY_HOOKS.get(cls, _NO_HOOK)
+    if known is _NO_HOOK:
+        known = getattr(cls, "study_system_attrs", None) is not None or hasattr(
+            cls, "__getattr__"
+        )
+        if len(_STUDY_HOOKS) < 1024:
+            _STUDY_HOOKS[cls] = known
+    if not known and "study_system_attrs" not in getattr(sampler, "__dict__", ()):
+        return None
+    return getattr(sampler, "study_system_attrs", None)
+
+
 class Trial(BaseTrial):
     """A running trial: suggests parameters, takes reports, answers ``should_prune``.
 
@@ -83,12 +103,16 @@ class Trial(BaseTrial):
 
     # Set by the optimize loop when the study has instrumentation hooks (``study/_hooks.py``).
     _observer: Any = None
+    # Defaults on the class: an instance stores them only when they change (fewer stores per trial).
+    _relative_params: dict[str, Any] | None = None
+    _done = False
 
-    def __init__(self, study: Study, trial_id: int) -> None:
+    def __init__(self, study: Study, trial_id: int, *, _record: FrozenTrial | None = None) -> None:
         self.study = study
         self._trial_id = trial_id
         storage = self.storage = study._storage
-        record = storage.get_trial(trial_id)
+        # ``_record``: the trial's record when the caller has it already (``Study.ask``)
+        record = _record if _record is not None else storage.get_trial(trial_id)
         self._number = number = record._number
         self._datetime_start = start = record._datetime_start
         # the record's dictionaries are copied: it is a shared snapshot, these are live
@@ -121,20 +145,17 @@ class Trial(BaseTrial):
         self._fixed_params: dict[str, Any] = fixed or {}
         sampler = study.sampler
         sampler.before_trial(study, view)
-        study_hook = getattr(sampler, "study_system_attrs", None)
+        study_hook = _study_hook(sampler)
         if study_hook is not None:  # e.g. AutoSampler records a change of algorithm on the study
             for key, value in study_hook(study, view).items():
                 storage.set_study_system_attr(study._study_id, key, value)
         self.relative_search_space = sampler.infer_relative_search_space(study, view)
-        self._relative_params: dict[str, Any] | None = None
         # bound methods looked up once: suggesting is the hottest path of a study
         self._sample_independent = sampler.sample_independent
-        self._set_param = storage.set_trial_param
         # True while a new parameter is simply drawn by ``sample_independent``: the trial is
         # running, has no fixed (enqueued) parameters and no relative search space. The
         # ``suggest_*`` methods then skip the general ``_suggest`` (same steps, fewer checks).
         self._plain = not fixed and not self.relative_search_space
-        self._done = False
 
     def _write_param(
         self, name: str, internal: float, external: Any, distribution: BaseDistribution
@@ -155,7 +176,7 @@ class Trial(BaseTrial):
     def _write_param_generic(
         self, name: str, internal: float, external: Any, distribution: BaseDistribution
     ) -> None:
-        self._set_param(self._trial_id, name, internal, distribution)
+        self.storage.set_trial_param(self._trial_id, name, internal, distribution)
 
     @property
     def _finished(self) -> bool:
@@ -297,7 +318,7 @@ class Trial(BaseTrial):
             if not found:
                 value = self._sample_independent(self.study, self._view, name, distribution)
                 internal = distribution.to_internal_repr(value)
-        self._set_param(self._trial_id, name, internal, distribution)
+        self.storage.set_trial_param(self._trial_id, name, internal, distribution)
         value = distribution.to_external_repr(internal)
         params[name] = value
         self._distributions[name] = distribution

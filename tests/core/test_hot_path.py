@@ -1,0 +1,125 @@
+"""Behaviour the fast paths of the optimize loop must keep (trial/_trial.py, storages/_in_memory.py)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import skipjack
+from skipjack.exceptions import UpdateFinishedTrialError
+from skipjack.storages import InMemoryStorage
+
+
+def _objective(trial: skipjack.Trial) -> float:
+    x = trial.suggest_float("x", -5, 5)
+    n = trial.suggest_int("n", -10, 10)
+    c = trial.suggest_categorical("c", ["a", "b", "c"])
+    return x * x + n + {"a": 0.0, "b": 1.0, "c": 2.0}[c]
+
+
+def test_same_seed_gives_the_same_sequence() -> None:
+    runs = []
+    for _ in range(2):
+        study = skipjack.create_study(sampler=skipjack.samplers.RandomSampler(seed=3))
+        study.optimize(_objective, n_trials=30)
+        runs.append([t.params for t in study.trials])
+    assert runs[0] == runs[1]
+    assert len({tuple(p.items()) for p in runs[0]}) == 30
+
+
+def test_a_subclass_overriding_set_trial_param_sees_every_write() -> None:
+    seen = []
+
+    class Counting(InMemoryStorage):
+        def set_trial_param(self, trial_id, param_name, param_value_internal, distribution):  # type: ignore[no-untyped-def]
+            seen.append(param_name)
+            super().set_trial_param(trial_id, param_name, param_value_internal, distribution)
+
+        def create_new_trial(self, study_id, template_trial=None):  # type: ignore[no-untyped-def]
+            seen.append("create")
+            return super().create_new_trial(study_id, template_trial)
+
+    study = skipjack.create_study(storage=Counting())
+    study.optimize(_objective, n_trials=3)
+    assert seen == ["create", "x", "n", "c"] * 3
+    assert all(t.params.keys() == {"x", "n", "c"} for t in study.trials)
+
+
+def test_categorical_choices_equal_by_value_but_not_by_type_stay_apart() -> None:
+    study = skipjack.create_study()
+    trial = study.ask()
+    assert trial.suggest_categorical("a", [1, 0]) in (1, 0)
+    assert type(trial.suggest_categorical("a", [1, 0])) is int
+    value = trial.suggest_categorical("b", [True, False])
+    assert type(value) is bool
+    assert study.trials[0].distributions["b"].choices == (True, False)
+    with pytest.raises(ValueError, match="does not support dynamic value space"):
+        study.ask().suggest_categorical("b", [1, 0])
+
+
+def test_a_finished_trial_rejects_new_parameters() -> None:
+    study = skipjack.create_study()
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    study.tell(trial, 1.0)
+    with pytest.raises(UpdateFinishedTrialError):
+        trial.suggest_float("y", 0, 1)
+    with pytest.raises(UpdateFinishedTrialError):
+        trial.suggest_int("n", 0, 3)
+    with pytest.raises(UpdateFinishedTrialError):
+        trial.suggest_categorical("c", ["a", "b"])
+    assert trial.suggest_float("x", 0, 1) == study.trials[0].params["x"]
+
+
+def test_a_trial_of_a_deleted_study_takes_no_parameters() -> None:
+    storage = InMemoryStorage()
+    study = skipjack.create_study(storage=storage, study_name="gone")
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    skipjack.delete_study(study_name="gone", storage=storage)
+    with pytest.raises(KeyError):
+        trial.suggest_float("y", 0, 1)
+
+
+def test_a_nan_from_a_sampler_is_rejected() -> None:
+    class NanSampler(skipjack.samplers.RandomSampler):
+        def sample_independent(self, study, trial, param_name, param_distribution):  # type: ignore[no-untyped-def]
+            return float("nan")
+
+    trial = skipjack.create_study(sampler=NanSampler()).ask()
+    with pytest.raises(ValueError, match="NaN"):
+        trial.suggest_float("x", 0, 1)
+
+
+def test_running_params_are_visible_to_other_threads_at_once() -> None:
+    study = skipjack.create_study()
+    suggested = threading.Event()
+    checked = threading.Event()
+    seen = {}
+
+    def objective(trial: skipjack.Trial) -> float:
+        trial.suggest_float("x", 0, 1)
+        suggested.set()
+        checked.wait(5)
+        return 0.0
+
+    def reader() -> None:
+        suggested.wait(5)
+        seen.update(study.get_trials(deepcopy=False)[0].params)
+        checked.set()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    study.optimize(objective, n_trials=1)
+    thread.join()
+    assert set(seen) == {"x"}
+
+
+def test_threads_finish_every_trial_with_all_parameters() -> None:
+    study = skipjack.create_study(sampler=skipjack.samplers.RandomSampler(seed=0))
+    study.optimize(_objective, n_trials=200, n_jobs=4)
+    trials = study.trials
+    assert sorted(t.number for t in trials) == list(range(200))
+    assert all(t.state == skipjack.trial.TrialState.COMPLETE for t in trials)
+    assert all(t.params.keys() == {"x", "n", "c"} for t in trials)
