@@ -1,5 +1,8 @@
 """Parameter distributions: the search space of one parameter.
 
+Design note: ``decimal`` and ``json`` are imported where they are used (step checks, the JSON
+form), not at module load, to keep ``import skipjack`` cheap.
+
 Internal representation: every parameter value is stored as a float ("internal repr"): the value
 itself for float and int parameters, the index of the choice for categorical ones. The JSON form
 (``distribution_to_json``) is Optuna's, byte for byte, because the RDB and journal formats store it.
@@ -7,8 +10,6 @@ itself for float and int parameters, the index of the choice for categorical one
 
 from __future__ import annotations
 
-import decimal
-import json
 import math
 import warnings
 from collections.abc import Sequence
@@ -95,6 +96,8 @@ class BaseDistribution:
 
 
 def _adjust_discrete_high(low: float, high: float, step: float) -> float:
+    import decimal
+
     d_high = decimal.Decimal(str(high))
     d_low = decimal.Decimal(str(low))
     d_step = decimal.Decimal(str(step))
@@ -177,6 +180,8 @@ class FloatDistribution(BaseDistribution):
             return self.low == self.high
         if self.low == self.high:
             return True
+        import decimal
+
         high = decimal.Decimal(str(self.high))
         low = decimal.Decimal(str(self.low))
         step = decimal.Decimal(str(self.step))
@@ -505,6 +510,8 @@ def json_to_distribution(json_str: str) -> BaseDistribution:
     cached = _JSON_CACHE.get(json_str)
     if cached is not None:
         return cached
+    import json
+
     loaded = json.loads(json_str)
     name = loaded.get("name")
     attributes = loaded.get("attributes", {})
@@ -529,6 +536,8 @@ def distribution_to_json(dist: BaseDistribution) -> str:
     attributes = dist._asdict()
     if isinstance(dist, CategoricalDistribution):
         attributes = {"choices": list(dist.choices)}
+    import json
+
     return json.dumps({"name": type(dist).__name__, "attributes": attributes})
 
 

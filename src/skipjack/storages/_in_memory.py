@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import datetime
 import threading
-import uuid
 from collections import deque
 from collections.abc import Callable, Container, Sequence
 from typing import Any
@@ -201,6 +200,8 @@ class InMemoryStorage(BaseStorage):
     ) -> int:
         with self._lock:
             if study_name is None:
+                import uuid  # on first use: it loads `platform`, slow to import
+
                 study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
             if study_name in self._name_to_id:
                 raise DuplicatedStudyError(

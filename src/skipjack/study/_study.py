@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import threading
-from concurrent.futures import Executor
 import warnings
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,8 @@ from skipjack.trial import Trial
 from skipjack.trial._trial import FIXED_PARAMS_KEY
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     import pandas as pd
 
 __all__ = ["Study", "METRIC_NAMES_KEY"]
