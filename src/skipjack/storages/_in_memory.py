@@ -339,7 +339,12 @@ class InMemoryStorage(BaseStorage):
             study.unfinished.add(number)
         finally:
             self._lock.release()
-        return FrozenTrial._make(number, _RUNNING, None, start, None, {}, {}, {}, {}, {}, trial_id)
+        # The record's params and distributions are the storage's own dictionaries: the live
+        # trial reads them and writes them only through ``_trial_param_writer`` (under the lock).
+        return FrozenTrial._make(
+            number, _RUNNING, None, start, None, trial.params, trial.distributions, {}, {}, {},
+            trial_id,
+        )
 
     def set_trial_param(
         self,
@@ -367,34 +372,40 @@ class InMemoryStorage(BaseStorage):
             self._lock.release()
 
     def _trial_param_writer(
-        self, trial_id: int
+        self, trial_id: int, params: dict[str, Any], distributions: dict[str, BaseDistribution]
     ) -> Callable[[str, float, Any, BaseDistribution], None] | None:
         """A writer of ``trial_id``'s parameters for the live trial: ``write(name, internal,
         external, distribution)`` does what ``set_trial_param`` does, minus the trial lookup and
-        the conversion to the external value the caller already has. None when a subclass
-        overrides ``set_trial_param`` (its override must see every write)."""
+        the conversion to the external value the caller already has, and also records the value
+        in the live trial's ``params`` and ``distributions`` (nothing more to do when those are
+        the storage's own, as handed out by ``_start_new_trial``). None when a subclass overrides
+        ``set_trial_param`` (its override must see every write)."""
         if type(self) is not InMemoryStorage and self._replaced(("set_trial_param",)):
             return None
         study, trial = self._trial(trial_id)  # one dict read: atomic, no lock needed
         lock = self._lock
         known_distributions = study.param_distribution
         fallback = self.set_trial_param
+        shared = params is trial.params and distributions is trial.distributions
 
         def write(name: str, internal: float, external: Any, distribution: BaseDistribution) -> None:
             lock.acquire()
             try:
                 if trial.state is not _RUNNING or study.deleted:
                     fallback(trial_id, name, internal, distribution)  # raises or handles WAITING
-                    return
-                known = known_distributions.get(name)
-                if known is not distribution:
-                    if known is not None:
-                        check_distribution_compatibility(known, distribution)
-                    known_distributions[name] = distribution
-                trial.params[name] = external
-                trial.internal[name] = internal
-                trial.distributions[name] = distribution
-                trial.snapshot = None
+                else:
+                    known = known_distributions.get(name)
+                    if known is not distribution:
+                        if known is not None:
+                            check_distribution_compatibility(known, distribution)
+                        known_distributions[name] = distribution
+                    trial.params[name] = external
+                    trial.internal[name] = internal
+                    trial.distributions[name] = distribution
+                    trial.snapshot = None
+                if not shared:
+                    params[name] = external
+                    distributions[name] = distribution
             finally:
                 lock.release()
 

@@ -111,17 +111,21 @@ class Trial(BaseTrial):
         self.study = study
         self._trial_id = trial_id
         storage = self.storage = study._storage
-        # ``_record``: the trial's record when the caller has it already (``Study.ask``)
+        # ``_record``: a new record of the trial that this trial may own (``Study.ask``)
         record = _record if _record is not None else storage.get_trial(trial_id)
         self._number = number = record._number
         self._datetime_start = start = record._datetime_start
-        # the record's dictionaries are copied: it is a shared snapshot, these are live
         params = record._params
-        self._params: dict[str, Any] = dict(params) if params else {}
         distributions = record._distributions
-        self._distributions: dict[str, BaseDistribution] = (
-            dict(distributions) if distributions else {}
-        )
+        if _record is not None:
+            # the caller's record is this trial's own (an in-memory storage may share its
+            # params and distributions, which this trial then writes through the storage only)
+            self._params: dict[str, Any] = params
+            self._distributions: dict[str, BaseDistribution] = distributions
+        else:  # a snapshot shared with other readers: copied, these are live
+            self._params = dict(params) if params else {}
+            self._distributions = dict(distributions) if distributions else {}
+        # the other dictionaries are copied (the trial writes them itself)
         user_attrs = record._user_attrs
         self._user_attrs: dict[str, Any] = dict(user_attrs) if user_attrs else {}
         system_attrs = record._system_attrs
@@ -160,14 +164,15 @@ class Trial(BaseTrial):
     def _write_param(
         self, name: str, internal: float, external: Any, distribution: BaseDistribution
     ) -> None:
-        # The first write looks up the storage's writer for this trial (an in-memory storage
+        # Records a new parameter in the storage and in this trial's ``_params`` and
+        # ``_distributions``. The first write looks up the storage's writer for this trial (an in-memory storage
         # offers one that skips the trial lookup) and binds it on the instance for the next ones.
         # Looked up on the class: a wrapper forwarding unknown attributes to another storage
         # (e.g. a timing proxy) must see every ``set_trial_param`` call.
         write: Callable[[str, float, Any, BaseDistribution], None] | None = None
         make_writer = getattr(type(self.storage), "_trial_param_writer", None)
         if make_writer is not None:
-            write = make_writer(self.storage, self._trial_id)
+            write = make_writer(self.storage, self._trial_id, self._params, self._distributions)
         if write is None:
             write = self._write_param_generic
         self._write_param = write  # type: ignore[method-assign,assignment]
@@ -177,6 +182,8 @@ class Trial(BaseTrial):
         self, name: str, internal: float, external: Any, distribution: BaseDistribution
     ) -> None:
         self.storage.set_trial_param(self._trial_id, name, internal, distribution)
+        self._params[name] = external
+        self._distributions[name] = distribution
 
     @property
     def _finished(self) -> bool:
@@ -211,8 +218,6 @@ class Trial(BaseTrial):
             if type(value) is not float or value != value:
                 value = distribution.to_internal_repr(value)  # converts, or rejects NaN
             self._write_param(name, value, value, distribution)
-            self._params[name] = value
-            self._distributions[name] = distribution
             return value
         return float(self._suggest(name, distribution))
 
@@ -232,8 +237,6 @@ class Trial(BaseTrial):
             internal = float(value) if type(value) is int else distribution.to_internal_repr(value)
             value = int(internal)
             self._write_param(name, internal, value, distribution)
-            self._params[name] = value
-            self._distributions[name] = distribution
             return value
         return int(self._suggest(name, distribution))
 
@@ -259,8 +262,6 @@ class Trial(BaseTrial):
             internal = distribution.to_internal_repr(value)
             value = distribution.choices[int(internal)]
             self._write_param(name, internal, value, distribution)
-            self._params[name] = value
-            self._distributions[name] = distribution
             return value
         result: CategoricalChoiceType = self._suggest(name, distribution)
         return result
