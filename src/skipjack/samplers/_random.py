@@ -42,14 +42,14 @@ def sample_uniform(rng: random.Random, distribution: BaseDistribution) -> Any:
         if step is None:
             return min(high, low + (high - low) * rng.random())
         n = int(round((high - low) / step))
-        return min(high, low + step * rng.randint(0, n))
+        return min(high, low + step * rng.randrange(n + 1))
     if isinstance(distribution, IntDistribution):
         low, high = distribution.low, distribution.high
         if distribution.log:
             v = math.exp(rng.uniform(math.log(low - 0.5), math.log(high + 0.5)))
             return int(min(high, max(low, round(v))))
         step = distribution.step
-        return low + step * rng.randint(0, (high - low) // step)
+        return low + step * rng.randrange((high - low) // step + 1)
     if isinstance(distribution, CategoricalDistribution):
         return distribution.choices[rng.randrange(len(distribution.choices))]
     raise TypeError(f"Unsupported distribution {distribution!r}.")
@@ -87,10 +87,17 @@ class RandomSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        d = param_distribution
-        if type(d) is FloatDistribution and d.step is None and not d.log:  # the common case
+        # the common cases first (same draws as ``sample_uniform``)
+        d: Any = param_distribution  # narrowed by the exact type checks below
+        kind = type(d)
+        if kind is FloatDistribution and d.step is None and not d.log:
             low = d.low
             high = d.high
             value = low + (high - low) * self._rng.random()
             return value if value <= high else high
+        if kind is IntDistribution and not d.log:
+            return d.low + d.step * self._rng.randrange((d.high - d.low) // d.step + 1)
+        if kind is CategoricalDistribution:
+            choices = d.choices
+            return choices[self._rng.randrange(len(choices))]
         return sample_uniform(self._rng, d)

@@ -127,7 +127,7 @@ def tell_with_warning(
         current = live._view
     else:
         current = storage.get_trial(trial_id)
-    current_state = current.state
+    current_state = current._state
     if current_state is not _RUNNING:
         if current_state.is_finished():
             if skip_if_finished:
