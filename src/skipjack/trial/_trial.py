@@ -111,40 +111,42 @@ class Trial(BaseTrial):
         self.study = study
         self._trial_id = trial_id
         storage = self.storage = study._storage
-        # ``_record``: a new record of the trial that this trial may own (``Study.ask``)
-        record = _record if _record is not None else storage.get_trial(trial_id)
-        self._number = number = record._number
-        self._datetime_start = start = record._datetime_start
-        params = record._params
-        distributions = record._distributions
+        # ``_record``: a new RUNNING record of the trial (no values, no completion time) that
+        # this trial may own (``Study.ask``)
         if _record is not None:
-            # the caller's record is this trial's own (an in-memory storage may share its
-            # params and distributions, which this trial then writes through the storage only)
-            self._params: dict[str, Any] = params
-            self._distributions: dict[str, BaseDistribution] = distributions
-        else:  # a snapshot shared with other readers: copied, these are live
-            self._params = dict(params) if params else {}
-            self._distributions = dict(distributions) if distributions else {}
-        # the other dictionaries are copied (the trial writes them itself)
-        user_attrs = record._user_attrs
-        self._user_attrs: dict[str, Any] = dict(user_attrs) if user_attrs else {}
-        system_attrs = record._system_attrs
-        self._system_attrs: dict[str, Any] = dict(system_attrs) if system_attrs else {}
-        intermediate = record._intermediate_values
-        self._intermediate_values: dict[int, float] = dict(intermediate) if intermediate else {}
-        self._view = view = FrozenTrial._make(
-            number,
-            record._state,
-            None,
-            start,
-            None,
-            self._params,
-            self._distributions,
-            self._user_attrs,
-            self._system_attrs,
-            self._intermediate_values,
-            trial_id,
-        )
+            # The caller's record is this trial's own: it becomes the live view, and its
+            # dictionaries the trial's (an in-memory storage shares params and distributions
+            # with its own record; this trial then writes them through the storage only).
+            record = view = _record
+            self._params: dict[str, Any] = record._params
+            self._distributions: dict[str, BaseDistribution] = record._distributions
+            self._user_attrs: dict[str, Any] = record._user_attrs
+            self._system_attrs: dict[str, Any] = record._system_attrs
+            self._intermediate_values: dict[int, float] = record._intermediate_values
+        else:  # a snapshot shared with other readers: its dictionaries are copied
+            record = storage.get_trial(trial_id)
+            self._params = dict(record._params)
+            self._distributions = dict(record._distributions)
+            self._user_attrs = dict(record._user_attrs)
+            self._system_attrs = dict(record._system_attrs)
+            self._intermediate_values = dict(record._intermediate_values)
+            view = FrozenTrial._make(
+                record._number,
+                record._state,
+                None,
+                record._datetime_start,
+                None,
+                self._params,
+                self._distributions,
+                self._user_attrs,
+                self._system_attrs,
+                self._intermediate_values,
+                trial_id,
+            )
+        self._view = view
+        self._number = record._number
+        self._datetime_start = record._datetime_start
+        system_attrs = self._system_attrs
         fixed = self._system_attrs.get(FIXED_PARAMS_KEY) if system_attrs else None
         self._fixed_params: dict[str, Any] = fixed or {}
         sampler = study.sampler
