@@ -133,19 +133,27 @@ class RowKernels:
             table = np.full((len(self.grid_log_p), size), math.nan)
             table[:, :done] = self.grid_log_p[:, :done]
             self.grid_log_p = table
-        ids = column.dist_ids.view[done:n_rows]
-        rows = np.flatnonzero(ids >= 0) + done
-        if not len(rows):
+        if n_rows == done + 1:  # the usual case: one new trial, plain Python
+            if column.dist_ids.view[done] < 0:
+                return False
+            value = float(column.values.view[done])
+            row_list, coord_list = [done], [float(np.log(value)) if self.spec.log else value]
+            self._mu[done] = coord_list[0]
+        else:
+            ids = column.dist_ids.view[done:n_rows]
+            rows = np.flatnonzero(ids >= 0) + done
+            coords = self.spec.transform(column.values.view[rows])
+            self._mu[rows] = coords
+            row_list, coord_list = rows.tolist(), coords.tolist()
+        if not row_list:
             return False
-        coords = self.spec.transform(column.values.view[rows])
-        self._mu[rows] = coords
-        m = self._m + len(rows)
+        m = self._m + len(row_list)
         floor = self._width / min(100.0, 2.0 + m) if self._magic else self._width * 1e-12
-        if len(rows) > 4 or floor != self._floor:
+        if len(row_list) > 4 or floor != self._floor:
             self._floor = floor
             self._m = m
             return True
-        for q, v in zip(rows.tolist(), coords.tolist()):
+        for q, v in zip(row_list, coord_list):
             self._insert(q, v)
         if self._pending:
             self._grid_rows(np.array(self._pending, dtype=np.intp))
