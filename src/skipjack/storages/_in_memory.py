@@ -58,6 +58,7 @@ class _Trial:
         self.datetime_start: datetime.datetime | None = None
         self.datetime_complete: datetime.datetime | None = None
         self.params: dict[str, Any] = {}
+        # internal values that differ from the external ones (ints, categorical indices)
         self.internal: dict[str, float] = {}
         self.distributions: dict[str, BaseDistribution] = {}
         self.user_attrs: dict[str, Any] = {}
@@ -400,7 +401,8 @@ class InMemoryStorage(BaseStorage):
                             check_distribution_compatibility(known, distribution)
                         known_distributions[name] = distribution
                     trial.params[name] = external
-                    trial.internal[name] = internal
+                    if external is not internal:  # a float parameter: the same object
+                        trial.internal[name] = internal
                     trial.distributions[name] = distribution
                     trial.snapshot = None
                 if not shared:
@@ -573,4 +575,8 @@ class InMemoryStorage(BaseStorage):
 
     def get_trial_param(self, trial_id: int, param_name: str) -> float:
         with self._lock:
-            return self._trial(trial_id)[1].internal[param_name]
+            trial = self._trial(trial_id)[1]
+            internal = trial.internal.get(param_name)
+            if internal is None:  # float parameters keep only their (identical) external value
+                internal = float(trial.params[param_name])
+            return internal
