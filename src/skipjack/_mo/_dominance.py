@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Sequence
 from typing import cast
 
@@ -76,6 +78,8 @@ def fast_non_dominated_sort(loss_values: np.ndarray) -> np.ndarray:
     if n == 0:
         return ranks
     # unique rows first: duplicates share a rank
+    if loss_values.shape[1] == 2 and not np.isnan(loss_values).any():
+        return _ranks_2d(loss_values)
     unique, inverse = np.unique(loss_values, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
     remaining = np.arange(len(unique))
@@ -88,6 +92,38 @@ def fast_non_dominated_sort(loss_values: np.ndarray) -> np.ndarray:
         remaining = remaining[~on_front]
         rank += 1
     ranks[:] = unique_ranks[inverse]
+    return ranks
+
+
+def _ranks_2d(loss_values: np.ndarray) -> np.ndarray:
+    """Non-domination ranks of two objectives in one sweep, O(n log n).
+
+    Rows are visited by the first objective, then the second: every row that can dominate the
+    current one was visited before it. ``tails[r]`` is the smallest second objective seen in front
+    ``r``; it does not decrease with ``r``, and the current row is dominated by a row of front ``r``
+    exactly when ``tails[r] <= y`` (a visited row has a first objective <= x, and an equal row
+    shares the rank of its twin). So the rank is the first front whose tail exceeds ``y``.
+    """
+    order = np.lexsort((loss_values[:, 1], loss_values[:, 0]))
+    xs = loss_values[order, 0].tolist()
+    ys = loss_values[order, 1].tolist()
+    ranks_sorted = [0] * len(xs)
+    tails: list[float] = []
+    prev_x = prev_y = math.nan
+    prev_rank = -1
+    for k, (x, y) in enumerate(zip(xs, ys)):
+        if x == prev_x and y == prev_y:
+            ranks_sorted[k] = prev_rank  # duplicates share a rank
+            continue
+        rank = bisect.bisect_right(tails, y)
+        if rank == len(tails):
+            tails.append(y)
+        else:
+            tails[rank] = y
+        ranks_sorted[k] = prev_rank = rank
+        prev_x, prev_y = x, y
+    ranks = np.empty(len(xs), dtype=int)
+    ranks[order] = ranks_sorted
     return ranks
 
 

@@ -13,7 +13,11 @@ import numpy as np
 from skipjack._deprecation import warn_deprecated_argument
 from skipjack._records import FrozenTrial, StudyDirection, TrialState
 from skipjack._records._frozen_trial import CONSTRAINTS_KEY
-from skipjack.distributions import BaseDistribution, CategoricalDistribution
+from skipjack.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+)
 from skipjack.samplers._ga._base import BaseGASampler
 from skipjack.samplers._numeric_space import NumericSpace
 from skipjack.samplers._random import RandomSampler
@@ -40,6 +44,8 @@ class _Plan:
     space: NumericSpace
     categorical: list[str]
     encoded: np.ndarray
+    keys: list[tuple[float, float]]  # tournament order: (rank, -crowding distance), smaller wins
+    plain: bool  # every numeric parameter a float without log or step: coordinates are values
 
 
 class NSGAIISampler(BaseGASampler):
@@ -313,6 +319,9 @@ class NSGAIISampler(BaseGASampler):
             categorical=[n for n, d in search_space.items()
                          if isinstance(d, CategoricalDistribution)],
             encoded=np.array([space.encode(p.params) for p in chosen]).reshape(len(chosen), -1),
+            keys=list(zip(all_ranks[usable].tolist(), (-all_crowd[usable]).tolist())),
+            plain=all(isinstance(d, FloatDistribution) and not d.log and d.step is None
+                      for d in numeric.values()),
         )
         self._plans = {generation: plan}
         return plan
@@ -331,42 +340,37 @@ class NSGAIISampler(BaseGASampler):
         # Seeded per trial: reproducible with a seed, and different for concurrent workers.
         rng = self._child_rng
         rng.seed(zlib.crc32(f"{self._seed_base}:{trial.number}".encode()) % (2**31))
-        ranks, crowd, space = plan.ranks, plan.crowd, plan.space
-        pool = list(range(len(plan.parents)))
-
-        def tournament() -> int:
-            if len(pool) == 1:
-                return pool.pop()
-            a = rng.randint(len(pool))
-            b = (a + 1 + rng.randint(len(pool) - 1)) % len(pool)  # a different member
-            i, j = pool[a], pool[b]
-            key_i, key_j = (ranks[i], -crowd[i]), (ranks[j], -crowd[j])
-            if key_i != key_j:
-                win = i if key_i < key_j else j
-            else:
-                win = i if rng.rand() < 0.5 else j
-            pool.remove(win)
-            return win
-
+        space = plan.space
+        n_members = len(plan.parents)
         use_crossover = rng.rand() < self._crossover_prob
         n_parents = self._crossover.n_parents if use_crossover else 1
-        if n_parents > len(plan.parents):
+        if n_parents > n_members:
             use_crossover, n_parents = False, 1
-        chosen = [tournament() for _ in range(n_parents)]
-        x = plan.encoded[chosen[0]].copy()
+        chosen = _tournaments(plan.keys, n_parents, rng)
         if use_crossover and space.dim:
             x = self._crossover_numeric(study, rng, space, plan.encoded[chosen])
+        else:
+            x = plan.encoded[chosen[0]].copy()
         names = list(search_space)
         prob = self._mutation_prob
         if prob is None:
             prob = 1.0 / max(1, len(names))
-        mutated = {n for n, hit in zip(names, rng.rand(len(names)) < prob) if hit}
+        hits = np.flatnonzero(rng.rand(len(names)) < prob).tolist()
+        mutated = {names[h] for h in hits}
         if mutated and self._mutation is not None:
             for i, name in enumerate(space.names):
                 if name in mutated:
                     x[i] = self._mutation.mutation(float(x[i]), rng, space.bounds[i])
                     mutated.discard(name)
-        child: dict[str, Any] = space.decode(x) if space.dim else {}
+        child: dict[str, Any]
+        if not space.dim:
+            child = {}
+        elif plan.plain:
+            bounds = space.bounds
+            child = dict(zip(space.names,
+                             np.minimum(np.maximum(x, bounds[:, 0]), bounds[:, 1]).tolist()))
+        else:
+            child = space.decode(x)
         for name in plan.categorical:
             source = plan.parents[chosen[0]]
             if use_crossover and rng.rand() < self._swapping_prob:
@@ -383,6 +387,9 @@ class NSGAIISampler(BaseGASampler):
         space: NumericSpace,
         parents_x: np.ndarray,
     ) -> np.ndarray:
+        if type(self._crossover) is UniformCrossover:
+            # each coordinate is one parent's, so the child is inside the box: no retries
+            return self._crossover.crossover(parents_x, rng, study, space.bounds)
         low, high = space.bounds[:, 0], space.bounds[:, 1]
         child = parents_x[0]
         for _ in range(_MAX_CROSSOVER_TRIES):
@@ -399,3 +406,29 @@ class NSGAIISampler(BaseGASampler):
         if space is None:
             space = self._spaces[key] = NumericSpace(numeric)
         return space
+
+
+def _tournaments(keys: list[tuple[float, float]], n: int, rng: np.random.RandomState) -> list[int]:
+    """``n`` distinct winners of binary tournaments among ``range(len(keys))``.
+
+    Each tournament pits two different members still in the pool; the smaller key wins (a tie is
+    a coin flip) and leaves the pool.
+    """
+    pool = list(range(len(keys)))
+    winners = []
+    for _ in range(n):
+        m = len(pool)
+        if m == 1:
+            winners.append(pool.pop())
+            continue
+        a = int(rng.randint(m))
+        b = (a + 1 + int(rng.randint(m - 1))) % m  # a different member
+        i, j = pool[a], pool[b]
+        key_i, key_j = keys[i], keys[j]
+        if key_i != key_j:
+            win = i if key_i < key_j else j
+        else:
+            win = i if rng.rand() < 0.5 else j
+        pool.remove(win)
+        winners.append(win)
+    return winners
