@@ -43,7 +43,13 @@ from skipjack.samplers._tpe._parzen import (
 )
 from skipjack.samplers._tpe._row_kernels import RowKernels, gather_mixture
 from skipjack.samplers._tpe._space import ParamSpec, make_spec
-from skipjack.samplers._tpe._split import cap_above, default_gamma, default_weights, split_rows
+from skipjack.samplers._tpe._split import (
+    cap_above,
+    default_gamma,
+    default_gamma_multiobjective,
+    default_weights,
+    split_rows,
+)
 
 if TYPE_CHECKING:
     from skipjack.study import Study
@@ -124,6 +130,7 @@ class TPESampler(BaseSampler):
         self._n_startup_trials = n_startup_trials
         self._n_ei_candidates = n_ei_candidates
         self._gamma = gamma or default_gamma
+        self._gamma_given = gamma is not None
         self._weights = weights or default_weights
         self._seed = seed
         self._multivariate = multivariate
@@ -342,7 +349,10 @@ class TPESampler(BaseSampler):
         assert history is not None
         n = ts.n
         if ts.split is None:
-            n_below = int(self._gamma(n))
+            gamma = self._gamma
+            if not self._gamma_given and len(history.signs) > 1:
+                gamma = default_gamma_multiobjective
+            n_below = int(gamma(n))
             if n_below < 0:
                 raise ValueError(f"The 'gamma' function of TPESampler must return an int >= 0. "
                                  f"Got {n_below!r} for {n} trials.")
