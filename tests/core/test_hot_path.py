@@ -7,7 +7,6 @@ import threading
 import pytest
 
 import skipjack
-from skipjack.exceptions import UpdateFinishedTrialError
 from skipjack.storages import InMemoryStorage
 
 
@@ -56,20 +55,6 @@ def test_categorical_choices_equal_by_value_but_not_by_type_stay_apart() -> None
     assert study.trials[0].distributions["b"].choices == (True, False)
     with pytest.raises(ValueError, match="does not support dynamic value space"):
         study.ask().suggest_categorical("b", [1, 0])
-
-
-def test_a_finished_trial_rejects_new_parameters() -> None:
-    study = skipjack.create_study()
-    trial = study.ask()
-    trial.suggest_float("x", 0, 1)
-    study.tell(trial, 1.0)
-    with pytest.raises(UpdateFinishedTrialError):
-        trial.suggest_float("y", 0, 1)
-    with pytest.raises(UpdateFinishedTrialError):
-        trial.suggest_int("n", 0, 3)
-    with pytest.raises(UpdateFinishedTrialError):
-        trial.suggest_categorical("c", ["a", "b"])
-    assert trial.suggest_float("x", 0, 1) == study.trials[0].params["x"]
 
 
 def test_a_trial_of_a_deleted_study_takes_no_parameters() -> None:

@@ -100,6 +100,12 @@ def test_finished_trial_cannot_be_changed():
     with pytest.raises(UpdateFinishedTrialError):
         trial.suggest_float("y", 0, 1)
     with pytest.raises(UpdateFinishedTrialError):
+        trial.suggest_int("n", 0, 3)
+    with pytest.raises(UpdateFinishedTrialError):
+        trial.suggest_categorical("c", ["a", "b"])
+    # re-suggesting a parameter it already has returns the stored value
+    assert trial.suggest_float("x", 0, 1) == study.trials[0].params["x"]
+    with pytest.raises(UpdateFinishedTrialError):
         trial.set_user_attr("k", 1)
     with pytest.raises(UpdateFinishedTrialError):
         trial.report(1.0, 1)

@@ -45,6 +45,20 @@ def optimize_worker(factory: Any, study_name: str, n_trials: int) -> None:
     study.optimize(lambda t: t.suggest_float("x", -10, 10) ** 2, n_trials=n_trials)
 
 
+def run_four_workers(factory: Any, study_name: str, n_each: int) -> None:
+    """Run ``optimize_worker`` in 4 spawned processes on one study; each must exit cleanly."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=optimize_worker, args=(factory, study_name, n_each))
+             for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=240)
+        assert p.exitcode == 0
+
+
 def hanging_worker(factory: Any, study_name: str, n_complete: int) -> None:
     """Complete ``n_complete`` trials, then hang in the next one (to be killed)."""
     import skipjack

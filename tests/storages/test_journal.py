@@ -31,7 +31,7 @@ from tests.storages._journal_helpers import (
     hanging_worker,
     open_file_storage,
     open_redis_storage,
-    optimize_worker,
+    run_four_workers,
 )
 
 MIN = [StudyDirection.MINIMIZE]
@@ -122,14 +122,8 @@ def _factories(tmp_path, redis_prefix):
 @pytest.mark.parametrize("backend", ["file", "redis"])
 def test_four_processes_optimize_250_trials_each(backend, tmp_path, redis_prefix):
     factory = _factories(tmp_path, redis_prefix)[backend]
-    ctx = multiprocessing.get_context("spawn")
     # every worker creates the study with load_if_exists=True: exactly one study results
-    procs = [ctx.Process(target=optimize_worker, args=(factory, "mp", 250)) for _ in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=240)
-        assert p.exitcode == 0
+    run_four_workers(factory, "mp", 250)
     storage = factory()
     assert [s.study_name for s in storage.get_all_studies()] == ["mp"]
     trials = storage.get_all_trials(storage.get_study_id_from_name("mp"), deepcopy=False)

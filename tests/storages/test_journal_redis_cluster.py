@@ -8,7 +8,6 @@ whose reply was lost is not written twice.
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import uuid
 
 import pytest
@@ -17,7 +16,7 @@ from skipjack._records import StudyDirection, TrialState
 from skipjack.storages.journal import JournalRedisBackend, JournalStorage
 from skipjack.testing.storage_suite import StorageConformance
 
-from tests.storages._journal_helpers import open_redis_cluster_storage, optimize_worker
+from tests.storages._journal_helpers import open_redis_cluster_storage, run_four_workers
 from tests.storages._redis_cluster import RedisCluster
 
 redis = pytest.importorskip("redis")
@@ -66,13 +65,7 @@ def _ops(client, prefix):
 
 def test_four_processes_share_one_study_without_holes(cluster, prefix, client):
     factory = functools.partial(open_redis_cluster_storage, cluster.url, prefix)
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=optimize_worker, args=(factory, "mp", 60)) for _ in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=240)
-        assert p.exitcode == 0
+    run_four_workers(factory, "mp", 60)
     storage = factory()
     trials = storage.get_all_trials(storage.get_study_id_from_name("mp"), deepcopy=False)
     assert sorted(t.number for t in trials) == list(range(240))
