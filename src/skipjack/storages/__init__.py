@@ -22,9 +22,11 @@ __all__ = [
     "RDBStorage",
     "JournalStorage",
     "RetryFailedTrialCallback",
+    "GrpcStorageProxy",
     "fail_stale_trials",
     "get_storage",
     "journal",
+    "run_grpc_proxy_server",
 ]
 
 _LAZY = {
@@ -32,6 +34,8 @@ _LAZY = {
     "JournalStorage": "skipjack.storages.journal._storage",
     "RetryFailedTrialCallback": "skipjack.storages._callbacks",
     "journal": "skipjack.storages.journal",
+    "GrpcStorageProxy": "skipjack.storages._grpc",
+    "run_grpc_proxy_server": "skipjack.storages._grpc",
 }
 
 
