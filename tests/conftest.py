@@ -1,10 +1,94 @@
-"""Suite-wide fixtures."""
+"""Suite-wide fixtures and the CI honesty rule.
+
+Under ``CI=true`` a skip that would leave a backend or a declared dependency untested FAILS:
+a test that needs a server calls ``tests._servers.server_unreachable`` (which fails under CI),
+and the hooks below turn a skip caused by a missing package of the ``test`` extra (an
+``importorskip`` or a ``skipif(find_spec(...))``) into a failure. CI builds its venv from the
+``test`` extra, so such a skip there means the extra is wrong, not that the test may be skipped.
+"""
 
 from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 import skipjack
+from tests._servers import in_ci
+
+# Distribution names of the test extra whose import name differs (the rest: lower, '-' -> '_').
+_IMPORT_NAMES = {
+    "scikit-learn": ("sklearn",),
+    "psycopg": ("psycopg",),
+    "pyyaml": ("yaml",),
+    "opentelemetry-api": ("opentelemetry",),
+    "opentelemetry-sdk": ("opentelemetry",),
+    "prometheus-client": ("prometheus_client",),
+    "dask": ("dask", "distributed"),
+    "pytest-timeout": ("pytest_timeout",),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _test_extra_modules() -> frozenset[str]:
+    """Top-level import names of the packages declared in pyproject's ``test`` extra."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: no reader for pyproject, no rule
+        return frozenset()
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    extra = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]["test"]
+    names: set[str] = set()
+    for requirement in extra:
+        dist = re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].strip().lower()
+        if dist.startswith("types-") or dist.endswith("-stubs"):
+            continue
+        names.update(_IMPORT_NAMES.get(dist, (dist.replace("-", "_"),)))
+    return frozenset(names)
+
+
+_MISSING = re.compile(
+    r"could not import '([\w.]+)'|No module named '([\w.]+)'|\b([\w.]+) is not installed"
+)
+
+
+def _undeclared_skip(reason: str) -> str | None:
+    """The test-extra module a skip reason says is missing, or None."""
+    extra = _test_extra_modules()
+    for match in _MISSING.finditer(reason):
+        module = next(g for g in match.groups() if g)
+        if module.split(".")[0].lower() in extra:
+            return module
+    return None
+
+
+def _fail_if_dishonest(report: Any) -> None:
+    if not (report.skipped and in_ci()) or hasattr(report, "wasxfail"):
+        return
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    module = _undeclared_skip(reason)
+    if module is not None:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"CI=true: skipped because {module!r} is missing ({reason}); it is part of the "
+            "'test' extra, so CI must have it: fix the extra or the environment."
+        )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    outcome = yield
+    _fail_if_dishonest(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: Any) -> Any:
+    outcome = yield
+    _fail_if_dishonest(outcome.get_result())
 
 
 @pytest.fixture(autouse=True)

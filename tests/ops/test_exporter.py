@@ -20,6 +20,7 @@ import skipjack  # noqa: E402
 from skipjack._records import TrialState  # noqa: E402
 from skipjack.cli import main as cli_main  # noqa: E402
 from skipjack.observability import StudyExporter, serve_exporter  # noqa: E402
+from tests._servers import server_unreachable  # noqa: E402
 from tests.ops._build import T0, record  # noqa: E402
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -182,7 +183,7 @@ def _postgres_available():
 def test_four_process_postgresql_run_scrapes_match_the_storage():
     reason = _postgres_available()
     if reason:
-        pytest.skip(reason)
+        server_unreachable("PostgreSQL at 127.0.0.1:5432", reason)
     name = f"ops-exporter-{uuid.uuid4().hex[:8]}"
     storage = skipjack.storages.get_storage(POSTGRES_URL)
     skipjack.create_study(storage=storage, study_name=name)

@@ -24,6 +24,7 @@ from skipjack._records import TrialState, create_trial
 from skipjack.pruners import NopPruner, decision_log
 from skipjack.pruners._decision import Rule, parse_numbers
 
+from tests._servers import server_unreachable
 from tests.pruners._mw_worker import N_STEPS, make_pruner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,7 @@ def _url(backend: str, tmp_path: Path) -> str:
         psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test",
                         connect_timeout=3).close()
     except Exception as e:  # noqa: BLE001 - any failure means no server to test against
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {e}")
+        server_unreachable("PostgreSQL at 127.0.0.1:5432", e)
     return PG_URL
 
 

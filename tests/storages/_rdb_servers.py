@@ -10,7 +10,7 @@ from __future__ import annotations
 import atexit
 import os
 
-import pytest
+from tests._servers import server_unreachable
 
 __all__ = ["PG_URL", "MYSQL_URL", "reset_database", "empty_database", "server_url"]
 
@@ -41,7 +41,7 @@ def _ensure_database(admin_url: str, name: str) -> str | None:
         atexit.register(_drop_database, admin_url, name, os.getpid())
         return None
     except Exception as e:  # noqa: BLE001
-        return f"server not available: {e}"
+        return str(e)
 
 
 def _drop_database(admin_url: str, name: str, owner_pid: int) -> None:
@@ -63,13 +63,13 @@ def _drop_database(admin_url: str, name: str, owner_pid: int) -> None:
 
 def server_url(kind: str, name: str = DB_NAME) -> str:
     """The URL of database ``name`` on the server ``kind`` ("postgresql" or "mysql"); skips the
-    test when the server is not reachable."""
+    test when the server is not reachable (fails it under ``CI=true``)."""
     admin = PG_ADMIN if kind == "postgresql" else MYSQL_ADMIN
     key = f"{kind}/{name}"
     if key not in _ready:
         _ready[key] = _ensure_database(admin, name)
     if _ready[key] is not None:
-        pytest.skip(_ready[key])
+        server_unreachable("PostgreSQL" if kind == "postgresql" else "MariaDB", _ready[key])
     base = admin.rsplit("/", 1)[0]
     return f"{base}/{name}"
 

@@ -26,6 +26,7 @@ from skipjack.storages.journal import (
 )
 from skipjack.testing.storage_suite import StorageConformance
 
+from tests._servers import server_unreachable
 from tests.storages._journal_helpers import (
     REDIS_URL,
     hanging_worker,
@@ -43,7 +44,7 @@ def _redis_client():
     try:
         client.ping()
     except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis server at 127.0.0.1:6379")
+        server_unreachable("Redis at 127.0.0.1:6379", "PING failed")
     return client
 
 

@@ -16,6 +16,7 @@ from skipjack._records import StudyDirection, TrialState
 from skipjack.storages.journal import JournalRedisBackend, JournalStorage
 from skipjack.testing.storage_suite import StorageConformance
 
+from tests._servers import server_unreachable
 from tests.storages._journal_helpers import open_redis_cluster_storage, run_four_workers
 from tests.storages._redis_cluster import RedisCluster
 
@@ -29,7 +30,7 @@ def cluster():
     try:
         nodes = RedisCluster()
     except FileNotFoundError as e:
-        pytest.skip(str(e))
+        server_unreachable("Redis Cluster", e)
     yield nodes
     nodes.stop()
 
