@@ -50,7 +50,7 @@ def test_report_figures_equal_hand_computed_values():
     f = report.figures
     assert (f["n_finished"], f["n_complete"], f["n_pruned"], f["n_fail"]) == (10, 5, 2, 3)
     assert f["n_waiting"] == 1 and f["n_running"] == 0
-    assert f["completion_rate"] == 0.5
+    assert f["completion_rate"] == 5 / 8  # pruned trials are not counted against completion
     assert f["failure_rate"] == 0.3
     assert f["prune_rate"] == 0.2
     assert f["failure_causes"] == {"ValueError": {"count": 2, "rate": 0.2},
@@ -63,13 +63,14 @@ def test_report_figures_equal_hand_computed_values():
     assert f["improvements"] == [[0, 10.0], [1, 8.0], [3, 5.0], [7, 4.99]]
     assert f["trials_since_improvement"] == 2
     assert f["trials_to_within_1pct"] == 4 and f["seconds_to_within_1pct"] == 23.0
+    assert f["trials_to_best"] == 8 and f["seconds_to_best"] == 43.0
     assert f["throughput_per_hour"] == pytest.approx(10 / 47 * 3600)
     assert f["total_cost"] == 7.0 and f["cost_per_trial"] == 1.0
     assert f["storage_latency_ms"] >= 0
     statuses = {c.name: c.status for c in report.checks}
     assert statuses == {"completion": "WARN", "failures:ValueError": "WARN",
                         "failures:RuntimeError": "WARN", "pruning": "OK"}
-    assert not report.ok
+    assert not report.ok and report.status == "WARN"
     relaxed = study_health(study, thresholds={"min_completion_rate": 0.5,
                                               "max_failure_rate_per_cause": 0.25})
     assert relaxed.ok
@@ -87,11 +88,13 @@ def test_report_cli_text_and_json(tmp_path, capsys):
     assert cli_main(["report", "--storage", url, "--study", "hand", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["figures"]["failure_rate"] == 0.3 and data["ok"] is False
+    assert data["status"] == "WARN"
     assert cli_main(["report", "--storage", url, "--study", "hand", "--strict"]) == 1
     text = capsys.readouterr().out
-    assert "WARN completion: completion rate 50.0% (threshold >= 90%)" in text
+    assert ("WARN completion: completion rate 62.5% of the trials not pruned "
+            "(WARN below 90%, FAIL below 50%)") in text
     assert "WARN failures:ValueError: 2 trials failed with ValueError (20.0%" in text
-    assert "OK   pruning: prune rate 20.0%" in text
+    assert "OK   pruning: prune rate 20.0% (OK 10%..80%, FAIL at 100%)" in text
 
 
 def _fails_after_50(trial):

@@ -303,7 +303,7 @@ def _health_html(health: dict[str, Any]) -> str:
     keys = ("completion_rate", "failure_rate", "prune_rate", "duration_median_s",
             "trials_since_improvement", "throughput_per_hour", "stop_reason")
     facts = ", ".join(f"{k}: {_fmt(figures.get(k))}" for k in keys if figures.get(k) is not None)
-    status = "OK" if health["ok"] else "WARN"
+    status = health.get("status") or ("OK" if health["ok"] else "WARN")
     return (f"<h2>Health: {status}</h2><p>{html.escape(facts)}</p>"
             + (_table(["status", "check", "detail"], rows) if rows else ""))
 
