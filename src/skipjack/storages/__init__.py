@@ -23,19 +23,32 @@ __all__ = [
     "JournalStorage",
     "RetryFailedTrialCallback",
     "GrpcStorageProxy",
+    "RetryHeartbeatStaleTrialCallback",
     "fail_stale_trials",
     "get_storage",
     "journal",
     "run_grpc_proxy_server",
+    # Optuna's deprecated journal names (FutureWarning on use):
+    "BaseJournalLogStorage",
+    "JournalFileOpenLock",
+    "JournalFileStorage",
+    "JournalFileSymlinkLock",
+    "JournalRedisStorage",
 ]
 
 _LAZY = {
     "RDBStorage": "skipjack.storages._rdb.storage",
     "JournalStorage": "skipjack.storages.journal._storage",
     "RetryFailedTrialCallback": "skipjack.storages._callbacks",
+    "RetryHeartbeatStaleTrialCallback": "skipjack.storages._callbacks",
     "journal": "skipjack.storages.journal",
     "GrpcStorageProxy": "skipjack.storages._grpc",
     "run_grpc_proxy_server": "skipjack.storages._grpc",
+    "BaseJournalLogStorage": "skipjack.storages.journal._deprecated",
+    "JournalFileOpenLock": "skipjack.storages.journal._deprecated",
+    "JournalFileStorage": "skipjack.storages.journal._deprecated",
+    "JournalFileSymlinkLock": "skipjack.storages.journal._deprecated",
+    "JournalRedisStorage": "skipjack.storages.journal._deprecated",
 }
 
 

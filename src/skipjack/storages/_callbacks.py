@@ -1,11 +1,17 @@
-"""``RetryFailedTrialCallback``: re-enqueue a trial whose worker died (Optuna's semantics).
+"""``RetryHeartbeatStaleTrialCallback``: re-enqueue a trial whose worker died (Optuna's semantics).
 
-Pass it as a persistent storage's ``failed_trial_callback``; ``fail_stale_trials`` calls it for
-each RUNNING trial it marks FAIL because its heartbeat stopped. The callback enqueues a WAITING copy
-of the failed trial (same parameters and user attributes) with two system attributes:
+Pass it as a persistent storage's ``heartbeat_stale_trial_callback``; ``fail_stale_trials`` calls
+it for each RUNNING trial it marks FAIL because its heartbeat stopped. The callback enqueues a
+WAITING copy of the failed trial (same parameters, distributions and user attributes) with two
+system attributes:
 
 - ``failed_trial``: the number of the original trial of the retry chain;
 - ``retry_history``: the numbers of every trial of the chain so far, oldest first.
+
+The failed trial itself keeps everything it reported (parameters, intermediate values,
+attributes): the storages write each of them before the call that reported it returns, so a
+worker killed mid-trial loses nothing it had reported, and the retry re-runs that configuration.
+``RetryFailedTrialCallback`` is the same class under its Optuna 4 name.
 """
 
 from __future__ import annotations
@@ -14,14 +20,14 @@ from typing import Any
 
 from skipjack._records import FrozenTrial, TrialState, create_trial
 
-__all__ = ["RetryFailedTrialCallback"]
+__all__ = ["RetryHeartbeatStaleTrialCallback", "RetryFailedTrialCallback"]
 
 _FAILED_TRIAL_KEY = "failed_trial"
 _RETRY_HISTORY_KEY = "retry_history"
 _NOT_COPIED = ("fail_reason",)
 
 
-class RetryFailedTrialCallback:
+class RetryHeartbeatStaleTrialCallback:
     """Re-enqueue failed trials so that another worker runs them again.
 
     Args:
@@ -40,7 +46,7 @@ class RetryFailedTrialCallback:
             isinstance(max_retry, bool) or not isinstance(max_retry, int) or max_retry < 0
         ):
             raise ValueError(
-                f"The 'max_retry' argument of RetryFailedTrialCallback must be a non-negative "
+                f"The 'max_retry' argument of {type(self).__name__} must be a non-negative "
                 f"int or None. Got {max_retry!r}."
             )
         self._max_retry = max_retry
@@ -79,3 +85,6 @@ class RetryFailedTrialCallback:
     def retry_history(trial: FrozenTrial) -> list[int]:
         """The numbers of the trials ``trial`` retries, oldest first (empty if not a retry)."""
         return list(trial.system_attrs.get(_RETRY_HISTORY_KEY, []))
+
+
+RetryFailedTrialCallback = RetryHeartbeatStaleTrialCallback

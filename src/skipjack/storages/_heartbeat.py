@@ -3,7 +3,8 @@
 A storage that supports heartbeats subclasses ``BaseHeartbeat``. While a trial runs, the trial loop
 records a heartbeat every ``heartbeat_interval`` seconds from a background thread; any worker may
 call ``fail_stale_trials`` to mark as FAIL the RUNNING trials whose last heartbeat is older than the
-grace period, then run the storage's ``failed_trial_callback`` (e.g. ``RetryFailedTrialCallback``).
+grace period, then run the storage's ``heartbeat_stale_trial_callback`` (e.g.
+``RetryHeartbeatStaleTrialCallback``; ``failed_trial_callback`` is its Optuna 4 name).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ __all__ = ["BaseHeartbeat", "is_heartbeat_enabled", "HeartbeatThread", "fail_sta
 class BaseHeartbeat(abc.ABC):
     """Mixin for storages with heartbeats (RDB, journal file, journal Redis)."""
 
+    heartbeat_stale_trial_callback: Callable[[Any, FrozenTrial], None] | None
+
     @abc.abstractmethod
     def record_heartbeat(self, trial_id: int) -> None:
         """Record that the worker running ``trial_id`` is alive (now)."""
@@ -36,9 +39,26 @@ class BaseHeartbeat(abc.ABC):
     def get_heartbeat_interval(self) -> int | None:
         """Seconds between heartbeats, or None when heartbeats are off."""
 
-    @abc.abstractmethod
-    def get_failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
+    def get_heartbeat_stale_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
         """The callback run for each trial failed by ``fail_stale_trials``, or None."""
+        return self.get_failed_trial_callback()
+
+    def get_failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
+        """Optuna 4's name of ``get_heartbeat_stale_trial_callback``.
+
+        The default reads the storage's ``heartbeat_stale_trial_callback`` attribute; a storage
+        (or a wrapper) may override either method.
+        """
+        return getattr(self, "heartbeat_stale_trial_callback", None)
+
+    @property
+    def failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
+        """Optuna 4's name of the ``heartbeat_stale_trial_callback`` attribute."""
+        return getattr(self, "heartbeat_stale_trial_callback", None)
+
+    @failed_trial_callback.setter
+    def failed_trial_callback(self, value: Callable[[Any, FrozenTrial], None] | None) -> None:
+        self.heartbeat_stale_trial_callback = value
 
 
 def is_heartbeat_enabled(storage: BaseStorage) -> bool:
@@ -78,7 +98,7 @@ def fail_stale_trials(study: Any) -> None:
     """Mark as FAIL the RUNNING trials of ``study`` whose worker stopped beating.
 
     Each failed trial gets the system attribute ``fail_reason`` and is passed to the storage's
-    ``failed_trial_callback``. Safe to call from many workers at once: a trial is failed once.
+    ``heartbeat_stale_trial_callback``. Safe to call from many workers at once: a trial is failed once.
     """
     storage = study._storage
     if not is_heartbeat_enabled(storage):
@@ -93,7 +113,7 @@ def fail_stale_trials(study: Any) -> None:
                 failed.append(trial_id)
         except Exception:  # another worker failed it first
             continue
-    callback = storage.get_failed_trial_callback()
+    callback = storage.get_heartbeat_stale_trial_callback()
     if callback is not None:
         for trial_id in failed:
             callback(study, storage.get_trial(trial_id))

@@ -66,6 +66,9 @@ _TRANSIENT_TEXT = ("database is locked", "database table is locked", "deadlock",
                    "the database system is shutting down", "consuming input failed")
 
 
+_POOL_SIZING = ("pool_size", "max_overflow", "pool_timeout", "pool_use_lifo")
+
+
 def normalize_url(url: str) -> str:
     """Return ``url`` with the driver skipjack uses for its backend.
 
@@ -115,6 +118,12 @@ def create_engine(url: str, engine_kwargs: dict[str, Any] | None) -> Engine:
         if parsed.database in (None, "", ":memory:"):
             kwargs.setdefault("poolclass", sa.pool.StaticPool)
             memory = True
+            if kwargs["poolclass"] is sa.pool.StaticPool:
+                # One connection serves every thread (each new connection would be a new, empty
+                # database): pool sizing does not apply. Optuna accepts these for SQLite in
+                # memory, so they are accepted and ignored here too.
+                for name in _POOL_SIZING:
+                    kwargs.pop(name, None)
     else:
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 4)

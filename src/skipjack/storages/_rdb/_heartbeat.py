@@ -33,7 +33,6 @@ class RDBHeartbeatMixin:
 
     heartbeat_interval: int | None
     grace_period: int | None
-    failed_trial_callback: Callable[[Any, FrozenTrial], None] | None
     _engine: Engine
     _dialect: str
 
@@ -89,7 +88,3 @@ class RDBHeartbeatMixin:
         if self.heartbeat_interval is None:
             return None
         return self.grace_period if self.grace_period is not None else 2 * self.heartbeat_interval
-
-    def get_failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
-        """The callback run for each trial failed because its heartbeat stopped."""
-        return self.failed_trial_callback

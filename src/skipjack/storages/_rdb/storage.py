@@ -25,6 +25,7 @@ import datetime
 import json
 import threading
 import time
+import warnings
 from collections.abc import Callable, Container, Sequence
 from typing import Any
 
@@ -39,7 +40,7 @@ from skipjack.distributions import (
     distribution_to_json,
     json_to_distribution,
 )
-from skipjack.exceptions import UpdateFinishedTrialError
+from skipjack.exceptions import ExperimentalWarning, UpdateFinishedTrialError
 from skipjack.storages._base import BaseStorage
 from skipjack.storages._heartbeat import BaseHeartbeat
 from skipjack.storages._rdb import _schema
@@ -85,8 +86,9 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
         heartbeat_interval: seconds between heartbeats of a running trial (None: no heartbeats).
         grace_period: seconds without a heartbeat after which a RUNNING trial is failed (default:
             twice ``heartbeat_interval``).
-        failed_trial_callback: called with ``(study, trial)`` for each trial failed that way, e.g.
-            ``RetryFailedTrialCallback()``.
+        heartbeat_stale_trial_callback: called with ``(study, trial)`` for each trial failed
+            that way, e.g. ``RetryHeartbeatStaleTrialCallback()``.
+        failed_trial_callback: Optuna 4's name of ``heartbeat_stale_trial_callback``.
         skip_table_creation: do not create missing tables.
 
     Raises:
@@ -105,6 +107,7 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
         grace_period: int | None = None,
         failed_trial_callback: Callable[[Any, FrozenTrial], None] | None = None,
         skip_table_creation: bool = False,
+        heartbeat_stale_trial_callback: Callable[[Any, FrozenTrial], None] | None = None,
     ) -> None:
         if not isinstance(url, str):
             raise TypeError(f"The 'url' argument of RDBStorage must be a str. Got {url!r}.")
@@ -116,13 +119,25 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
                     f"The '{name}' argument of RDBStorage must be a positive number of seconds "
                     f"or None. Got {value!r}."
                 )
+        if failed_trial_callback is not None and heartbeat_stale_trial_callback is not None:
+            raise ValueError(
+                "Pass either 'heartbeat_stale_trial_callback' or its older name "
+                "'failed_trial_callback' to RDBStorage, not both."
+            )
+        if heartbeat_interval is not None:
+            warnings.warn(
+                "Argument ``heartbeat_interval`` is an experimental feature. The interface can "
+                "change in the future.",
+                ExperimentalWarning,
+                stacklevel=2,
+            )
         self.url = normalize_url(url)
         self.engine_kwargs = dict(engine_kwargs or {})
         self.skip_compatibility_check = skip_compatibility_check
         self.skip_table_creation = skip_table_creation
         self.heartbeat_interval = heartbeat_interval
         self.grace_period = grace_period
-        self.failed_trial_callback = failed_trial_callback
+        self.heartbeat_stale_trial_callback = heartbeat_stale_trial_callback or failed_trial_callback
         self._init_runtime()
         _schema.ensure_schema(
             self._engine, create=not skip_table_creation, check=not skip_compatibility_check
@@ -148,7 +163,7 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
     def __getstate__(self) -> dict[str, Any]:
         self.flush()
         keep = ("url", "engine_kwargs", "skip_compatibility_check", "skip_table_creation",
-                "heartbeat_interval", "grace_period", "failed_trial_callback")
+                "heartbeat_interval", "grace_period", "heartbeat_stale_trial_callback")
         return {k: self.__dict__[k] for k in keep}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -162,6 +177,17 @@ class RDBStorage(StudiesMixin, WriteBehindMixin, RDBHeartbeatMixin, BaseStorage,
 
     def _run(self, what: str, fn: Callable[[Connection], T]) -> T:
         return with_retries(self._engine, what, fn)
+
+    @property
+    def engine(self) -> sa.engine.Engine:
+        """The SQLAlchemy engine (Optuna's attribute; e.g. ``storage.engine.dispose()``)."""
+        return self._engine
+
+    @staticmethod
+    def _set_default_engine_kwargs_for_mysql(url: str, engine_kwargs: dict[str, Any]) -> None:
+        """Optuna's helper: MySQL connections are checked before use unless told otherwise."""
+        if url.split(":", 1)[0].split("+", 1)[0].lower() in ("mysql", "mariadb"):
+            engine_kwargs.setdefault("pool_pre_ping", True)
 
     def remove_session(self) -> None:
         """Close pooled connections (e.g. after a fork)."""

@@ -101,7 +101,7 @@ class JournalLog:
     def __getstate__(self) -> dict[str, Any]:
         with self._lock:
             self._flush()
-        keep = ("_backend", "heartbeat_interval", "grace_period", "failed_trial_callback",
+        keep = ("_backend", "heartbeat_interval", "grace_period", "heartbeat_stale_trial_callback",
                 "snapshot_interval")
         return {k: self.__dict__[k] for k in keep}
 

@@ -58,8 +58,9 @@ class JournalStorage(JournalLog, BaseStorage, BaseHeartbeat):
             A skipjack keyword: Optuna has heartbeats on RDB storages only.
         grace_period: seconds without heartbeat after which a RUNNING trial is failed by
             ``fail_stale_trials`` (default: twice ``heartbeat_interval``).
-        failed_trial_callback: called as ``callback(study, trial)`` for each trial failed that
-            way, e.g. ``RetryFailedTrialCallback()``.
+        heartbeat_stale_trial_callback: called as ``callback(study, trial)`` for each trial
+            failed that way, e.g. ``RetryHeartbeatStaleTrialCallback()``.
+        failed_trial_callback: Optuna 4's name of ``heartbeat_stale_trial_callback``.
         snapshot_interval: write a snapshot of the replayed state when this many operations (and
             at least as many as the last snapshot covers: the interval doubles as the log grows,
             so snapshots cost O(1) per operation) were added since the last one, so that opening
@@ -74,6 +75,7 @@ class JournalStorage(JournalLog, BaseStorage, BaseHeartbeat):
         heartbeat_interval: int | None = None,
         grace_period: int | None = None,
         failed_trial_callback: Callable[[Any, FrozenTrial], None] | None = None,
+        heartbeat_stale_trial_callback: Callable[[Any, FrozenTrial], None] | None = None,
         snapshot_interval: int | None = 50_000,
     ) -> None:
         if not isinstance(log_storage, BaseJournalBackend):
@@ -115,7 +117,12 @@ class JournalStorage(JournalLog, BaseStorage, BaseHeartbeat):
             if grace_period is not None or heartbeat_interval is None
             else 2 * heartbeat_interval
         )
-        self.failed_trial_callback = failed_trial_callback
+        if failed_trial_callback is not None and heartbeat_stale_trial_callback is not None:
+            raise ValueError(
+                "Pass either 'heartbeat_stale_trial_callback' or its older name "
+                "'failed_trial_callback' to JournalStorage, not both."
+            )
+        self.heartbeat_stale_trial_callback = heartbeat_stale_trial_callback or failed_trial_callback
         self.snapshot_interval = snapshot_interval
         self._open()
 
@@ -384,6 +391,3 @@ class JournalStorage(JournalLog, BaseStorage, BaseHeartbeat):
 
     def get_heartbeat_interval(self) -> int | None:
         return self.heartbeat_interval
-
-    def get_failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
-        return self.failed_trial_callback
