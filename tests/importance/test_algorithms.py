@@ -22,6 +22,8 @@ from skipjack.trial import create_trial
 
 sklearn_tree = pytest.importorskip("sklearn.tree")
 
+pytestmark = pytest.mark.filterwarnings("ignore:The 'normalize' argument")
+
 
 def _brute_force_main_effects(tree, low, high, cells: int = 400) -> tuple[np.ndarray, float]:
     """Main-effect variances of a 2-d tree from its predictions on a fine midpoint grid."""

@@ -20,6 +20,7 @@ from skipjack.importance import (
 from skipjack.trial import TrialState, create_trial
 
 pytest.importorskip("sklearn")
+pytestmark = pytest.mark.filterwarnings("ignore:The 'normalize' argument")
 
 EVALUATORS = [
     pytest.param(lambda: PedAnovaImportanceEvaluator(), id="ped_anova"),
@@ -99,7 +100,7 @@ def test_unknown_param_is_a_clear_error(study: optuna.Study, make) -> None:
         get_param_importances(study, evaluator=make(), params=["x", "nope"])
 
 
-@pytest.mark.parametrize("make", EVALUATORS)
+@pytest.mark.parametrize("make", FOREST_EVALUATORS)
 def test_params_never_together_is_a_clear_error(make) -> None:
     s = optuna.create_study()
     for name in ("a", "b"):
@@ -140,8 +141,7 @@ def test_only_completed_trials_count(study: optuna.Study, make) -> None:
     )
 
 
-@pytest.mark.parametrize("make", EVALUATORS)
-def test_conditional_params_only_when_named(make) -> None:
+def _conditional_study() -> optuna.Study:
     def objective(trial: optuna.Trial) -> float:
         x = trial.suggest_float("x", -1, 1)
         if trial.number % 2:
@@ -150,9 +150,81 @@ def test_conditional_params_only_when_named(make) -> None:
 
     s = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     s.optimize(objective, n_trials=80)
-    assert list(get_param_importances(s, evaluator=make())) == ["x"]
+    return s
+
+
+def test_ped_anova_assesses_conditional_params_by_default() -> None:
+    # Optuna 5: every parameter that appears in a COMPLETE trial is assessed (same ranking as
+    # Optuna 5.1 on these trials). The top trials all come from the branch holding `cond`.
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", -1, 1)
+        if trial.number % 2:
+            return -1.0 + 0.1 * x + trial.suggest_float("cond", 0, 1)
+        return x
+
+    s = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    s.optimize(objective, n_trials=80)
+    importances = get_param_importances(s)
+    assert list(importances) == ["cond", "x"]
+    assert importances["cond"] > 0.5 and importances["x"] > 0.0
+    # Where the top trials lie outside the branch, the conditional parameter is still listed.
+    assert set(get_param_importances(_conditional_study())) == {"x", "cond"}
+
+
+def test_ped_anova_params_never_together_are_each_assessed_on_their_regime() -> None:
+    s = optuna.create_study()
+    for name, sign in (("a", 1.0), ("b", -1.0)):
+        for v in (0.0, 0.3, 0.6, 1.0):
+            s.add_trial(create_trial(value=sign * v, params={name: v},
+                                     distributions={name: FloatDistribution(0, 1)}))
+    importances = get_param_importances(s, params=["a", "b"], normalize=False)
+    assert set(importances) == {"a", "b"} and importances["b"] > 0.0
+
+
+@pytest.mark.parametrize("make", FOREST_EVALUATORS)
+def test_forest_evaluators_warn_naming_the_conditional_params_left_out(make) -> None:
+    s = _conditional_study()
+    with pytest.warns(UserWarning, match=r"leaves out 1 parameter\(s\): 'cond' \(conditional: "
+                                         r"in 40 of 80 COMPLETE trials\)"):
+        assert list(get_param_importances(s, evaluator=make())) == ["x"]
     named = get_param_importances(s, evaluator=make(), params=["x", "cond"])
     assert list(named) == ["cond", "x"]  # fitted on the 40 trials that hold both
+
+
+def test_forest_evaluators_warn_about_a_changing_distribution() -> None:
+    s = optuna.create_study()
+    for i in range(6):
+        s.add_trial(create_trial(value=float(i), params={"x": 0.5, "y": float(i % 2)},
+                                 distributions={"x": FloatDistribution(0, 1),
+                                                "y": FloatDistribution(0, 1 + i % 2)}))
+    with pytest.warns(UserWarning, match="'y' \\(its distribution changes between trials"):
+        get_param_importances(s, evaluator=FanovaImportanceEvaluator(seed=0))
+
+
+def test_ped_anova_leaves_out_non_finite_values_and_needs_two_trials(study) -> None:
+    s = optuna.create_study()
+    s.add_trials(study.trials)
+    for bad in (math.inf, -math.inf):
+        s.add_trial(create_trial(value=bad, params={"x": 0.0, "y": 0.0, "z": 0.0},
+                                 distributions={n: FloatDistribution(-1, 1) for n in "xyz"}))
+    assert get_param_importances(s) == get_param_importances(study)
+    one = optuna.create_study()
+    one.add_trial(study.trials[0])
+    with pytest.warns(UserWarning, match="too few"):
+        assert PedAnovaImportanceEvaluator().evaluate(one) == {"x": 0.0, "y": 0.0, "z": 0.0}
+    two = optuna.create_study()
+    two.add_trials(study.trials[:2])
+    assert any(v > 0 for v in PedAnovaImportanceEvaluator().evaluate(two).values())
+
+
+def test_normalize_false_is_experimental(study) -> None:
+    with pytest.warns(optuna.exceptions.ExperimentalWarning, match="normalize"):
+        get_param_importances(study, normalize=False)
+
+
+def test_params_must_be_a_list_of_names(study) -> None:
+    with pytest.raises(TypeError, match="list of parameter names"):
+        get_param_importances(study, params="x")
 
 
 def _mo_study() -> optuna.Study:
@@ -320,3 +392,23 @@ def test_integer_and_categorical_distributions_are_encoded_on_their_domain() -> 
     assert enc.x.tolist() == [[2.0, 5.0, pytest.approx(math.log(10.0))]]
     assert enc.low.tolist() == [-0.5, 0.5, 0.0]
     assert enc.high.tolist() == [2.5, 5.5, pytest.approx(math.log(100.0))]
+
+
+def test_plot_param_importances_shows_every_parameter_of_a_conditional_space() -> None:
+    # The first-hour report: a few trials with a conditional parameter set, where the plot used
+    # to show one parameter at 1.00 and Optuna shows all five.
+    pytest.importorskip("plotly")
+    from skipjack.visualization import plot_param_importances
+
+    def objective(trial: optuna.Trial) -> float:
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        if kind == "a":
+            return trial.suggest_float("a1", 0, 1) + trial.suggest_float("a2", 0, 1)
+        return trial.suggest_float("b1", 0, 1) * trial.suggest_int("b2", 1, 4)
+
+    s = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    s.optimize(objective, n_trials=20)
+    expected = set(get_param_importances(s))
+    assert expected == {"kind", "a1", "a2", "b1", "b2"}
+    figure = plot_param_importances(s)
+    assert set(figure.data[0].y) == expected

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
+from skipjack.exceptions import ExperimentalWarning
 from skipjack.importance._base import BaseImportanceEvaluator, Target
 from skipjack.importance._ped_anova import PedAnovaImportanceEvaluator
 
@@ -26,14 +28,17 @@ def get_param_importances(
     Args:
         study: the study to analyse.
         evaluator: the algorithm; defaults to ``PedAnovaImportanceEvaluator()`` (as in Optuna 5).
-        params: names of the parameters to assess. ``None`` assesses the parameters present, with
-            one distribution, in every COMPLETE trial (so conditional parameters are left out).
-            With names, only the COMPLETE trials holding all of them are used. ``[]`` returns
-            ``{}``.
+        params: names of the parameters to assess. ``None`` assesses every parameter that appears
+            in a COMPLETE trial, conditional ones included, as Optuna 5 does (PED-ANOVA, the
+            default). fANOVA and MDI fit one model to one set of trials, so with ``None`` they
+            assess the parameters every COMPLETE trial holds with one distribution and warn
+            (``UserWarning``) naming each parameter left out and why; with names they use the
+            COMPLETE trials holding all of them. ``[]`` returns ``{}``.
         target: a function of a trial returning the value to explain; ``None`` uses the objective
             value. A multi-objective study needs it, except with ``PedAnovaImportanceEvaluator``
             (which then ranks trials by Pareto dominance), e.g. ``target=lambda t: t.values[0]``.
         normalize: scale the importances to sum to 1 (equal shares when they are all 0).
+            ``normalize=False`` is experimental, as in Optuna (``ExperimentalWarning``).
 
     Returns:
         A dict of parameter name -> non-negative importance, most important first. ``{}`` (with a
@@ -41,8 +46,10 @@ def get_param_importances(
 
     Raises:
         TypeError: ``evaluator`` is not a ``BaseImportanceEvaluator``.
-        ValueError: a name in ``params`` is not shared by the COMPLETE trials, or ``target`` is
-            missing on a multi-objective study (forest-based evaluators).
+        TypeError: ``params`` is not a list of strings.
+        ValueError: a name in ``params`` is in no COMPLETE trial (for fANOVA and MDI: not held
+            together with the other names), or ``target`` is missing on a multi-objective study
+            (forest-based evaluators).
 
     Example:
         >>> import skipjack as optuna
@@ -59,6 +66,11 @@ def get_param_importances(
         raise TypeError(
             "The 'evaluator' argument must be a BaseImportanceEvaluator (e.g. "
             f"FanovaImportanceEvaluator()). Got {type(evaluator).__name__}."
+        )
+    if not normalize:
+        warnings.warn(
+            "The 'normalize' argument of get_param_importances is experimental (as in Optuna "
+            "5): normalize=False may change in the future.", ExperimentalWarning, stacklevel=2,
         )
     raw = evaluator.evaluate(study, params=params, target=target)
     importances = {name: max(float(value), 0.0) for name, value in raw.items()}

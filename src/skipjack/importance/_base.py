@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -57,8 +58,10 @@ class BaseImportanceEvaluator(abc.ABC):
 
         Args:
             study: the study whose COMPLETE trials are analysed.
-            params: names of the parameters to assess; ``None`` assesses every parameter present,
-                with the same distribution, in all COMPLETE trials.
+            params: names of the parameters to assess; ``None`` assesses every parameter that
+                appears in a COMPLETE trial (PED-ANOVA), or, for an evaluator that needs one set
+                of trials holding every assessed parameter (fANOVA, MDI), the parameters held with
+                one distribution by all COMPLETE trials, with a warning naming those left out.
             target: a function of a trial returning the value to explain; ``None`` uses the
                 objective value (required for multi-objective studies, except for
                 ``PedAnovaImportanceEvaluator``).
@@ -105,6 +108,77 @@ def completed_trials(study: Study) -> list[FrozenTrial]:
     return list(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
 
 
+def _check_params_type(params: list[str] | None) -> None:
+    if params is None:
+        return
+    if not isinstance(params, (list, tuple)) or not all(isinstance(p, str) for p in params):
+        raise TypeError(
+            f"The 'params' argument must be a list of parameter names (strings). Got {params!r}."
+        )
+
+
+def appearing_params(trials: Sequence[FrozenTrial], params: list[str] | None) -> list[str]:
+    """Every parameter that appears in ``trials`` (first appearance first), or ``params``.
+
+    Raises:
+        TypeError: ``params`` is not a list of strings.
+        ValueError: a name in ``params`` appears in none of the trials.
+    """
+    _check_params_type(params)
+    seen = list(dict.fromkeys(name for t in trials for name in t.params))
+    if params is None:
+        return seen
+    wanted = list(dict.fromkeys(params))
+    unknown = [p for p in wanted if p not in seen]
+    if unknown:
+        raise ValueError(
+            f"Cannot assess parameters {unknown}: no COMPLETE trial has them. Parameters of the "
+            f"COMPLETE trials: {sorted(seen)}. Check the names in `params`."
+        )
+    return wanted
+
+
+def finite_trials(trials: Sequence[FrozenTrial], target: Target | None) -> list[FrozenTrial]:
+    """The trials whose target value (every objective value without ``target``) is finite."""
+    if target is None:
+        return [t for t in trials if t.values and all(math.isfinite(v) for v in t.values)]
+    return [t for t in trials if math.isfinite(target(t))]
+
+
+def left_out_params(trials: Sequence[FrozenTrial], space: dict[str, BaseDistribution]
+                    ) -> dict[str, str]:
+    """The parameters of ``trials`` outside ``space`` (their intersection), each with why."""
+    held: dict[str, int] = {}
+    dists: dict[str, set[BaseDistribution]] = {}
+    for t in trials:
+        for name, dist in t.distributions.items():
+            held[name] = held.get(name, 0) + 1
+            dists.setdefault(name, set()).add(dist)
+    reasons = {}
+    for name, count in held.items():
+        if name in space:
+            continue
+        if count < len(trials):
+            reasons[name] = f"conditional: in {count} of {len(trials)} COMPLETE trials"
+        else:
+            reasons[name] = f"its distribution changes between trials ({len(dists[name])} kinds)"
+    return reasons
+
+
+def warn_left_out(evaluator: str, reasons: dict[str, str]) -> None:
+    """Warn that ``evaluator`` leaves out the parameters in ``reasons``, and what to do instead."""
+    if not reasons:
+        return
+    listed = "; ".join(f"{name!r} ({why})" for name, why in reasons.items())
+    warnings.warn(
+        f"{evaluator} needs one set of trials that all hold the assessed parameters, so it leaves "
+        f"out {len(reasons)} parameter(s): {listed}. PedAnovaImportanceEvaluator (the default) "
+        "assesses every parameter; or name them in `params=` to assess them on the trials that "
+        "hold them.",
+        UserWarning, stacklevel=5,
+    )
+
+
 def select(
     trials: Sequence[FrozenTrial], params: list[str] | None
 ) -> tuple[dict[str, BaseDistribution], list[FrozenTrial]]:
@@ -117,6 +191,7 @@ def select(
     Raises:
         ValueError: a name is not in the intersection search space of the trials holding it.
     """
+    _check_params_type(params)
     if params is None:
         return intersection_search_space(trials), list(trials)
     wanted = list(dict.fromkeys(params))

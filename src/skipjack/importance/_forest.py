@@ -13,8 +13,10 @@ from skipjack.importance._base import (
     check_target,
     completed_trials,
     encode,
+    left_out_params,
     select,
     target_values,
+    warn_left_out,
 )
 from skipjack.logging import get_logger
 
@@ -25,7 +27,7 @@ _logger = get_logger(__name__)
 
 
 def forest_inputs(
-    study: Study, params: list[str] | None, target: Target | None
+    study: Study, params: list[str] | None, target: Target | None, evaluator: str
 ) -> tuple[Encoded, np.ndarray] | None:
     """Encoded trials and their target values, or None when there is nothing to assess.
 
@@ -42,6 +44,8 @@ def forest_inputs(
         _logger.warning("The study has no COMPLETE trials: no parameter importance to evaluate.")
         return None
     space, trials = select(trials, params)
+    if params is None:
+        warn_left_out(evaluator, left_out_params(trials, space))
     if not space:
         return None
     y = target_values(trials, target)
@@ -92,7 +96,7 @@ class ForestEvaluator(BaseImportanceEvaluator):
         self, study: Study, params: list[str] | None, target: Target | None
     ) -> tuple[Encoded, Any] | None:
         """The encoded trials and the forest fitted to them (None: nothing to assess)."""
-        inputs = forest_inputs(study, params, target)
+        inputs = forest_inputs(study, params, target, type(self).__name__)
         if inputs is None:
             return None
         enc, y = inputs

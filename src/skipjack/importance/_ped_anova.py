@@ -6,7 +6,9 @@ trials is from the marginal distribution of a reference region: the top-``gamma`
 that the local variance of the objective's main effect, for the indicator "better than the
 ``gamma'`` quantile", equals ``(gamma'/gamma)^2`` times the Pearson divergence
 ``D(p || q) = E_q[(p/q - 1)^2] = sum p^2/q - 1`` between the two marginals ``p`` (top) and ``q``
-(region), which is what this module computes.
+(region), which is what this module computes. A conditional parameter's divergence is summed over its
+regimes (the distributions it was suggested with), each weighted by ``alpha^2 / beta`` (its
+shares of the top and region trials), as in conditional PED-ANOVA (Optuna 5).
 
 Marginals are Parzen estimators: Gaussian kernels with Scott's bandwidth on the parameter's
 normalized domain (log scale for ``log=True``), tabulated on a grid (256 cells for a continuous
@@ -20,6 +22,7 @@ on 10 000 trials.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,9 +37,10 @@ from skipjack.distributions import (
 from skipjack.importance._base import (
     BaseImportanceEvaluator,
     Target,
+    appearing_params,
     completed_trials,
     encode,
-    select,
+    finite_trials,
     sort_importances,
 )
 from skipjack.logging import get_logger
@@ -52,6 +56,7 @@ _GRID = 256  # cells of a continuous parameter's grid
 _BINS = 1024  # bins the observations of a continuous parameter are counted in
 _MAX_VALUES = 1024  # a discrete parameter with more values is treated as continuous
 _MIN_BANDWIDTH = 2.0 / _GRID
+_MIN_TRIALS_IN_REGIME = 2  # a regime of a conditional parameter with fewer trials is left out
 
 
 def _support(dist: BaseDistribution, low: float, high: float) -> np.ndarray | None:
@@ -186,6 +191,14 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
     trials. It needs no model fit: O(n_trials + grid^2) per parameter with numpy alone (see the
     module docstring). Include at least about 5 trials in the top quantile for a stable result.
 
+    Conditional parameters (conditional PED-ANOVA, as Optuna 5): a parameter's trials are split
+    into regimes, one per distribution it was suggested with plus one where it was not
+    suggested; each regime holding at least 2 of the region's trials adds
+    ``alpha^2 / beta * D(p || q)``, with ``alpha`` and ``beta`` the regime's shares of the top and
+    region trials and ``D`` the divergence within the regime. So ``params=None`` assesses every
+    parameter that appears in a COMPLETE trial. Trials with a non-finite value (or ``target``) are
+    left out; with fewer than 2 left, every parameter gets 0 (with a ``UserWarning``).
+
     Ranking: the objective value in the study's direction; a ``target`` is always minimized (negate
     it to maximize). A multi-objective study without ``target`` ranks trials by non-domination
     rank, the last rank that fits only partly cut by greedy hypervolume subset selection.
@@ -226,34 +239,72 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
         *,
         target: Target | None = None,
     ) -> dict[str, float]:
-        """See :meth:`BaseImportanceEvaluator.evaluate`; ``target`` is optional on any study."""
+        """See :meth:`BaseImportanceEvaluator.evaluate`; ``target`` is optional on any study.
+
+        With ``params=None`` every parameter that appears in a COMPLETE trial is assessed,
+        conditional ones included (see the class docstring).
+        """
         if params is not None and len(params) == 0:
             return {}
         trials = completed_trials(study)
         if not trials and params is None:
             _logger.warning("The study has no COMPLETE trials: no parameter importance to assess.")
             return {}
-        space, trials = select(trials, params)
-        if not space:
-            return {}
+        names = appearing_params(trials, params)
+        trials = finite_trials(trials, target)
+        if len(trials) <= 1:
+            warnings.warn(
+                f"{len(trials)} COMPLETE trial(s) with a finite value: too few to compare "
+                "distributions, so every parameter gets importance 0.",
+                UserWarning, stacklevel=2,
+            )
+            return {name: 0.0 for name in names}
         n = len(trials)
-        n_top = _count(self._target_quantile, n, 2)
+        n_top = _count(self._target_quantile, n, 1)
         n_region = _count(self._region_quantile, n, n_top)
         top, region = self._split(study, trials, target, n_top, n_region)
-        enc = encode(space, trials)
+        in_top = np.zeros(n, dtype=bool)
+        in_top[top] = True
         scale = (top.size / region.size) ** 2
-        importance = np.zeros(len(enc.names))
-        for j, dist in enumerate(enc.distributions):
-            if enc.high[j] <= enc.low[j] or dist.single():
-                continue
-            column = _Column(dist, float(enc.low[j]), float(enc.high[j]))
-            p = column.probabilities(enc.x[top, j])
-            if self._evaluate_on_local:
-                q = column.probabilities(enc.x[region, j])
-            else:
-                q = column.uniform()
-            importance[j] = scale * max(float(np.sum(p * p / q)) - 1.0, 0.0)
-        return sort_importances(enc.names, importance)
+        importance = np.zeros(len(names))
+        for j, name in enumerate(names):
+            regimes: dict[BaseDistribution | None, list[int]] = {}
+            for i in region:
+                regimes.setdefault(trials[i].distributions.get(name), []).append(int(i))
+            small = [d for d, rows in regimes.items() if len(rows) < _MIN_TRIALS_IN_REGIME]
+            if small:
+                _logger.warning(
+                    f"Parameter {name!r}: {len(small)} of its regimes (a distribution, or not "
+                    f"suggested) hold fewer than {_MIN_TRIALS_IN_REGIME} trials of the region and "
+                    "are left out; its importance may be inaccurate."
+                )
+            for dist, rows in regimes.items():
+                if dist is None or dist.single() or len(rows) < _MIN_TRIALS_IN_REGIME:
+                    continue
+                rows_arr = np.array(rows)
+                top_rows = rows_arr[in_top[rows_arr]]
+                if top_rows.size == 0:
+                    continue
+                alpha = top_rows.size / top.size  # share of the top trials in this regime
+                beta = rows_arr.size / region.size  # share of the region's trials in it
+                importance[j] += alpha**2 / beta * self._divergence(
+                    name, dist, [trials[i] for i in top_rows], [trials[i] for i in rows])
+        return sort_importances(names, scale * importance)
+
+    def _divergence(self, name: str, dist: BaseDistribution, top: list[FrozenTrial],
+                    region: list[FrozenTrial]) -> float:
+        """Pearson divergence between the top trials' and the region's marginals of ``name``."""
+        enc_top = encode({name: dist}, top)
+        low, high = float(enc_top.low[0]), float(enc_top.high[0])
+        if high <= low:
+            return 0.0
+        column = _Column(dist, low, high)
+        p = column.probabilities(enc_top.x[:, 0])
+        if self._evaluate_on_local:
+            q = column.probabilities(encode({name: dist}, region).x[:, 0])
+        else:
+            q = column.uniform()
+        return max(float(np.sum(p * p / q)) - 1.0, 0.0)
 
     def _split(
         self,
@@ -274,7 +325,6 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
             values = sign * np.array([t.value for t in trials], dtype=float)
         else:
             values = np.array([target(t) for t in trials], dtype=float)
-        values = np.where(np.isnan(values), np.inf, values)
         ranked = np.sort(values)
         # Quantile sets as in the paper, {x : f(x) <= f_gamma}: ties with the cut-off belong.
         top = np.flatnonzero(values <= ranked[n_top - 1])
