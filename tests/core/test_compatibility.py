@@ -133,7 +133,12 @@ def test_14_importances_of_conditional_and_constant_studies():
         return x * x
 
     study.optimize(objective, n_trials=40)
-    assert set(get_param_importances(study)) == {"x", "branch"}  # not the conditional "only_a"
+    # PED-ANOVA assesses the conditional "only_a" as Optuna 5 does; fANOVA leaves it out and
+    # says so (Optuna leaves it out silently).
+    assert set(get_param_importances(study)) == {"x", "branch", "only_a"}
+    with pytest.warns(UserWarning, match="'only_a' \\(conditional"):
+        forest = get_param_importances(study, evaluator=FanovaImportanceEvaluator(seed=0))
+    assert set(forest) == {"x", "branch"}
     flat = create_study(sampler=RandomSampler(seed=0))
     flat.optimize(lambda t: 0.0 * t.suggest_float("x", 0, 1) + 0.0 * t.suggest_float("y", 0, 1),
                   n_trials=20)
