@@ -1,9 +1,9 @@
-"""``skipjack dashboard``: a read-only web view of every study of a storage.
+"""``skipjack dashboard``: a live web view of every study of a storage.
 
-``skipjack dashboard --storage URL [--host 127.0.0.1] [--port 8080] [--token T]`` serves it until
-interrupted; ``--export DIR`` writes the pages as static files instead and exits. See
-``skipjack.dashboard``. On an address other than loopback a token is required: ``--token``,
-``SKIPJACK_DASHBOARD_TOKEN``, or one generated and printed at start.
+``skipjack dashboard --storage URL [--host 127.0.0.1] [--port 8080] [--token T] [--read-only]
+[--artifacts DIR]`` serves it until interrupted; ``--export DIR`` writes static pages instead and
+exits. See ``skipjack.dashboard`` and ``docs/dashboard.md``. On an address other than loopback a
+token is required: ``--token``, ``SKIPJACK_DASHBOARD_TOKEN``, or one generated and printed at start.
 """
 
 from __future__ import annotations
@@ -35,19 +35,27 @@ def _run(args: argparse.Namespace) -> int:
     generated = token is None and not is_loopback(args.host)
     if generated:
         token = secrets.token_urlsafe(24)
-    server, _ = serve_dashboard(storage, host=args.host, port=args.port, token=token)
+    store = None
+    if args.artifacts:
+        from skipjack.artifacts import FileSystemArtifactStore
+
+        store = FileSystemArtifactStore(args.artifacts)
+    server = serve_dashboard(storage, host=args.host, port=args.port, token=token,
+                             read_only=args.read_only, artifact_store=store)
     url = f"http://{args.host}:{server.server_port}/"
     banner = f"skipjack dashboard: serving {url}"
     if generated:
         banner += f" (open {url}?token={token} ; generated token, as {args.host} is not loopback)"
     elif token is not None:
         banner += " (token required)"
+    if args.read_only:
+        banner += " [read-only]"
     return serve_until_interrupted(server, banner)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``dashboard`` command."""
-    parser = subparsers.add_parser("dashboard", help="serve a read-only web dashboard of a storage")
+    parser = subparsers.add_parser("dashboard", help="serve a web dashboard of a storage")
     add_storage_argument(parser)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (127.0.0.1); another address requires a token")
@@ -55,6 +63,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="token every request must carry (default: SKIPJACK_DASHBOARD_TOKEN; "
                              "generated and printed when --host is not loopback)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="refuse every write (notes, telling a trial, the pruning pause)")
+    parser.add_argument("--artifacts", metavar="DIR", default=None,
+                        help="artifact store directory, to list and download trial artifacts")
     parser.add_argument("--export", metavar="DIR", default=None,
                         help="write the pages as static files into DIR and exit")
     parser.set_defaults(func=_run)

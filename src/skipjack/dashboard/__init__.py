@@ -1,24 +1,28 @@
-"""A read-only web dashboard for the studies of any storage.
+"""The web dashboard: every study of a storage, live, in a browser.
 
-``skipjack dashboard --storage URL`` (or ``serve_dashboard(storage)``) serves:
+``skipjack dashboard --storage URL`` (or ``serve_dashboard(storage)``; ``create_app(storage)`` for
+any ASGI server) serves a single-page front-end (shipped in the package, plotly.js from the
+plotly wheel) over a JSON API described at ``/openapi.json``: studies, a server-side paged and
+filtered trials table, a page per trial, plots aggregated on the server, live updates by
+server-sent events from the storage's incremental read, on-call / health / pruning / comparison
+views, and notes and tell (refused with ``read_only=True``). Needs
+``pip install 'skipjack[dashboard]'`` (FastAPI, uvicorn). Guide: ``docs/dashboard.md``.
 
-- ``/``: every study with its directions, trials by state and best value;
-- ``/study/<name>``: the study's health report (``skipjack.report``), its plots (optimization
-  history or Pareto front, intermediate values, parameter importances, parallel coordinates,
-  timeline; plotly, drawn by ``skipjack.visualization``) and its latest trials;
-- ``/api/studies``, ``/api/studies/<name>`` and ``/api/studies/<name>/trials?since=N``: the same
-  data as JSON (``since``: trials numbered N and above), for scripts and other tools;
-- ``/static/plotly.min.js``: plotly.js from the installed ``plotly`` package, so the dashboard
-  works without internet access.
-
-``export_dashboard(storage, directory)`` writes the same pages as static files (e.g. as a CI
-artifact). The dashboard never writes to the storage. Plots need ``plotly``
-(``pip install 'skipjack[visualization]'``); without it the pages show the tables only.
+``export_dashboard(storage, directory)`` writes static HTML pages instead (e.g. a CI artifact).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from skipjack.dashboard._pages import export_dashboard
 from skipjack.dashboard._server import serve_dashboard
 
-__all__ = ["export_dashboard", "serve_dashboard"]
+__all__ = ["create_app", "export_dashboard", "serve_dashboard"]
+
+
+def create_app(*args: Any, **kwargs: Any) -> Any:
+    """See ``skipjack.dashboard._app.create_app`` (imports FastAPI on first use)."""
+    from skipjack.dashboard._app import create_app as factory
+
+    return factory(*args, **kwargs)

@@ -1,0 +1,167 @@
+"""The dashboard's view of each study: every trial kept in memory, kept current incrementally.
+
+One ``StudyView`` per study reads the storage with ``get_trials_since`` (the storage's incremental
+read, from a watermark), never ``get_all_trials`` after the first load. Each change bumps a
+sequence number; a trial remembers the sequence of its last change, so a live client that has
+seen sequence N asks for "what changed after N" and gets only those trials (``changed_since``).
+
+Refreshes are throttled (``min_interval`` seconds) and serialised by a lock, so many clients and
+requests share one storage read. Views are thread-safe; the records they hand out are immutable.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from skipjack._records import FrozenTrial, StudyDirection, TrialState
+
+if TYPE_CHECKING:
+    from skipjack.storages import BaseStorage
+
+__all__ = ["StudyView", "Views", "StudyNotFound", "TrialNotFound", "count_states"]
+
+
+class StudyNotFound(LookupError):
+    """No study of that name (the message names no other study)."""
+
+
+class TrialNotFound(LookupError):
+    """No trial of that number in the study."""
+
+
+class StudyView:
+    """The trials of one study, refreshed from the storage's incremental read."""
+
+    def __init__(self, storage: BaseStorage, study_id: int, name: str,
+                 min_interval: float = 0.5, clock: Callable[[], float] = time.monotonic) -> None:
+        self.storage = storage
+        self.study_id = study_id
+        self.name = name
+        self.directions: list[StudyDirection] = storage.get_study_directions(study_id)
+        self._min_interval = min_interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._watermark: Any = None
+        self._loaded = False
+        self._last_refresh = -1e18
+        self._trials: dict[int, FrozenTrial] = {}
+        self._changed_at: dict[int, int] = {}  # trial number -> sequence of its last change
+        self.seq = 0
+        self.last_activity: float | None = None  # wall-clock time of the latest change seen
+
+    # --- refresh --------------------------------------------------------------------------------
+
+    def refresh(self, force: bool = False) -> int:
+        """Read what changed since the last refresh (at most once per ``min_interval``).
+
+        Returns the current sequence number.
+        """
+        now = self._clock()
+        if not force and self._loaded and now - self._last_refresh < self._min_interval:
+            return self.seq
+        with self._lock:
+            now = self._clock()
+            if not force and self._loaded and now - self._last_refresh < self._min_interval:
+                return self.seq
+            trials, watermark = self.storage.get_trials_since(self.study_id, self._watermark)
+            self._last_refresh = now
+            self._merge(trials, full=self._watermark is None and watermark is None)
+            self._watermark = watermark
+            self._loaded = True
+            return self.seq
+
+    def _merge(self, trials: list[FrozenTrial], full: bool) -> None:
+        kept = self._trials
+        changed = [t for t in trials if kept.get(t.number) != t]
+        if full and len(trials) < len(kept):  # a storage without an incremental read
+            for number in set(kept) - {t.number for t in trials}:
+                kept.pop(number)
+        if not changed:
+            return
+        self.seq += 1
+        for t in changed:
+            kept[t.number] = t
+            self._changed_at[t.number] = self.seq
+        self.last_activity = max(
+            (_activity(t) for t in changed), default=self.last_activity or 0.0)
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def trials(self) -> list[FrozenTrial]:
+        """Every trial, ordered by number (a fresh list of immutable records)."""
+        self.refresh()
+        with self._lock:
+            return [self._trials[n] for n in sorted(self._trials)]
+
+    def trial(self, number: int) -> FrozenTrial:
+        self.refresh()
+        with self._lock:
+            found = self._trials.get(number)
+        if found is None:
+            raise TrialNotFound("The study has no trial with that number.")
+        return found
+
+    def changed_since(self, seq: int, limit: int) -> tuple[int, list[FrozenTrial] | None]:
+        """(current sequence, trials changed after ``seq``), or None when more than ``limit``."""
+        self.refresh()
+        with self._lock:
+            if seq >= self.seq:
+                return self.seq, []
+            numbers = [n for n, s in self._changed_at.items() if s > seq]
+            if len(numbers) > limit:
+                return self.seq, None
+            return self.seq, [self._trials[n] for n in sorted(numbers)]
+
+
+def _activity(t: FrozenTrial) -> float:
+    when = t.datetime_complete or t.datetime_start
+    return when.timestamp() if when is not None else time.time()
+
+
+class Views:
+    """The ``StudyView`` of every study of a storage (by study id), created on first use."""
+
+    def __init__(self, storage: BaseStorage, min_interval: float = 0.5) -> None:
+        self.storage = storage
+        self._min_interval = min_interval
+        self._lock = threading.Lock()
+        self._views: dict[int, StudyView] = {}
+        self._names: tuple[float, dict[int, str]] = (-1e18, {})
+
+    def studies(self, fresh: bool = False) -> dict[int, str]:
+        """Study id -> name of every study (re-read at most every ``min_interval`` seconds)."""
+        now = time.monotonic()
+        stamp, names = self._names
+        if fresh or now - stamp >= self._min_interval:
+            names = {s.study_id: s.study_name for s in self.storage.get_all_studies()}
+            self._names = (now, names)
+        return names
+
+    def get(self, study_id: int) -> StudyView:
+        """The view of study ``study_id``; ``StudyNotFound`` when there is none."""
+        with self._lock:
+            view = self._views.get(study_id)
+        if view is not None:
+            return view
+        name = self.studies().get(study_id)
+        if name is None:
+            name = self.studies(fresh=True).get(study_id)  # it may have just been created
+        if name is None:
+            raise StudyNotFound("No study with that id exists in this storage.")
+        view = StudyView(self.storage, study_id, name, self._min_interval)
+        with self._lock:
+            return self._views.setdefault(study_id, view)
+
+    def forget(self, study_id: int) -> None:
+        with self._lock:
+            self._views.pop(study_id, None)
+
+
+def count_states(trials: list[FrozenTrial]) -> dict[str, int]:
+    counts = {s.name: 0 for s in TrialState}
+    for t in trials:
+        counts[t.state.name] += 1
+    return counts

@@ -1,0 +1,151 @@
+import { get, events } from "../api.js";
+import { h, clear, fmt, ago, seconds, stateBadge } from "../dom.js";
+import { app, crumbs, setLive } from "../app.js";
+import { PLOTS, draw, objectiveName } from "../plots.js";
+import { noteEditor } from "./note.js";
+
+const STATES = ["COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"];
+
+export function summaryCards(s) {
+  const best = s.directions.length === 1
+    ? [h("div", { class: "card" }, h("div", { class: "label" }, "Best value"), h("div", { class: "big", id: "best-value" }, fmt(s.best_value)),
+        s.best_trial !== null ? h("a", { href: `#/studies/${s.id}/trials/${s.best_trial}` }, `trial #${s.best_trial}`) : null)]
+    : [h("div", { class: "card" }, h("div", { class: "label" }, "Pareto front"), h("div", { class: "big" }, `${s.n_best_trials} trials`))];
+  return h("div", { class: "cards", id: "summary" },
+    h("div", { class: "card" }, h("div", { class: "label" }, "Trials"), h("div", { class: "big", id: "n-trials" }, s.n_trials)),
+    STATES.map((st) => h("div", { class: "card" }, h("div", { class: "label" }, stateBadge(st)),
+      h("div", { class: "big", id: "count-" + st.toLowerCase() }, s.states[st] || 0))),
+    best,
+    h("div", { class: "card" }, h("div", { class: "label" }, "Directions"), h("div", {},
+      s.directions.map((d, i) => h("div", {}, `${objectiveName(s, i)}: ${d}`)))),
+    h("div", { class: "card" }, h("div", { class: "label" }, "Last activity"), h("div", {}, ago(s.last_activity))));
+}
+
+export async function studyPage(root, id, query) {
+  const study = await get(`/studies/${id}`);
+  crumbs({ text: "Studies", href: "#/" }, { text: study.name });
+  const tab = query.get("tab") || "trials";
+  const objective = +(query.get("objective") || 0);
+  const tabs = [["trials", "Trials"], ...PLOTS.filter(([k]) => k !== "pareto" || study.directions.length > 1)];
+  const link = (t) => `#/studies/${id}?` + new URLSearchParams({ tab: t, objective });
+  const body = h("div", { id: "tab-body" });
+  let summary = summaryCards(study);
+  clear(root,
+    h("div", { class: "toolbar" }, h("h1", { id: "study-name" }, study.name),
+      h("a", { class: "button", href: `#/studies/${id}/ops` }, "Operations")),
+    summary,
+    noteEditor(`/studies/${id}/note`, study.note),
+    h("nav", { class: "tabs" }, tabs.map(([k, label]) => h("a", { href: link(k), class: k === tab ? "active" : "" }, label)),
+      study.directions.length > 1 ? h("select", { "aria-label": "objective", onchange: (e) => { location.hash = `#/studies/${id}?` + new URLSearchParams({ tab, objective: e.target.value }); } },
+        study.directions.map((_, i) => h("option", { value: i, selected: i === objective }, objectiveName(study, i)))) : null),
+    body);
+
+  let refresh = () => {};
+  if (tab === "trials") refresh = await trialTable(body, study, query);
+  else refresh = await plotTab(body, study, tab, objective, query);
+
+  let pending = false, last = 0;
+  const src = events(id, study.seq, (u) => {
+    const fresh = summaryCards(u.summary);
+    summary.replaceWith(fresh); summary = fresh;
+    const now = Date.now();
+    if (pending) return;
+    const wait = Math.max(0, (tab === "trials" ? 500 : 3000) - (now - last));
+    pending = true;
+    setTimeout(async () => { pending = false; last = Date.now(); await refresh(u); }, wait);
+  }, setLive);
+  app.cleanup.push(() => src.close());
+}
+
+async function trialTable(body, study, query) {
+  const params = {
+    state: query.get("state") || "", sort: query.get("sort") || "number", order: query.get("order") || "desc",
+    offset: +(query.get("offset") || 0), limit: +(query.get("limit") || 50),
+    param: query.getAll("param"), attr: query.getAll("attr"),
+  };
+  const href = (change) => {
+    const q = new URLSearchParams({ tab: "trials" });
+    const merged = { ...params, ...change };
+    for (const [k, v] of Object.entries(merged)) {
+      if (Array.isArray(v)) v.filter(Boolean).forEach((x) => q.append(k, x)); else if (v !== "" && v !== null) q.set(k, v);
+    }
+    return `#/studies/${study.id}?` + q;
+  };
+  const stateSel = h("select", { "aria-label": "state filter", id: "state-filter" },
+    h("option", { value: "" }, "all states"), STATES.map((s) => h("option", { value: s, selected: params.state === s }, s)));
+  const paramIn = h("input", { type: "text", id: "param-filter", placeholder: "param filter, e.g. x<0.5", value: params.param.join(" & ") });
+  const attrIn = h("input", { type: "text", id: "attr-filter", placeholder: "attr filter, e.g. tag=a", value: params.attr.join(" & ") });
+  const apply = h("button", { type: "submit", id: "apply-filter" }, "Filter");
+  const form = h("form", { class: "filters", onsubmit: (e) => {
+    e.preventDefault();
+    location.hash = href({ state: stateSel.value, offset: 0,
+      param: paramIn.value.split("&").map((s) => s.trim()).filter(Boolean),
+      attr: attrIn.value.split("&").map((s) => s.trim()).filter(Boolean) });
+  } }, stateSel, paramIn, attrIn, apply);
+  const table = h("div", { id: "trials-table" });
+  clear(body, form, table);
+
+  const sortHead = (key, label) => h("th", {}, h("a", { href: href({ sort: key, offset: 0, order: params.sort === key && params.order === "asc" ? "desc" : "asc" }) },
+    label, params.sort === key ? (params.order === "asc" ? " ▲" : " ▼") : ""));
+
+  async function load() {
+    let page;
+    try { page = await get(`/studies/${study.id}/trials`, params); }
+    catch (err) { clear(table, h("p", { class: "error", role: "alert" }, err.message)); return; }
+    const names = new Set(study.param_names); const attrs = new Set(study.attr_names);
+    page.trials.forEach((t) => { Object.keys(t.params).forEach((n) => names.add(n)); Object.keys(t.user_attrs).forEach((n) => attrs.add(n)); });
+    const pNames = [...names].sort(), aNames = [...attrs].sort();
+    const nObj = study.directions.length;
+    const rows = page.trials.map((t) => h("tr", { dataset: { number: t.number } },
+      h("td", { class: "num" }, h("a", { href: `#/studies/${study.id}/trials/${t.number}` }, "#" + t.number)),
+      h("td", {}, stateBadge(t.state)),
+      [...Array(nObj).keys()].map((i) => h("td", { class: "num" }, t.values ? fmt(t.values[i]) : "–")),
+      pNames.map((n) => h("td", {}, fmt(t.params[n]))),
+      aNames.map((n) => h("td", {}, fmt(t.user_attrs[n]))),
+      h("td", { class: "num" }, seconds(t.duration)),
+      h("td", {}, t.datetime_start ? t.datetime_start.replace("T", " ").slice(0, 19) : "–")));
+    const last = Math.min(page.offset + page.limit, page.total);
+    clear(table,
+      h("table", { class: "grid", id: "trials" },
+        h("thead", {}, h("tr", {}, sortHead("number", "#"), sortHead("state", "State"),
+          [...Array(nObj).keys()].map((i) => sortHead(i ? `value:${i}` : "value", objectiveName(study, i))),
+          pNames.map((n) => sortHead("param:" + n, n)), aNames.map((n) => sortHead("attr:" + n, n)),
+          sortHead("duration", "Duration"), sortHead("datetime_start", "Started"))),
+        h("tbody", {}, rows)),
+      h("div", { class: "pager" },
+        h("span", { id: "page-info" }, page.total ? `${page.offset + 1}–${last} of ${page.total}` : "no trial matches"),
+        page.offset > 0 ? h("a", { class: "button", href: href({ offset: Math.max(0, page.offset - page.limit) }) }, "‹ Previous") : null,
+        last < page.total ? h("a", { class: "button", id: "next-page", href: href({ offset: page.offset + page.limit }) }, "Next ›") : null));
+  }
+  await load();
+  return load;
+}
+
+async function plotTab(body, study, kind, objective, query) {
+  const el = h("div", { class: "plot", id: "plot-" + kind });
+  const info = h("p", { class: "muted plot-info" });
+  let controls = null;
+  const x = query.get("x"), y = query.get("y");
+  clear(body, h("div", { class: "plot-controls" }), el, info);
+  async function load() {
+    const d = await get(`/studies/${study.id}/plots/${kind}`, { objective, x, y });
+    if (kind === "contour" && d.params && d.params.length >= 2 && !controls) {
+      const pick = (axis, cur) => h("select", { "aria-label": axis, onchange: (e) => {
+        const q = new URLSearchParams({ tab: kind, objective, x: d.x, y: d.y }); q.set(axis, e.target.value);
+        location.hash = `#/studies/${study.id}?` + q; } }, d.params.map((p) => h("option", { value: p, selected: p === cur }, p)));
+      controls = [h("label", {}, "x ", pick("x", d.x)), " ", h("label", {}, "y ", pick("y", d.y))];
+      body.firstChild.replaceChildren(...controls);
+    }
+    if (kind === "pareto" && !controls) {
+      const pick = (axis, cur) => h("select", { "aria-label": axis, onchange: (e) => {
+        const q = new URLSearchParams({ tab: kind, objective, x: d.x, y: d.y }); q.set(axis, e.target.value);
+        location.hash = `#/studies/${study.id}?` + q; } }, study.directions.map((_, i) => h("option", { value: i, selected: i === cur }, objectiveName(study, i))));
+      controls = [h("label", {}, "x ", pick("x", d.x)), " ", h("label", {}, "y ", pick("y", d.y))];
+      body.firstChild.replaceChildren(...controls);
+    }
+    draw(el, kind, d, study, objective, (n) => { location.hash = `#/studies/${study.id}/trials/${n}`; });
+    info.textContent = `${d.n} trials` + (kind === "pareto" ? `, ${d.n_front} on the front` : "");
+  }
+  await load();
+  return load;
+}
