@@ -44,10 +44,12 @@ __all__ = [
     "visualization",
     "artifacts",
     "integration",
+    "terminator",
     "testing",
 ]
 
 _LAZY_MODULES = ("search_space", "importance", "visualization", "artifacts", "integration",
+                 "terminator",
                  "testing", "cli", "report", "observability")
 
 

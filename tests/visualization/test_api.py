@@ -17,7 +17,8 @@ from skipjack.visualization._imports import require
 NAMES = [
     "is_available", "plot_contour", "plot_edf", "plot_hypervolume_history",
     "plot_intermediate_values", "plot_optimization_history", "plot_parallel_coordinate",
-    "plot_param_importances", "plot_pareto_front", "plot_rank", "plot_slice", "plot_timeline",
+    "plot_param_importances", "plot_pareto_front", "plot_rank", "plot_slice",
+    "plot_terminator_improvement", "plot_timeline",
 ]
 
 

@@ -15,6 +15,7 @@ import mimetypes
 import os
 import shutil
 import uuid
+import warnings
 from typing import Any
 
 from skipjack._records import FrozenTrial
@@ -66,7 +67,40 @@ def _target(study_or_trial: Any, storage: BaseStorage | None, fn: str) -> tuple[
     )
 
 
-def upload_artifact(
+_UPLOAD_POSITIONAL = ("study_or_trial", "file_path", "artifact_store")
+
+
+def upload_artifact(*args: Any, **kwargs: Any) -> str:
+    """Copy the file at ``file_path`` into ``artifact_store`` and attach it to a study or trial.
+
+    Keyword arguments as ``_upload_artifact``; the positional form ``upload_artifact(trial,
+    file_path, artifact_store)`` of Optuna < 4 still works with Optuna's ``FutureWarning``.
+    """
+    if args:
+        if len(args) > len(_UPLOAD_POSITIONAL):
+            raise TypeError(
+                f"upload_artifact() takes at most {len(_UPLOAD_POSITIONAL)} positional arguments "
+                f"({', '.join(_UPLOAD_POSITIONAL)}) but {len(args)} were given."
+            )
+        names = _UPLOAD_POSITIONAL[: len(args)]
+        warnings.warn(
+            f"upload_artifact() got {set(names)} as positional arguments but they were expected "
+            "to be given as keyword arguments.\nPositional arguments "
+            f"{list(_UPLOAD_POSITIONAL)} in upload_artifact() have been deprecated since v4.0.0. "
+            "They will be replaced with the corresponding keyword arguments in v6.0.0, so please "
+            "use the keyword specification instead. See "
+            "https://github.com/optuna/optuna/releases/tag/v4.0.0 for details.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        for name, value in zip(names, args):
+            if name in kwargs:
+                raise TypeError(f"upload_artifact() got multiple values for argument {name!r}.")
+            kwargs[name] = value
+    return _upload_artifact(**kwargs)
+
+
+def _upload_artifact(
     *,
     artifact_store: ArtifactStore,
     file_path: str,
@@ -121,6 +155,11 @@ def upload_artifact(
             store_of.set_trial_system_attr(owner_id, ARTIFACT_TIME_PREFIX + meta.artifact_id,
                                            now)
     return meta.artifact_id
+
+
+# inspect.signature(upload_artifact) and help() show the keyword signature, as Optuna's.
+setattr(upload_artifact, "__wrapped__", _upload_artifact)
+upload_artifact.__doc__ = _upload_artifact.__doc__
 
 
 def download_artifact(*, artifact_store: ArtifactStore, artifact_id: str, file_path: str) -> None:

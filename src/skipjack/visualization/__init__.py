@@ -26,6 +26,7 @@ from skipjack.visualization._plotly_params import (
     plot_rank,
     plot_slice,
 )
+from skipjack.visualization._plotly_terminator import plot_terminator_improvement
 
 __all__ = [
     "is_available",
@@ -40,6 +41,7 @@ __all__ = [
     "plot_pareto_front",
     "plot_rank",
     "plot_slice",
+    "plot_terminator_improvement",
     "plot_timeline",
 ]
 

@@ -210,6 +210,16 @@ class GPModel:
         dvar[:, self.is_cat] = 0.0
         return mean, var, dmean, dvar
 
+    def posterior_covariance(self, Xq: np.ndarray) -> np.ndarray:
+        """(m, m) joint posterior covariance of the latent function at the rows of ``Xq``."""
+        d = self.X.shape[1]
+        inv_ls2 = np.exp(-2.0 * self.theta[:d])
+        s = math.exp(self.theta[d])
+        Kqq = s * _matern(_sq_dists(Xq, Xq, self.is_cat) @ inv_ls2)[0]
+        Kq = s * _matern(_scaled_sq_dists(Xq, self.X, self.is_cat, inv_ls2))[0]
+        V = scipy.linalg.solve_triangular(self.L, Kq.T, lower=True, check_finite=False)
+        return cast(np.ndarray, Kqq - V.T @ V)
+
 
 def fit_gp(
     X: np.ndarray,

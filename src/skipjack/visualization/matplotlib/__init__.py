@@ -23,6 +23,7 @@ from skipjack.visualization.matplotlib._params import (
     plot_rank,
     plot_slice,
 )
+from skipjack.visualization.matplotlib._terminator import plot_terminator_improvement
 
 __all__ = [
     "is_available",
@@ -36,6 +37,7 @@ __all__ = [
     "plot_pareto_front",
     "plot_rank",
     "plot_slice",
+    "plot_terminator_improvement",
     "plot_timeline",
 ]
 
