@@ -597,14 +597,24 @@ def _kind(dist: BaseDistribution) -> type[BaseDistribution]:
 
 def _convert_old_distribution_to_new_distribution(
     distribution: BaseDistribution,
+    suppress_warning: bool = False,
 ) -> BaseDistribution:
-    """Map a deprecated distribution onto Float/IntDistribution (others unchanged)."""
+    """Map a deprecated distribution onto Float/IntDistribution (others unchanged), with
+    Optuna's FutureWarning when it converts one (unless ``suppress_warning``)."""
+    new: BaseDistribution = distribution
     if isinstance(distribution, FloatDistribution) and type(distribution) is not FloatDistribution:
-        return FloatDistribution(
+        new = FloatDistribution(
             distribution.low, distribution.high, log=distribution.log, step=distribution.step
         )
-    if isinstance(distribution, IntDistribution) and type(distribution) is not IntDistribution:
-        return IntDistribution(
+    elif isinstance(distribution, IntDistribution) and type(distribution) is not IntDistribution:
+        new = IntDistribution(
             distribution.low, distribution.high, log=distribution.log, step=distribution.step
         )
-    return distribution
+    if new is not distribution and not suppress_warning:
+        warnings.warn(
+            f"{distribution} is deprecated and internally converted to {new}. See "
+            "https://github.com/optuna/optuna/issues/2941.",
+            FutureWarning,
+            stacklevel=3,
+        )
+    return new

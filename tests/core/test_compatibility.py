@@ -1,19 +1,18 @@
 """Every deliberate difference from Optuna 5, each asserted (docs/compatibility.md):
 
-1. FrozenTrial is immutable (no setters, no set_user_attr).
+1. FrozenTrial is a slotted class: Optuna's fields and setters, no other attributes.
 2. An objective returning a string (even numeric) fails the trial.
 3. create_study(load_if_exists=True) with other directions raises ValueError.
 4. FAIL trials carry the system attribute ``fail_reason``.
 5. Records expose public ids (trial_id, study_id).
 6. set_constraint stores values in ``constraints`` and names in ``skipjack:constraint_names``.
-7. Telling a finished trial raises UpdateFinishedTrialError, a RuntimeError.
-8. Error messages say more (unknown study lists existing names).
-9. Extensions beyond Optuna's signatures exist (optimize(trial_timeout/trial_memory_mb/executor),
+7. Error messages say more (unknown study lists existing names).
+8. Extensions beyond Optuna's signatures exist (optimize(trial_timeout/trial_memory_mb/executor),
    storage get_trials_since/pop_waiting_trial_id).
-10. suggest_* reuse equal distribution objects.
-11. Enumerating samplers write nothing to storage; bad grid values raise ValueError.
-12. report/should_prune work in multi-objective studies; decisions are logged on the trial.
-13. RDB and journal writes are batched per trial (documented; covered by tests/storages).
+9. suggest_* reuse equal distribution objects.
+10. Enumerating samplers write nothing to storage; bad grid values raise ValueError.
+11. report/should_prune work in multi-objective studies; decisions are logged on the trial.
+12. RDB and journal writes are batched per trial (documented; covered by tests/storages).
 """
 
 import inspect
@@ -21,16 +20,20 @@ import inspect
 import pytest
 
 from skipjack import create_study, create_trial
-from skipjack.exceptions import OptunaError, UpdateFinishedTrialError
 from skipjack.samplers import RandomSampler
 from skipjack.storages import BaseStorage, InMemoryStorage
 
 
-def test_1_frozen_trial_is_immutable():
+def test_1_frozen_trial_is_slotted_and_mutable_as_optuna():
     t = create_trial(value=1.0)
+    t.value = 2.0
+    t.number = 3
+    t.set_user_attr("k", "v")
+    assert (t.value, t.number, t.user_attrs) == (2.0, 3, {"k": "v"})
     with pytest.raises(AttributeError):
-        t.value = 2.0  # type: ignore[misc]
-    assert not hasattr(t, "set_user_attr")
+        t.not_an_optuna_field = 1  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        vars(t)
 
 
 def test_2_numeric_string_fails():
@@ -69,30 +72,21 @@ def test_6_constraint_names():
     assert frozen.system_attrs["skipjack:constraint_names"] == ["budget"]
 
 
-def test_7_tell_finished_is_runtime_error():
-    study = create_study()
-    trial = study.ask()
-    study.tell(trial, 1.0)
-    with pytest.raises(RuntimeError):
-        study.tell(trial, 1.0)
-    assert issubclass(UpdateFinishedTrialError, OptunaError)
-
-
-def test_8_unknown_study_lists_names():
+def test_7_unknown_study_lists_names():
     storage = InMemoryStorage()
     create_study(storage=storage, study_name="exists")
     with pytest.raises(KeyError, match="exists"):
         storage.get_study_id_from_name("missing")
 
 
-def test_9_extensions():
+def test_8_extensions():
     params = inspect.signature(create_study().optimize).parameters
     for name in ("trial_timeout", "trial_memory_mb", "executor"):
         assert params[name].kind is inspect.Parameter.KEYWORD_ONLY
     assert hasattr(BaseStorage, "get_trials_since") and hasattr(BaseStorage, "pop_waiting_trial_id")
 
 
-def test_10_shared_distributions():
+def test_9_shared_distributions():
     study = create_study()
     a, b = study.ask(), study.ask()
     a.suggest_float("x", 0, 1)
@@ -100,7 +94,7 @@ def test_10_shared_distributions():
     assert a.distributions["x"] is b.distributions["x"]
 
 
-def test_11_grid_sampler_writes_nothing_and_rejects_bad_values():
+def test_10_grid_sampler_writes_nothing_and_rejects_bad_values():
     from skipjack.samplers import GridSampler
 
     study = create_study(sampler=GridSampler({"x": [0.0, 1.0]}))
@@ -110,7 +104,7 @@ def test_11_grid_sampler_writes_nothing_and_rejects_bad_values():
         GridSampler({"x": [object()]})
 
 
-def test_12_multi_objective_report_and_decision_log():
+def test_11_multi_objective_report_and_decision_log():
     from skipjack.pruners import decision_log
 
     study = create_study(directions=["minimize", "minimize"])
@@ -121,7 +115,7 @@ def test_12_multi_objective_report_and_decision_log():
     assert isinstance(decision_log(frozen), list)
 
 
-def test_14_importances_of_conditional_and_constant_studies():
+def test_13_importances_of_conditional_and_constant_studies():
     from skipjack.importance import FanovaImportanceEvaluator, get_param_importances
 
     study = create_study(sampler=RandomSampler(seed=0))
@@ -146,7 +140,7 @@ def test_14_importances_of_conditional_and_constant_studies():
     assert shares == pytest.approx({"x": 0.5, "y": 0.5})
 
 
-def test_15_plots_warn_nothing_and_name_their_traces():
+def test_14_plots_warn_nothing_and_name_their_traces():
     import warnings
 
     from skipjack.visualization import plot_optimization_history

@@ -1,10 +1,12 @@
-"""``FrozenTrial``: the immutable record of one trial, and ``create_trial`` to build one.
+"""``FrozenTrial``: the record of one trial (Optuna's, setters included), and ``create_trial``.
 
-Design note: Optuna's FrozenTrial has setters and is mutated in place by the storages and by the
-live trial. Here a record never changes after it is built: storages build a new record for every
-state they hand out, so a record a caller holds is a consistent snapshot (pass-by-value) and can be
-shared between threads without copies. ``_make`` builds a record without validation for storages
-that have already checked their data; every public path validates.
+Design note: storages never mutate a record they handed out; they build a new one for every state
+(the in-memory storage caches it until the next write). A record is therefore a consistent
+snapshot that can be shared between threads and samplers without copies
+(``get_trials(deepcopy=False)``), while the public paths that hand records to user code
+(``study.trials``, ``get_trials()``, ``best_trial(s)``, ``tell``, callbacks) give copies, so a
+user who mutates one (as Optuna allows) never changes what the storage holds. ``_make`` builds a
+record without validation for storages that have already checked their data.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from skipjack.distributions import (
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
+    _convert_old_distribution_to_new_distribution,
     check_distribution_compatibility,
 )
 from skipjack._records._state import TrialState
 
 __all__ = ["FrozenTrial", "create_trial", "CONSTRAINTS_KEY", "CONSTRAINT_NAMES_KEY",
-           "with_constraint"]
+           "with_constraint", "constraints_of"]
 
 # System attribute keys shared with Optuna's samplers (constraints as a list of floats).
 CONSTRAINTS_KEY = "constraints"
@@ -36,38 +39,70 @@ CONSTRAINT_NAMES_KEY = "skipjack:constraint_names"
 
 def with_constraint(
     system_attrs: dict[str, Any], key: str, value: Any
-) -> tuple[list[str], list[float]]:
+) -> tuple[list[str], list[float]] | None:
     """The constraint names and values of ``system_attrs`` with ``key`` set to ``value`` (new
-    lists; ``system_attrs`` is not changed).
+    lists; ``system_attrs`` is not changed), or None when ``key`` is set already: as Optuna's
+    ``set_constraint``, a constraint is not overridden (a UserWarning says so).
 
     Raises:
-        ValueError: ``value`` is not a float, or is NaN.
+        TypeError: ``value`` is not a number.
+        ValueError: ``value`` is NaN.
     """
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"The value of constraint {key!r} must be a float. Got {value!r}.") from None
+        raise TypeError(
+            f"The value of constraint {key!r} must be a float. Got {value!r} of type "
+            f"{type(value).__name__}."
+        ) from None
     if math.isnan(number):
         raise ValueError(f"The value of constraint {key!r} must not be NaN.")
     names = list(system_attrs.get(CONSTRAINT_NAMES_KEY) or [])
+    if key in names or f"{CONSTRAINTS_KEY}:{key}" in system_attrs:
+        warnings.warn(
+            f"The constraint value is ignored because the constraint {key!r} is already set.",
+            stacklevel=3,
+        )
+        return None
     values = list(system_attrs.get(CONSTRAINTS_KEY) or [])
-    if key in names:
-        values[names.index(key)] = number
-    else:
-        names.append(key)
-        values.append(number)
+    names.append(key)
+    values.append(number)
     return names, values
 
 
-class FrozenTrial:
-    """Status and results of a trial: an immutable record.
+def constraints_of(system_attrs: dict[str, Any]) -> dict[str, float]:
+    """The constraint values recorded in ``system_attrs``, by name: skipjack's list under
+    ``constraints`` (names under ``skipjack:constraint_names``, else "0", "1"...) and Optuna 5's
+    per-name ``constraints:<name>`` entries."""
+    result: dict[str, float] = {}
+    values = system_attrs.get(CONSTRAINTS_KEY)
+    if values is not None:
+        names = system_attrs.get(CONSTRAINT_NAMES_KEY) or [str(i) for i in range(len(values))]
+        result.update(zip(names, values))
+    prefix = CONSTRAINTS_KEY + ":"
+    for k, v in system_attrs.items():
+        if k.startswith(prefix):
+            result[k[len(prefix):]] = v
+    return result
 
-    Records sort and hash by trial number. A FrozenTrial can also stand in for a trial when an
-    objective is re-run: its ``suggest_*`` methods return the recorded values.
+
+class FrozenTrial:
+    """Status and results of a trial, as Optuna's ``FrozenTrial``: a plain record with setters.
+
+    Storages hand out records; what a storage holds never changes when a caller mutates a
+    record obtained from ``study.trials``, ``get_trials()``, ``best_trial``, ``best_trials``,
+    ``tell`` or a callback (those are copies). ``get_trials(deepcopy=False)`` returns records
+    shared with the storage: read them, do not mutate them.
+
+    Records compare equal when every field is equal and sort by trial number. A FrozenTrial can
+    also stand in for a trial when an objective is re-run: its ``suggest_*`` methods return the
+    recorded values.
+
+    The constructor does not validate (as Optuna's); ``create_trial`` and ``Study.add_trial``
+    call ``_validate``.
 
     Raises:
-        ValueError: on construction, when the record is inconsistent (e.g. a COMPLETE trial without
-            values, parameters without distributions, a value outside its distribution).
+        ValueError: on construction, when both ``value`` and ``values`` are given.
     """
 
     __slots__ = (
@@ -81,6 +116,21 @@ class FrozenTrial:
         "_user_attrs",
         "_system_attrs",
         "_intermediate_values",
+        "_trial_id",
+    )
+
+    # Optuna's field order (its ``__dict__`` order): used by ``__repr__`` and ``__hash__``.
+    _FIELDS = (
+        "_number",
+        "_state",
+        "_values",
+        "_datetime_start",
+        "_datetime_complete",
+        "_params",
+        "_user_attrs",
+        "_system_attrs",
+        "_intermediate_values",
+        "_distributions",
         "_trial_id",
     )
 
@@ -105,20 +155,20 @@ class FrozenTrial:
                 "FrozenTrial takes either `value` or `values`, not both: pass `values=[...]` "
                 "for several objectives."
             )
-        if value is not None:
-            values = [value]
         self._number = number
         self._state = state
-        self._values = list(values) if values is not None else None
+        if value is not None:
+            self._values: list[float] | None = [value]
+        else:
+            self._values = list(values) if values is not None else None
         self._datetime_start = datetime_start
         self._datetime_complete = datetime_complete
-        self._params = dict(params)
-        self._distributions = dict(distributions)
-        self._user_attrs = dict(user_attrs)
-        self._system_attrs = dict(system_attrs)
-        self._intermediate_values = dict(intermediate_values)
+        self._params = params
+        self._distributions = distributions
+        self._user_attrs = user_attrs
+        self._system_attrs = system_attrs
+        self._intermediate_values = intermediate_values
         self._trial_id = trial_id
-        self._validate()
 
     @classmethod
     def _make(
@@ -159,6 +209,11 @@ class FrozenTrial:
     # --- validation -------------------------------------------------------------------------------
 
     def _validate(self) -> None:
+        """Check that the record is consistent (Optuna's rules).
+
+        Raises:
+            ValueError: the message names the inconsistent field.
+        """
         state = self._state
         if not isinstance(state, TrialState):
             raise ValueError(f"`state` must be a TrialState, got {state!r}.")
@@ -172,6 +227,10 @@ class FrozenTrial:
                 raise ValueError(f"`datetime_complete` is required for a {state.name} trial.")
         elif self._datetime_complete is not None:
             raise ValueError(f"`datetime_complete` must be None for a {state.name} trial.")
+        if state == TrialState.FAIL and self._values is not None:
+            raise ValueError(
+                f"A FAIL trial has no objective values; got values={self._values!r}."
+            )
         if state == TrialState.COMPLETE:
             if self._values is None:
                 raise ValueError(
@@ -207,6 +266,10 @@ class FrozenTrial:
         """The trial's number: 0, 1, 2... in order of creation within its study."""
         return self._number
 
+    @number.setter
+    def number(self, value: int) -> None:
+        self._number = value
+
     @property
     def trial_id(self) -> int:
         """The trial's storage-wide id (unique across studies of one storage)."""
@@ -216,6 +279,10 @@ class FrozenTrial:
     def state(self) -> TrialState:
         """The trial's state."""
         return self._state
+
+    @state.setter
+    def state(self, value: TrialState) -> None:
+        self._state = value
 
     @property
     def value(self) -> float | None:
@@ -234,45 +301,86 @@ class FrozenTrial:
             )
         return values[0]
 
+    @value.setter
+    def value(self, v: float | None) -> None:
+        if self._values is not None and len(self._values) > 1:
+            raise RuntimeError(
+                "This attribute is not available during multi-objective optimization: "
+                "set `values`."
+            )
+        self._values = None if v is None else [v]
+
     @property
     def values(self) -> list[float] | None:
-        """The objective values (None if not finished)."""
+        """The objective values (None if not finished); set from any sequence (stored as a list)."""
         return self._values
+
+    @values.setter
+    def values(self, v: Sequence[float] | None) -> None:
+        self._values = None if v is None else list(v)
 
     @property
     def datetime_start(self) -> datetime.datetime | None:
         """When the trial started (None while WAITING)."""
         return self._datetime_start
 
+    @datetime_start.setter
+    def datetime_start(self, value: datetime.datetime | None) -> None:
+        self._datetime_start = value
+
     @property
     def datetime_complete(self) -> datetime.datetime | None:
         """When the trial finished (None while not finished)."""
         return self._datetime_complete
+
+    @datetime_complete.setter
+    def datetime_complete(self, value: datetime.datetime | None) -> None:
+        self._datetime_complete = value
 
     @property
     def params(self) -> dict[str, Any]:
         """Parameter values as the objective saw them."""
         return self._params
 
+    @params.setter
+    def params(self, value: dict[str, Any]) -> None:
+        self._params = value
+
     @property
     def distributions(self) -> dict[str, BaseDistribution]:
         """The distribution each parameter was suggested from."""
         return self._distributions
+
+    @distributions.setter
+    def distributions(self, value: dict[str, BaseDistribution]) -> None:
+        self._distributions = value
 
     @property
     def user_attrs(self) -> dict[str, Any]:
         """Attributes set with ``set_user_attr``."""
         return self._user_attrs
 
+    @user_attrs.setter
+    def user_attrs(self, value: dict[str, Any]) -> None:
+        self._user_attrs = value
+
     @property
     def system_attrs(self) -> dict[str, Any]:
         """Attributes skipjack and its samplers keep about the trial."""
         return self._system_attrs
 
+    @system_attrs.setter
+    def system_attrs(self, value: dict[str, Any]) -> None:
+        self._system_attrs = value
+
     @property
     def intermediate_values(self) -> dict[int, float]:
         """Values reported with ``report``, by step."""
         return self._intermediate_values
+
+    @intermediate_values.setter
+    def intermediate_values(self, value: dict[int, float]) -> None:
+        self._intermediate_values = value
 
     @property
     def last_step(self) -> int | None:
@@ -291,13 +399,34 @@ class FrozenTrial:
     @property
     def constraints(self) -> dict[str, float]:
         """Constraint values by name; a trial is feasible when every value is <= 0."""
-        values = self._system_attrs.get(CONSTRAINTS_KEY)
-        if values is None:
-            return {}
-        names = self._system_attrs.get(CONSTRAINT_NAMES_KEY) or [
-            f"constraint_{i}" for i in range(len(values))
-        ]
-        return dict(zip(names, values))
+        return constraints_of(self._system_attrs)
+
+    # --- attributes (on this record only: a record is not connected to a storage) ----------------
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Set a user attribute on this record (the storage is not written)."""
+        self._user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Deprecated since Optuna 3.1: set a system attribute on this record."""
+        warnings.warn(
+            "FrozenTrial.set_system_attr has been deprecated in v3.1.0. This feature will be "
+            "removed in v6.0.0. Use FrozenTrial.set_user_attr instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        self._system_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Record constraint ``key`` on this record; feasible when every value is <= 0.
+
+        Raises:
+            ValueError: ``value`` is not a number, or is NaN.
+        """
+        update = with_constraint(self._system_attrs, key, value)
+        if update is not None:
+            self._system_attrs[CONSTRAINT_NAMES_KEY] = update[0]
+            self._system_attrs[CONSTRAINTS_KEY] = update[1]
 
     # --- the fixed-trial protocol: re-run an objective on a recorded trial -----------------------
 
@@ -308,15 +437,18 @@ class FrozenTrial:
         return float(self._suggest(name, FloatDistribution(low, high, log=log, step=step)))
 
     def suggest_uniform(self, name: str, low: float, high: float) -> float:
-        """Deprecated: use ``suggest_float``."""
+        """Deprecated since Optuna 3.0: use ``suggest_float``."""
+        _warn_deprecated_suggest("suggest_uniform", "")
         return self.suggest_float(name, low, high)
 
     def suggest_loguniform(self, name: str, low: float, high: float) -> float:
-        """Deprecated: use ``suggest_float(..., log=True)``."""
+        """Deprecated since Optuna 3.0: use ``suggest_float(..., log=True)``."""
+        _warn_deprecated_suggest("suggest_loguniform", "(..., log=True)")
         return self.suggest_float(name, low, high, log=True)
 
     def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
-        """Deprecated: use ``suggest_float(..., step=q)``."""
+        """Deprecated since Optuna 3.0: use ``suggest_float(..., step=q)``."""
+        _warn_deprecated_suggest("suggest_discrete_uniform", "(..., step=...)")
         return self.suggest_float(name, low, high, step=q)
 
     def suggest_int(
@@ -342,11 +474,9 @@ class FrozenTrial:
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         if name not in self._params:
             raise ValueError(
-                f"The parameter {name!r} is not in this trial's recorded params "
-                f"{sorted(self._params)}."
+                f"The value of the parameter {name!r} is not found: this record holds "
+                f"{sorted(self._params)}; set it in the record's `params`."
             )
-        recorded = self._distributions[name]
-        check_distribution_compatibility(recorded, distribution)
         value = self._params[name]
         if not distribution._contains(distribution.to_internal_repr(value)):
             warnings.warn(
@@ -354,9 +484,13 @@ class FrozenTrial:
                 f"{distribution!r}.",
                 stacklevel=3,
             )
+        recorded = self._distributions.get(name)
+        if recorded is not None:
+            check_distribution_compatibility(recorded, distribution)
+        self._distributions[name] = distribution
         return value
 
-    # --- value semantics --------------------------------------------------------------------------
+    # --- value semantics (Optuna's) ---------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FrozenTrial):
@@ -374,17 +508,14 @@ class FrozenTrial:
         return self._number <= other._number
 
     def __hash__(self) -> int:
-        return hash((self._number, self._trial_id))
+        # As Optuna's: the hash of all fields, so a record holding dicts is not hashable
+        # (TypeError), and equal records hash equal.
+        return hash(tuple(getattr(self, f) for f in self._FIELDS))
 
     def __repr__(self) -> str:
-        return (
-            f"FrozenTrial(number={self._number!r}, state={self._state!r}, "
-            f"values={self._values!r}, datetime_start={self._datetime_start!r}, "
-            f"datetime_complete={self._datetime_complete!r}, params={self._params!r}, "
-            f"user_attrs={self._user_attrs!r}, system_attrs={self._system_attrs!r}, "
-            f"intermediate_values={self._intermediate_values!r}, "
-            f"distributions={self._distributions!r}, trial_id={self._trial_id!r})"
-        )
+        # As Optuna's: ``eval(repr(trial)) == trial`` with the record classes in scope.
+        fields = ", ".join(f"{f[1:]}={getattr(self, f)!r}" for f in self._FIELDS)
+        return f"FrozenTrial({fields}, value=None)"
 
     def __getstate__(self) -> dict[str, Any]:
         return {s: getattr(self, s) for s in self.__slots__}
@@ -394,24 +525,49 @@ class FrozenTrial:
             object.__setattr__(self, k, v)
 
     def __copy__(self) -> FrozenTrial:
-        return self
+        # a new record sharing the field values (as ``copy.copy`` of Optuna's record)
+        return FrozenTrial._make(
+            self._number, self._state, self._values, self._datetime_start,
+            self._datetime_complete, self._params, self._distributions, self._user_attrs,
+            self._system_attrs, self._intermediate_values, self._trial_id,
+        )
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FrozenTrial:
-        import copy
-
         return FrozenTrial._make(
             self._number,
             self._state,
             None if self._values is None else list(self._values),
             self._datetime_start,
             self._datetime_complete,
-            copy.deepcopy(self._params, memo),
+            _copy_plain(self._params, memo),
             dict(self._distributions),
-            copy.deepcopy(self._user_attrs, memo),
-            copy.deepcopy(self._system_attrs, memo),
+            _copy_plain(self._user_attrs, memo),
+            _copy_plain(self._system_attrs, memo),
             dict(self._intermediate_values),
             self._trial_id,
         )
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _warn_deprecated_suggest(name: str, args: str) -> None:
+    warnings.warn(
+        f"{name} has been deprecated in v3.0.0. This feature will be removed in v6.0.0. "
+        f"Use suggest_float{args} instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
+
+
+def _copy_plain(d: dict[Any, Any], memo: dict[int, Any]) -> dict[Any, Any]:
+    """A deep copy of ``d``; a dict copy when every value is immutable (the common case)."""
+    for v in d.values():
+        if type(v) not in _SCALARS:
+            import copy
+
+            return copy.deepcopy(d, memo)
+    return dict(d)
 
 
 def create_trial(
@@ -435,21 +591,43 @@ def create_trial(
     system_attrs = dict(system_attrs or {})
     if constraints is not None:
         if isinstance(constraints, dict):
-            system_attrs[CONSTRAINT_NAMES_KEY] = list(constraints)
-            system_attrs[CONSTRAINTS_KEY] = [float(v) for v in constraints.values()]
+            names = list(constraints)
+            values_ = [_constraint_value(k, v) for k, v in constraints.items()]
+            system_attrs[CONSTRAINT_NAMES_KEY] = names
         else:
-            system_attrs[CONSTRAINTS_KEY] = [float(v) for v in constraints]
-    return FrozenTrial(
+            values_ = [_constraint_value(str(i), v) for i, v in enumerate(constraints)]
+        system_attrs[CONSTRAINTS_KEY] = values_
+    distributions = {
+        k: _convert_old_distribution_to_new_distribution(d)
+        for k, d in (distributions or {}).items()
+    }
+    trial = FrozenTrial(
         number=-1,
         state=state,
         value=value,
         values=values,
         datetime_start=None if state == TrialState.WAITING else now,
         datetime_complete=now if state.is_finished() else None,
-        params=params or {},
-        distributions=distributions or {},
-        user_attrs=user_attrs or {},
+        params=dict(params or {}),
+        distributions=distributions,
+        user_attrs=dict(user_attrs or {}),
         system_attrs=system_attrs,
-        intermediate_values=intermediate_values or {},
+        intermediate_values=dict(intermediate_values or {}),
         trial_id=-1,
     )
+    trial._validate()
+    return trial
+
+
+def _constraint_value(key: str, value: Any) -> float:
+    """``value`` as a float (Optuna: TypeError when it is not a number, ValueError for NaN)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"The value of constraint {key!r} must be a float. Got {value!r} of type "
+            f"{type(value).__name__}."
+        ) from None
+    if math.isnan(number):
+        raise ValueError(f"The value of constraint {key!r} must not be NaN.")
+    return number

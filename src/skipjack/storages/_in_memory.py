@@ -23,9 +23,12 @@ from typing import Any
 from skipjack._records import FrozenStudy, FrozenTrial, StudyDirection, TrialState
 from skipjack.distributions import BaseDistribution, check_distribution_compatibility
 from skipjack.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
+from skipjack.logging import get_logger
 from skipjack.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 
 __all__ = ["InMemoryStorage"]
+
+_logger = get_logger(__name__)
 
 _RUNNING = TrialState.RUNNING
 _WAITING = TrialState.WAITING
@@ -262,7 +265,8 @@ class InMemoryStorage(BaseStorage):
             self._next_study_id += 1
             self._studies[study_id] = _Study(study_id, study_name, list(directions))
             self._name_to_id[study_name] = study_id
-            return study_id
+        _logger.info(f"A new study created in memory with name: {study_name}")
+        return study_id
 
     def delete_study(self, study_id: int) -> None:
         with self._lock:

@@ -9,11 +9,7 @@ __all__ = ["default_sampler", "default_pruner"]
 
 
 def default_sampler(n_objectives: int) -> BaseSampler:
-    """NSGAIISampler for several objectives, TPESampler (multivariate) for one: as in Optuna 5."""
-    if n_objectives > 1:
-        from skipjack.samplers import NSGAIISampler
-
-        return NSGAIISampler()
+    """TPESampler with its defaults, for one objective or several: as in Optuna 5."""
     from skipjack.samplers import TPESampler
 
     return TPESampler()

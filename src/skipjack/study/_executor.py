@@ -13,6 +13,8 @@ shared storage, so every worker's copy sees the same history.
 
 from __future__ import annotations
 
+import copy
+
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -128,6 +130,6 @@ def optimize_with_executor(
                 )
                 frozen = study._storage.get_trial(trial_id)
                 for callback in callbacks:
-                    callback(study, frozen)
+                    callback(study, copy.deepcopy(frozen))  # the callback's own copy
     if error is not None:
         raise error

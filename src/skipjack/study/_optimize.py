@@ -7,11 +7,13 @@ exception that is not caught stops every thread and is re-raised in the caller's
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -55,41 +57,91 @@ def _normalize_catch(catch: Any) -> tuple[type[BaseException], ...]:
 
 
 class _Progress:
+    """The tqdm progress bar of ``optimize(show_progress_bar=True)``, as Optuna's: one step per
+    trial with ``n_trials``; with only ``timeout``, elapsed seconds out of the timeout (shown as
+    ``elapsed/total`` times). Log lines go through ``tqdm.write`` while it shows."""
+
     def __init__(self, enabled: bool, n_trials: int | None, timeout: float | None) -> None:
-        self._bar = None
-        if not enabled:
+        self._bar: Any = None
+        self._handler: Any = None
+        if enabled and n_trials is None and timeout is None:
+            warnings.warn(
+                "Progress bar won't be displayed because n_trials and timeout are None.",
+                UserWarning,
+                stacklevel=4,
+            )
             return
-        if n_trials is None and timeout is None:
-            _logger.warning("Progress bar only supports n_trials or timeout; it is disabled.")
+        if not enabled:
             return
         from tqdm.auto import tqdm
 
         self._timeout = timeout
         self._n_trials = n_trials
-        total = n_trials if n_trials is not None else timeout
-        self._bar = tqdm(total=total)
+        self._last = 0.0
+        if n_trials is not None:
+            self._bar = tqdm(total=n_trials)
+        else:
+            assert timeout is not None
+            fmt = "{desc} {percentage:3.0f}%|{bar}| {elapsed}/" + tqdm.format_interval(timeout)
+            self._bar = tqdm(total=timeout, bar_format=fmt)
         self._start = time.monotonic()
+        self._handler = _tqdm_log_handler()
 
     def update(self, study: Study, trial: FrozenTrial) -> None:
-        if self._bar is None:
+        bar = self._bar
+        if bar is None:
             return
-        if self._n_trials is not None:
-            self._bar.update(1)
-        else:
-            elapsed = min(time.monotonic() - self._start, float(self._timeout or 0))
-            self._bar.update(elapsed - self._bar.n)
-        try:
-            if not study._is_multi_objective():
+        if not study._is_multi_objective():
+            try:
                 best = study.best_trial
-                self._bar.set_description(
-                    f"Best trial: {best.number}. Best value: {best.value:.6g}"
-                )
-        except ValueError:
-            pass
+                bar.set_description(f"Best trial: {best.number}. Best value: {best.value:.6g}")
+            except ValueError:
+                pass
+        elapsed = time.monotonic() - self._start
+        if self._n_trials is not None:
+            bar.update(1)
+            if self._timeout is not None:
+                bar.set_postfix_str(f"{elapsed:.02f}/{self._timeout} seconds")
+        else:
+            assert self._timeout is not None
+            now = min(elapsed, self._timeout)  # never past the total (tqdm would warn)
+            bar.update(now - self._last)
+            self._last = now
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+        if self._handler is not None:
+            from skipjack import logging as sj_logging
+
+            sj_logging._root().removeHandler(self._handler)
+            sj_logging.enable_default_handler()
+
+
+def _tqdm_log_handler() -> Any:
+    """Route skipjack's log lines through ``tqdm.write`` (so they do not break the bar)."""
+    import logging as std_logging
+
+    from tqdm.auto import tqdm
+
+    from skipjack import logging as sj_logging
+
+    class _TqdmHandler(std_logging.StreamHandler):  # type: ignore[type-arg]
+        def emit(self, record: std_logging.LogRecord) -> None:
+            try:
+                tqdm.write(self.format(record))
+                self.flush()
+            except Exception:  # noqa: BLE001 - as logging.Handler does
+                self.handleError(record)
+
+    handler = _TqdmHandler()
+    handler.setLevel(std_logging.INFO)
+    sj_logging.disable_default_handler()  # configures the root logger and its default handler
+    default = sj_logging._default_handler
+    if default is not None and default.formatter is not None:
+        handler.setFormatter(default.formatter)
+    sj_logging._root().addHandler(handler)
+    return handler
 
 
 def optimize(
@@ -129,6 +181,13 @@ def optimize(
             "Nested optimization detected: Study.optimize was called from inside an objective "
             "or callback of the same study."
         )
+    if show_progress_bar and n_trials is None and timeout is not None and n_jobs != 1:
+        warnings.warn(
+            "The timeout-based progress bar is not supported with n_jobs != 1.",
+            UserWarning,
+            stacklevel=3,
+        )
+        show_progress_bar = False
     progress = _Progress(show_progress_bar, n_trials, timeout)
     study._stop_flag = False
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -218,7 +277,8 @@ def _loop(
                 gc.collect()
         done += 1
         for callback in callbacks:
-            callback(study, frozen)
+            # each callback gets its own copy (as Optuna): mutating it never reaches the storage
+            callback(study, copy.deepcopy(frozen))
         if bar is not None:
             bar.update(study, frozen)
 

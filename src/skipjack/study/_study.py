@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from skipjack._deprecation import experimental
 from skipjack._records import FrozenTrial, StudyDirection, TrialState, create_trial
 from skipjack._records._frozen_trial import CONSTRAINTS_KEY
 from skipjack.distributions import BaseDistribution, _convert_old_distribution_to_new_distribution
@@ -109,10 +110,11 @@ class Study:
     ) -> list[FrozenTrial]:
         """Return the study's trials ordered by number, optionally only those in ``states``.
 
-        With ``deepcopy=False`` the records are shared, immutable snapshots: do not mutate their
-        dictionaries.
+        With ``deepcopy=True`` (the default) the records are the caller's own copies. With
+        ``deepcopy=False`` they are shared with the storage (no copy; samplers read them this
+        way): do not mutate them.
         """
-        return self._storage.get_all_trials(self._study_id, deepcopy=deepcopy, states=states)
+        return self._get_trials(deepcopy, states, use_cache=False)
 
     def get_trials_since(self, watermark: Any | None = None) -> tuple[list[FrozenTrial], Any]:
         """Return the trials that changed since ``watermark``, and the watermark to pass next.
@@ -120,7 +122,8 @@ class Study:
         A skipjack extension (not in Optuna) for samplers and tools that keep their own view of
         the history: pass None the first time (every trial), then the returned watermark. The
         result may include unchanged trials but never misses a changed one, and the records are
-        shared, immutable snapshots. This keeps a sampler's cost per trial flat as the study grows.
+        shared snapshots (do not mutate them). This keeps a sampler's cost per trial flat as the
+        study grows.
         """
         return self._storage.get_trials_since(self._study_id, watermark)
 
@@ -130,8 +133,21 @@ class Study:
         states: Container[TrialState] | None = None,
         use_cache: bool = False,
     ) -> list[FrozenTrial]:
-        # Optuna's private spelling, kept for third-party samplers that call it.
-        return self.get_trials(deepcopy=deepcopy, states=states)
+        # Optuna's private spelling and direction: ``get_trials`` calls this, this reads the
+        # storage. A subclass may override ``get_trials`` and call ``super()._get_trials``
+        # (optuna-integration's LightGBM tuner does). ``use_cache`` is accepted for Optuna's
+        # callers; storages keep their own caches.
+        return self._storage.get_all_trials(self._study_id, deepcopy=deepcopy, states=states)
+
+    @property
+    def storage(self) -> BaseStorage:
+        """The storage this study reads and writes (read-only)."""
+        return self._storage
+
+    @property
+    def study_id(self) -> int:
+        """The study's id in its storage (read-only)."""
+        return self._study_id
 
     # --- best trials ------------------------------------------------------------------------------
 
@@ -227,6 +243,7 @@ class Study:
         """Names of the objectives set with ``set_metric_names``, or None."""
         return self._storage.get_study_system_attrs(self._study_id).get(METRIC_NAMES_KEY)
 
+    @experimental("3.2.0", name="set_metric_names")
     def set_metric_names(self, metric_names: list[str]) -> None:
         """Name the objectives (used by ``trials_dataframe`` and plots).
 
@@ -436,17 +453,20 @@ class Study:
     # --- logging ----------------------------------------------------------------------------------
 
     def _log_completed_trial(self, trial: FrozenTrial) -> None:
+        values = trial.values
+        assert values is not None
+        metric_names = self.metric_names
+        shown: Any
         if self._is_multi_objective():
+            shown = values if metric_names is None else dict(zip(metric_names, values))
             _logger.info(
-                f"Trial {trial.number} finished with values: {trial.values} and parameters: "
+                f"Trial {trial.number} finished with values: {shown} and parameters: "
                 f"{trial.params}.",
                 extra=_log_fields(self, trial, "trial_complete"),
             )
             return
-        message = (
-            f"Trial {trial.number} finished with value: {trial.values[0]} and parameters: "  # type: ignore[index]
-            f"{trial.params}."
-        )
+        shown = values[0] if metric_names is None else {metric_names[0]: values[0]}
+        message = f"Trial {trial.number} finished with value: {shown} and parameters: {trial.params}."
         try:
             best = self._storage.get_best_trial(self._study_id)
             message += f" Best is trial {best.number} with value: {best.values[0]}."  # type: ignore[index]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -108,6 +109,32 @@ def tell_with_warning(
             f"Trial must be a Trial object or a trial number; got {type(trial).__name__}."
         )
 
+    if live is not None and not live._done:
+        # The live trial knows its own state; a concurrent finish (e.g. by a heartbeat check)
+        # is caught by the storage, which refuses to change a finished trial.
+        current = live._view
+    else:
+        current = storage.get_trial(trial_id)
+    current_state = current._state
+    if current_state is not _RUNNING:
+        if current_state.is_finished() and skip_if_finished:
+            _logger.info(
+                f"Skipped telling trial {current.number} with values {value_or_values} "
+                f"and state {state} since trial was already finished. "
+                f"Finished trial has values {current.values} and state {current.state}."
+            )
+            return current, None
+        # Optuna raises ValueError here (a storage refusing a write raises
+        # UpdateFinishedTrialError, a RuntimeError, as Optuna's storages do).
+        if current_state == _WAITING:
+            raise ValueError(
+                f"Cannot tell trial {current.number}: it is WAITING (enqueued) and has not run."
+            )
+        raise ValueError(
+            f"Cannot tell trial {current.number}: it has already finished with state "
+            f"{current_state.name}. Pass skip_if_finished=True to ignore this."
+        )
+
     if state is not None:
         if state == _COMPLETE and value_or_values is None:
             raise ValueError(
@@ -121,31 +148,6 @@ def tell_with_warning(
         if state != _COMPLETE and state != _PRUNED and state != _FAIL:
             raise ValueError(f"Cannot tell with state {state!r}: use COMPLETE, PRUNED or FAIL.")
 
-    if live is not None and not live._done:
-        # The live trial knows its own state; a concurrent finish (e.g. by a heartbeat check)
-        # is caught by the storage, which refuses to change a finished trial.
-        current = live._view
-    else:
-        current = storage.get_trial(trial_id)
-    current_state = current._state
-    if current_state is not _RUNNING:
-        if current_state.is_finished():
-            if skip_if_finished:
-                _logger.info(
-                    f"Skipped telling trial {current.number} with values {value_or_values} "
-                    f"and state {state} since trial was already finished. "
-                    f"Finished trial has values {current.values} and state {current.state}."
-                )
-                return current, None
-            raise UpdateFinishedTrialError(
-                f"Cannot tell trial {current.number}: it has already finished with state "
-                f"{current.state.name}. Pass skip_if_finished=True to ignore this."
-            )
-        if current_state == _WAITING:
-            raise ValueError(
-                f"Cannot tell trial {current.number}: it is WAITING (enqueued) and has not run."
-            )
-
     warning_message = None
     values: list[float] | None = None
     n_objectives = len(study._directions)
@@ -155,14 +157,18 @@ def tell_with_warning(
         attrs = live._system_attrs if live is not None else current.system_attrs
         # the last report (the whole vector in a multi-objective study), NaN -> no value
         values = last_reported_values(attrs, intermediate, n_objectives)
-    elif state is None or state == _COMPLETE:
+    elif state == _COMPLETE:
+        values, message = check_and_convert_values(n_objectives, value_or_values, current.number)
+        if message is not None:  # Optuna: explicit COMPLETE with bad values is an error
+            raise ValueError(message)
+    elif state is None:
         values, warning_message = check_and_convert_values(
             n_objectives, value_or_values, current.number
         )
         if warning_message is not None:
             state = _FAIL
-            if not suppress_warning:
-                _logger.warning(warning_message)
+            if not suppress_warning:  # ``tell`` warns; the optimize loop logs instead
+                warnings.warn(warning_message, UserWarning, stacklevel=3)
         else:
             state = _COMPLETE
     assert state is not None

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import abc
+import warnings
 import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from skipjack._records import FrozenTrial
 from skipjack.distributions import BaseDistribution, CategoricalChoiceType
 
 __all__ = ["BaseTrial"]
+
+
+def _warn_deprecated_suggest(name: str, args: str) -> None:
+    warnings.warn(
+        f"{name} has been deprecated in v3.0.0. This feature will be removed in v6.0.0. "
+        f"Use suggest_float{args} instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
 
 
 class BaseTrial(abc.ABC):
@@ -23,14 +34,17 @@ class BaseTrial(abc.ABC):
 
     def suggest_uniform(self, name: str, low: float, high: float) -> float:
         """Deprecated since Optuna 3.0: use ``suggest_float(name, low, high)``."""
+        _warn_deprecated_suggest("suggest_uniform", "")
         return self.suggest_float(name, low, high)
 
     def suggest_loguniform(self, name: str, low: float, high: float) -> float:
         """Deprecated since Optuna 3.0: use ``suggest_float(name, low, high, log=True)``."""
+        _warn_deprecated_suggest("suggest_loguniform", "(..., log=True)")
         return self.suggest_float(name, low, high, log=True)
 
     def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
         """Deprecated since Optuna 3.0: use ``suggest_float(name, low, high, step=q)``."""
+        _warn_deprecated_suggest("suggest_discrete_uniform", "(..., step=...)")
         return self.suggest_float(name, low, high, step=q)
 
     @abc.abstractmethod
@@ -90,3 +104,7 @@ class BaseTrial(abc.ABC):
     @abc.abstractmethod
     def number(self) -> int:
         """The trial's number in its study."""
+
+
+# Optuna's FrozenTrial is a BaseTrial; ours lives in the bottom layer, so it is registered here.
+BaseTrial.register(FrozenTrial)

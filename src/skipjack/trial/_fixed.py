@@ -10,6 +10,7 @@ from typing import Any
 from skipjack._records._frozen_trial import (
     CONSTRAINT_NAMES_KEY,
     CONSTRAINTS_KEY,
+    constraints_of,
     with_constraint,
 )
 from skipjack.distributions import (
@@ -96,9 +97,10 @@ class FixedTrial(BaseTrial):
 
     def set_constraint(self, key: str, value: float) -> None:
         """Record a constraint value (feasible when <= 0)."""
-        names, values = with_constraint(self._system_attrs, key, value)
-        self._system_attrs[CONSTRAINT_NAMES_KEY] = names
-        self._system_attrs[CONSTRAINTS_KEY] = values
+        update = with_constraint(self._system_attrs, key, value)
+        if update is not None:
+            self._system_attrs[CONSTRAINT_NAMES_KEY] = update[0]
+            self._system_attrs[CONSTRAINTS_KEY] = update[1]
 
     @property
     def params(self) -> dict[str, Any]:
@@ -118,12 +120,7 @@ class FixedTrial(BaseTrial):
 
     @property
     def constraints(self) -> dict[str, float]:
-        return dict(
-            zip(
-                self._system_attrs.get(CONSTRAINT_NAMES_KEY, []),
-                self._system_attrs.get(CONSTRAINTS_KEY, []),
-            )
-        )
+        return constraints_of(self._system_attrs)
 
     @property
     def datetime_start(self) -> datetime.datetime | None:

@@ -59,6 +59,10 @@ def _remember(
     cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], distribution: BaseDistribution
 ) -> tuple[Any, bool]:
     entry = (distribution, not distribution.single())
+    if key[1] is not None and getattr(distribution, "high", key[1]) != key[1]:
+        # The constructor moved ``high`` onto the step grid, with a warning that every such
+        # suggest must repeat (as Optuna's): not cached.
+        return entry
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     try:
@@ -437,9 +441,10 @@ class Trial(BaseTrial):
         Raises:
             ValueError: ``value`` is not a finite-or-infinite number (NaN is rejected).
         """
-        names, values = with_constraint(self._system_attrs, key, value)
-        self._set_system_attr(CONSTRAINT_NAMES_KEY, names)
-        self._set_system_attr(CONSTRAINTS_KEY, values)
+        update = with_constraint(self._system_attrs, key, value)
+        if update is not None:
+            self._set_system_attr(CONSTRAINT_NAMES_KEY, update[0])
+            self._set_system_attr(CONSTRAINTS_KEY, update[1])
 
     # --- properties -------------------------------------------------------------------------------
 
