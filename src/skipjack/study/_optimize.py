@@ -112,7 +112,7 @@ class _Progress:
         if self._bar is not None:
             self._bar.close()
         if self._handler is not None:
-            from skipjack import logging as sj_logging
+            import skipjack.logging as sj_logging
 
             sj_logging._root().removeHandler(self._handler)
             sj_logging.enable_default_handler()
@@ -124,7 +124,7 @@ def _tqdm_log_handler() -> Any:
 
     from tqdm.auto import tqdm
 
-    from skipjack import logging as sj_logging
+    import skipjack.logging as sj_logging
 
     class _TqdmHandler(std_logging.StreamHandler):  # type: ignore[type-arg]
         def emit(self, record: std_logging.LogRecord) -> None:
