@@ -220,11 +220,11 @@ def test_bad_arguments_raise_clear_errors() -> None:
     assert issubclass(NSGAIISampler, BaseGASampler)
 
 
-def test_default_multi_objective_sampler_is_nsga2() -> None:
+def test_default_multi_objective_sampler_is_tpe_as_optuna_5() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         study = skipjack.create_study(directions=["minimize", "maximize"])
-    assert isinstance(study.sampler, NSGAIISampler)
+    assert isinstance(study.sampler, skipjack.samplers.TPESampler)
 
 
 def test_optuna_strategy_hooks_are_used() -> None:
