@@ -3,7 +3,7 @@
 1. FrozenTrial is a slotted class: Optuna's fields and setters, no other attributes.
 2. An objective returning a string (even numeric) fails the trial.
 3. create_study(load_if_exists=True) with other directions raises ValueError.
-4. FAIL trials carry the system attribute ``fail_reason``.
+4. FAIL trials carry the system attribute ``fail_reason`` (not a trials_dataframe column).
 5. Records expose public ids (trial_id, study_id).
 6. set_constraint stores values in ``constraints`` and names in ``skipjack:constraint_names``.
 7. Error messages say more (unknown study lists existing names).
@@ -53,6 +53,7 @@ def test_4_fail_reason():
     study = create_study()
     study.optimize(lambda t: 1 / 0, n_trials=1, catch=(ZeroDivisionError,))
     assert study.trials[0].system_attrs["fail_reason"].startswith("ZeroDivisionError")
+    assert "system_attrs_fail_reason" not in study.trials_dataframe().columns
 
 
 def test_5_public_ids():
