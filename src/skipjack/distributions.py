@@ -15,6 +15,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, Union
 
+from skipjack._validation import check_bound, check_choices, check_log, check_step
+
 __all__ = [
     "BaseDistribution",
     "FloatDistribution",
@@ -133,8 +135,10 @@ class FloatDistribution(BaseDistribution):
     """A float parameter in ``[low, high]``, optionally log-scaled or discretized by ``step``.
 
     Raises:
-        ValueError: ``low > high``; ``log=True`` with ``low <= 0``; ``step`` together with ``log``;
-            ``step <= 0``. The message names the bad value and the fix.
+        TypeError: a bound or ``step`` that is not a real number, ``log`` that is not a bool.
+        ValueError: an infinite or NaN bound; ``low > high``; ``log=True`` with ``low <= 0``;
+            ``step`` together with ``log``; ``step <= 0``. The message names the argument and
+            the fix (rules in ``skipjack._validation``).
     """
 
     __slots__ = ("step", "low", "high", "log")
@@ -148,6 +152,10 @@ class FloatDistribution(BaseDistribution):
     def __init__(
         self, low: float, high: float, log: bool = False, step: float | None = None
     ) -> None:
+        check_bound(low, "low", "FloatDistribution/suggest_float")
+        check_bound(high, "high", "FloatDistribution/suggest_float")
+        check_step(step, "step", "FloatDistribution/suggest_float")
+        check_log(log, "FloatDistribution/suggest_float")
         if log and step is not None:
             raise ValueError(
                 f"FloatDistribution cannot combine log=True with step={step!r}: "
@@ -211,8 +219,9 @@ class IntDistribution(BaseDistribution):
     """An int parameter in ``[low, high]``, optionally log-scaled or with a ``step``.
 
     Raises:
-        ValueError: ``low > high``; ``log=True`` with ``low < 1``; ``step != 1`` with ``log``;
-            ``step <= 0``.
+        TypeError: a bound or ``step`` that is not a real number, ``log`` that is not a bool.
+        ValueError: an infinite or NaN bound; ``low > high``; ``log=True`` with ``low < 1``;
+            ``step != 1`` with ``log``; ``step <= 0``.
     """
 
     __slots__ = ("log", "step", "low", "high")
@@ -224,6 +233,10 @@ class IntDistribution(BaseDistribution):
     high: int
 
     def __init__(self, low: int, high: int, log: bool = False, step: int = 1) -> None:
+        check_bound(low, "low", "IntDistribution/suggest_int", integer=True)
+        check_bound(high, "high", "IntDistribution/suggest_int", integer=True)
+        check_step(step, "step", "IntDistribution/suggest_int", integer=True)
+        check_log(log, "IntDistribution/suggest_int")
         if log and step != 1:
             raise ValueError(
                 f"IntDistribution cannot combine log=True with step={step!r}: "
@@ -290,6 +303,8 @@ class CategoricalDistribution(BaseDistribution):
     """A categorical parameter over ``choices`` (None, bool, int, float or str values).
 
     Raises:
+        TypeError: ``choices`` is a string, a mapping or not iterable (a string is not a list of
+            choices: ``"abc"`` would otherwise become ``a``, ``b``, ``c``).
         ValueError: empty ``choices``, or a choice that is not hashable.
     """
 
@@ -301,13 +316,10 @@ class CategoricalDistribution(BaseDistribution):
     _index: dict[tuple[type, CategoricalChoiceType] | str, int] | None
 
     def __init__(self, choices: Sequence[CategoricalChoiceType]) -> None:
-        if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence):
-            try:
+        if not isinstance(choices, (tuple, list)):
+            check_choices(choices, "CategoricalDistribution/suggest_categorical")
+            if not isinstance(choices, Sequence):
                 choices = tuple(choices)
-            except TypeError:
-                raise ValueError(
-                    f"The 'choices' of CategoricalDistribution must be a sequence. Got {choices!r}."
-                ) from None
         if len(choices) == 0:
             raise ValueError(
                 "The 'choices' of CategoricalDistribution must contain at least one element. "
@@ -520,7 +532,12 @@ def json_to_distribution(json_str: str) -> BaseDistribution:
     elif name in _CLASSES:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            dist = _CLASSES[name](**attributes)
+            try:
+                dist = _CLASSES[name](**attributes)
+            except ValueError:
+                # An infinite bound written by Optuna (which accepts one): keep the study
+                # readable; new suggestions with such a bound are refused.
+                dist = _stored_with_infinite_bound(name, attributes)
     else:
         raise ValueError(
             f"Unknown distribution class {name!r} in {json_str!r}: expected one of "
@@ -528,6 +545,23 @@ def json_to_distribution(json_str: str) -> BaseDistribution:
         )
     if len(_JSON_CACHE) < 4096:
         _JSON_CACHE[json_str] = dist
+    return dist
+
+
+def _stored_with_infinite_bound(name: str, attributes: dict[str, Any]) -> BaseDistribution:
+    cls = _CLASSES[name]
+    low, high = attributes.get("low"), attributes.get("high")
+    if not all(isinstance(v, (int, float)) for v in (low, high)) or (
+        math.isfinite(low) and math.isfinite(high)  # type: ignore[arg-type]
+    ):
+        return cls(**attributes)  # raises the constructor's own error
+    dist = object.__new__(cls)
+    int_kind = issubclass(cls, IntDistribution)
+    step = attributes.get("step", attributes.get("q", 1 if int_kind else None))
+    _set(dist, "low", low)
+    _set(dist, "high", high)
+    _set(dist, "log", bool(attributes.get("log", cls is LogUniformDistribution)))
+    _set(dist, "step", step)
     return dist
 
 

@@ -24,7 +24,7 @@ SRC = pathlib.Path(__file__).resolve().parents[2] / "src" / "skipjack"
 
 LAYERS = {
     "exceptions": 0, "logging": 0, "distributions": 0, "_records": 0, "_mo": 0,
-    "_deprecation": 0, "version": 0,
+    "_deprecation": 0, "version": 0, "_validation": 0,
     "storages": 1,
     "samplers": 2, "pruners": 2, "search_space": 2,
     "trial": 3, "study": 3,

@@ -8,6 +8,8 @@ Metrics (all labelled by ``study``, except the storage one, labelled by ``operat
   independent sampling done inside ``suggest_*``.
 - ``skipjack_storage_operation_duration_seconds``: each storage call of the process.
 - ``skipjack_worker_trials_total`` (also ``state``): trials this process finished.
+- ``skipjack_worker_lost_tells_total``: trials whose result this process could not record
+  because another worker had finished them (failed after a missed heartbeat).
 
 Expose them with ``start_metrics_server(port)`` or add ``worker_collector()`` to your own
 ``prometheus_client`` registry (``registry.register(worker_collector())``).
@@ -26,6 +28,7 @@ from skipjack.observability._histogram import (
     HistogramFamily,
 )
 from skipjack.study._hooks import TrialObserver
+from skipjack.study._optimize import lost_tells
 
 if TYPE_CHECKING:
     from skipjack._records import FrozenTrial, TrialState
@@ -73,6 +76,15 @@ class WorkerMetrics:
         for (study, state), n, _ in sorted(self.objective.samples()):
             counter.add_metric([study, state], n)
         families.append(counter)
+        lost = CounterMetricFamily(
+            "skipjack_worker_lost_tells",
+            "Trials whose result this process could not record: another worker had finished "
+            "them (failed after a missed heartbeat, e.g. during an outage).",
+            labels=["study"],
+        )
+        for study, n in sorted(lost_tells().items()):
+            lost.add_metric([study], n)
+        families.append(lost)
         return families
 
     def describe(self) -> list[Any]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from skipjack._records import FrozenTrial, StudyDirection, StudySummary, TrialState
+from skipjack._validation import check_pruner, check_sampler, check_study_name
 from skipjack.exceptions import DuplicatedStudyError
 from skipjack.logging import get_logger
 from skipjack.pruners import BasePruner
@@ -71,10 +72,16 @@ def create_study(
     """Create a study (or load it, with ``load_if_exists=True``).
 
     Raises:
+        TypeError: ``study_name`` is not a str, ``sampler``/``pruner`` is not a sampler/pruner
+            object (e.g. the string ``"tpe"``).
         ValueError: a direction that is not minimize/maximize, or both ``direction`` and
-            ``directions`` given, or an existing study loaded with other directions.
+            ``directions`` given, or an existing study loaded with other directions, or a study
+            name with a NUL character or longer than 512 characters.
         DuplicatedStudyError: the name exists and ``load_if_exists`` is False.
     """
+    check_study_name(study_name, "create_study")
+    check_sampler(sampler, "create_study")
+    check_pruner(pruner, "create_study")
     resolved = _resolve_directions(direction, directions)
     storage_obj = get_storage(storage)
     try:
@@ -113,6 +120,9 @@ def load_study(
         KeyError: no study has that name; the message lists the names that exist.
         ValueError: ``study_name`` is None and the storage does not hold exactly one study.
     """
+    check_study_name(study_name, "load_study")
+    check_sampler(sampler, "load_study")
+    check_pruner(pruner, "load_study")
     storage_obj = get_storage(storage)
     if study_name is None:
         names = get_all_study_names(storage_obj)
@@ -127,6 +137,7 @@ def load_study(
 
 def delete_study(*, study_name: str, storage: str | BaseStorage) -> None:
     """Delete a study and its trials. Raises KeyError (listing the names) if there is none."""
+    check_study_name(study_name, "delete_study")
     storage_obj = get_storage(storage)
     storage_obj.delete_study(storage_obj.get_study_id_from_name(study_name))
 
@@ -139,6 +150,8 @@ def copy_study(
     to_study_name: str | None = None,
 ) -> None:
     """Copy a study, with its attributes and trials, to another storage (or name)."""
+    check_study_name(from_study_name, "copy_study (its 'from_study_name')")
+    check_study_name(to_study_name, "copy_study (its 'to_study_name')")
     src = load_study(study_name=from_study_name, storage=from_storage)
     dst_storage = get_storage(to_storage)
     dst_id = dst_storage.create_new_study(src.directions, to_study_name or from_study_name)

@@ -3,6 +3,13 @@
 Design note: with ``n_jobs > 1`` each thread runs the sequential loop and claims trial slots from
 one shared counter, so exactly ``n_trials`` trials run and no thread over-shoots. The first
 exception that is not caught stops every thread and is re-raised in the caller's thread.
+
+A lost trial is not an error of the worker: when another worker has finished this worker's trial
+(it failed the trial because no heartbeat reached the storage for longer than ``grace_period``,
+e.g. during an outage), the storage refuses this worker's ``tell`` with
+``UpdateFinishedTrialError``. The loop logs the lost result, counts it (``lost_tells``; the
+worker metric ``skipjack_worker_lost_tells_total``) and goes on with the next trial. The trial
+keeps the state the other worker gave it (FAIL; a retry callback may re-enqueue it).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from skipjack._records import FrozenTrial, TrialState
-from skipjack.exceptions import TrialPruned
+from skipjack.exceptions import TrialPruned, UpdateFinishedTrialError
 from skipjack.logging import INFO, get_logger
 from skipjack.storages._heartbeat import HeartbeatThread, fail_stale_trials, is_heartbeat_enabled
 from skipjack.study._tell import FAIL_REASON_KEY, tell_with_warning
@@ -28,7 +35,7 @@ from skipjack.trial import Trial
 if TYPE_CHECKING:
     from skipjack.study._study import Study
 
-__all__ = ["optimize", "ObjectiveFuncType"]
+__all__ = ["optimize", "ObjectiveFuncType", "lost_tells"]
 
 ObjectiveFuncType = Callable[[Trial], "float | Sequence[float]"]
 
@@ -37,6 +44,21 @@ _logger = get_logger(__name__)
 _COMPLETE = TrialState.COMPLETE
 _PRUNED = TrialState.PRUNED
 _FAIL = TrialState.FAIL
+
+_lost_lock = threading.Lock()
+_lost: dict[str, int] = {}
+
+
+def lost_tells() -> dict[str, int]:
+    """Per study name: trials whose result this process could not record because another
+    worker had finished them first (see the module docstring)."""
+    with _lost_lock:
+        return dict(_lost)
+
+
+def _count_lost(study_name: str) -> None:
+    with _lost_lock:
+        _lost[study_name] = _lost.get(study_name, 0) + 1
 
 
 def _normalize_catch(catch: Any) -> tuple[type[BaseException], ...]:
@@ -328,14 +350,29 @@ def run_trial(
     if observer is not None:
         observer.objective_end(state, error)
         observer.tell_start()
-    if state == _FAIL and error is not None:
-        storage.set_trial_system_attr(
-            trial._trial_id, FAIL_REASON_KEY, f"{type(error).__name__}: {error}"
-        )
     warning_message = None
+    lost = False
     try:
+        if state == _FAIL and error is not None:
+            storage.set_trial_system_attr(
+                trial._trial_id, FAIL_REASON_KEY, f"{type(error).__name__}: {error}"
+            )
         frozen, warning_message = tell_with_warning(
             study, trial, result if state is None else None, state, suppress_warning=True
+        )
+    except UpdateFinishedTrialError:
+        frozen = storage.get_trial(trial._trial_id)
+        if not frozen.state.is_finished():
+            raise
+        lost = True
+        _count_lost(study.study_name)
+        told = (f"state {state.name}" if state is not None else f"value(s) {result!r}")
+        _logger.warning(
+            f"Trial {frozen.number} was finished by another worker (state {frozen.state.name}) "
+            f"before this worker could tell its result ({told}): no heartbeat reached the "
+            "storage for longer than the grace period, e.g. during an outage. The result is "
+            "not recorded; going on with the next trial.",
+            extra=_log_fields(study, frozen, "tell_lost"),
         )
     except Exception:
         frozen = storage.get_trial(trial._trial_id)
@@ -351,7 +388,7 @@ def run_trial(
             if _logger.isEnabledFor(INFO):
                 _logger.info(f"Trial {frozen.number} pruned. {error or ''}".rstrip(),
                              extra=_log_fields(study, frozen, "trial_pruned"))
-        elif final_state == _FAIL:
+        elif final_state == _FAIL and not lost:
             if error is not None:
                 _logger.warning(
                     f"Trial {frozen.number} failed with parameters: {frozen.params} because of "
@@ -361,5 +398,7 @@ def run_trial(
             elif warning_message is not None:
                 _logger.warning(warning_message, extra=_log_fields(study, frozen, "trial_failed"))
     if error is not None and frozen.state == _FAIL and not isinstance(error, catch):
+        if lost and isinstance(error, UpdateFinishedTrialError):
+            return frozen  # a write inside the objective found the trial finished by another
         raise error
     return frozen

@@ -15,11 +15,20 @@ from typing import TYPE_CHECKING, Any
 from skipjack._deprecation import experimental
 from skipjack._records import FrozenTrial, StudyDirection, TrialState, create_trial
 from skipjack._records._frozen_trial import CONSTRAINTS_KEY
+from skipjack._validation import (
+    check_enqueue_params,
+    check_json_value,
+    check_param_name,
+    check_pruner,
+    check_sampler,
+    check_study_name,
+)
 from skipjack.distributions import BaseDistribution, _convert_old_distribution_to_new_distribution
 from skipjack.logging import get_logger
 from skipjack.pruners import BasePruner
 from skipjack.samplers import BaseSampler
 from skipjack.storages import BaseStorage, get_storage
+from skipjack.storages._in_memory import InMemoryStorage
 from skipjack.study import _optimize
 from skipjack.study._defaults import default_pruner, default_sampler
 from skipjack.study._hooks import bind_global_hooks
@@ -56,6 +65,9 @@ class Study:
         sampler: BaseSampler | None = None,
         pruner: BasePruner | None = None,
     ) -> None:
+        check_study_name(study_name, "Study")
+        check_sampler(sampler, "Study")
+        check_pruner(pruner, "Study")
         self.study_name = study_name
         self._storage = get_storage(storage)
         self._study_id = self._storage.get_study_id_from_name(study_name)
@@ -225,7 +237,16 @@ class Study:
         return self._storage.get_study_system_attrs(self._study_id)
 
     def set_user_attr(self, key: str, value: Any) -> None:
-        """Set a JSON-serialisable user attribute of the study."""
+        """Set a JSON-serialisable user attribute of the study.
+
+        Raises:
+            TypeError: ``key`` is not a str, or ``value`` is not JSON-serializable and the
+                storage writes JSON (every storage but the in-memory one).
+        """
+        if type(key) is not str:
+            check_param_name(key, "Study.set_user_attr (its 'key')")
+        if not self._writes_json():
+            check_json_value(value, "value", f"Study.set_user_attr({key!r}, ...)")
         self._storage.set_study_user_attr(self._study_id, key, value)
 
     def set_system_attr(self, key: str, value: Any) -> None:
@@ -387,7 +408,15 @@ class Study:
 
         Args:
             skip_if_exists: do nothing when a trial with the same parameters exists already.
+
+        Raises:
+            TypeError: ``params`` is not a dict of str names, a value (or a user attribute)
+                is not JSON-serializable and the storage writes JSON; the message names it.
         """
+        json = not self._writes_json()
+        check_enqueue_params(params, json=json)
+        if user_attrs is not None:
+            check_enqueue_params(user_attrs, "enqueue_trial (its 'user_attrs')", json=json)
         if skip_if_exists and self._should_skip_enqueue(params):
             _logger.info(f"Trial with params {params} already exists. Skipping enqueue.")
             return
@@ -398,6 +427,10 @@ class Study:
                 user_attrs=user_attrs,
             )
         )
+
+    def _writes_json(self) -> bool:
+        """False for the in-memory storage (it keeps Python objects), True for the others."""
+        return not isinstance(self._storage, InMemoryStorage)
 
     def _should_skip_enqueue(self, params: dict[str, Any]) -> bool:
         for trial in self.get_trials(deepcopy=False):

@@ -21,6 +21,7 @@ from skipjack._records._frozen_trial import (
     CONSTRAINTS_KEY,
     with_constraint,
 )
+from skipjack._validation import MAX_NAME_LENGTH, check_json_value, check_param_name
 from skipjack.distributions import (
     BaseDistribution,
     CategoricalChoiceType,
@@ -28,8 +29,10 @@ from skipjack.distributions import (
     FloatDistribution,
     IntDistribution,
     check_distribution_compatibility,
+    distribution_to_json,
 )
 from skipjack.exceptions import UpdateFinishedTrialError
+from skipjack.storages._in_memory import InMemoryStorage
 from skipjack.trial import _pruning
 from skipjack.trial._base import BaseTrial
 
@@ -70,6 +73,19 @@ def _remember(
     except TypeError:  # unhashable arguments (the constructor accepted them): do not cache
         pass
     return entry
+
+
+_PORTABLE_CHOICE_TYPES = (type(None), bool, int, float, str)
+
+
+def _portable(distribution: CategoricalDistribution) -> bool:
+    """True when every choice is None, bool, int, float or str (what every storage keeps)."""
+    return all(type(c) in _PORTABLE_CHOICE_TYPES for c in distribution.choices)
+
+
+def _bad_name(name: Any) -> bool:
+    # The hot-path guard in front of ``check_param_name``: a few instructions for a good name.
+    return type(name) is not str or len(name) > MAX_NAME_LENGTH or "\x00" in name
 
 
 def _categorical_key(choices: Any) -> tuple[Any, ...] | None:
@@ -209,9 +225,12 @@ class Trial(BaseTrial):
         """Suggest a float in ``[low, high]``; ``log=True`` samples in log space, ``step`` on a grid.
 
         Raises:
+            TypeError: ``name`` is not a str, or a bound/step/log of the wrong type.
             ValueError: invalid bounds/step/log (the message names the value and the fix), or
                 ``name`` was suggested before in this trial with an incompatible distribution.
         """
+        if _bad_name(name):
+            check_param_name(name, "suggest_float")
         try:
             distribution, plain = _FLOAT_CACHE[(low, high, step, log)]
         except (KeyError, TypeError):  # TypeError: unhashable bounds, rejected by the constructor
@@ -231,6 +250,8 @@ class Trial(BaseTrial):
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
         """Suggest an int in ``[low, high]`` (on a ``step`` grid, or in log space with ``log``)."""
+        if _bad_name(name):
+            check_param_name(name, "suggest_int")
         try:
             distribution, plain = _INT_CACHE[(low, high, step, log)]
         except (KeyError, TypeError):
@@ -249,7 +270,13 @@ class Trial(BaseTrial):
     def suggest_categorical(
         self, name: str, choices: Sequence[CategoricalChoiceType]
     ) -> CategoricalChoiceType:
-        """Suggest one of ``choices`` (None, bool, int, float or str values)."""
+        """Suggest one of ``choices`` (None, bool, int, float or str values).
+
+        Other hashable choices work with the in-memory storage only (a warning says so); a
+        storage that writes JSON refuses a choice it cannot write, naming the parameter.
+        """
+        if _bad_name(name):
+            check_param_name(name, "suggest_categorical")
         entry = None
         try:
             key = _categorical_key(choices)
@@ -262,7 +289,11 @@ class Trial(BaseTrial):
             entry = (distribution, not distribution.single())
             if key is not None:
                 entry = _remember(_CATEGORICAL_CACHE, key, distribution)
+                if not _portable(distribution):  # such choices take the general path below
+                    entry = _CATEGORICAL_CACHE[key] = (distribution, False)
         distribution, plain = entry
+        if not plain and not _portable(distribution):
+            self._check_storable(name, distribution)
         if plain and self._plain and name not in self._params:
             value = self._sample_independent(self.study, self._view, name, distribution)
             internal = distribution.to_internal_repr(value)
@@ -271,6 +302,19 @@ class Trial(BaseTrial):
             return value
         result: CategoricalChoiceType = self._suggest(name, distribution)
         return result
+
+    def _check_storable(self, name: str, distribution: CategoricalDistribution) -> None:
+        if isinstance(self.storage, InMemoryStorage):
+            return
+        try:
+            distribution_to_json(distribution)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"The choices of parameter {name!r} cannot be written by this storage "
+                f"({type(self.storage).__name__} writes JSON): {e}. Use None, bool, int, float or "
+                "str choices, e.g. the name of each option, and map names to objects in the "
+                "objective."
+            ) from None
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         params = self._params
@@ -417,7 +461,16 @@ class Trial(BaseTrial):
     # --- attributes -------------------------------------------------------------------------------
 
     def set_user_attr(self, key: str, value: Any) -> None:
-        """Attach a JSON-serialisable attribute to the trial."""
+        """Attach a JSON-serialisable attribute to the trial.
+
+        Raises:
+            TypeError: ``key`` is not a str, or ``value`` is not JSON-serializable and the
+                storage writes JSON (every storage but the in-memory one).
+        """
+        if type(key) is not str:
+            check_param_name(key, "set_user_attr (its 'key')")
+        if not isinstance(self.storage, InMemoryStorage):
+            check_json_value(value, "value", f"set_user_attr({key!r}, ...)")
         self.storage.set_trial_user_attr(self._trial_id, key, value)
         self._user_attrs[key] = value
 
