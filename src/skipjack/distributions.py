@@ -332,12 +332,12 @@ class CategoricalDistribution(BaseDistribution):
                     f"int, float and str for persistent storage but contains {choice!r} which "
                     f"is of type {type(choice).__name__}."
                 )
+                warnings.warn(message, stacklevel=2)  # Optuna's warning, before any error
                 if not _is_hashable(choice):
                     raise ValueError(
                         f"The choice {choice!r} of CategoricalDistribution is not hashable: "
                         "use None, bool, int, float or str choices (e.g. the name of the option)."
                     )
-                warnings.warn(message, stacklevel=2)
         _set(self, "choices", tuple(choices))
         _set(self, "_index", None)
 

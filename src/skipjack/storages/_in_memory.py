@@ -449,12 +449,12 @@ class InMemoryStorage(BaseStorage):
                 self._trial(trial_id)  # raises the right error
             study, trial = entry  # type: ignore[misc]
             current = trial.state
-            if state == _RUNNING and current is not _WAITING:
-                return False
             if current is not _RUNNING and current is not _WAITING:
                 raise UpdateFinishedTrialError(
                     f"Trial#{trial.number} has already finished and can not be updated."
                 )
+            if state == _RUNNING and current is not _WAITING:
+                return False
             if state == _RUNNING:
                 trial.datetime_start = _now()
                 try:

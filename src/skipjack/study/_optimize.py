@@ -223,9 +223,8 @@ def optimize(
 
             def worker() -> None:
                 try:
-                    study.sampler.reseed_rng()
                     _loop(study, func, n_trials, deadline, catch_tuple, callbacks,
-                          gc_after_trial, progress, counter)
+                          gc_after_trial, progress, counter, reseed=True)
                 except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
                     errors.append(e)
                     study._stop_flag = True
@@ -278,7 +277,10 @@ def _loop(
     gc_after_trial: bool,
     progress: _Progress,
     counter: _Counter | None,
+    reseed: bool = False,
 ) -> None:
+    # ``reseed``: a worker thread of ``n_jobs > 1`` reseeds the sampler's generator before its
+    # first trial (not when it gets none), so threads do not draw the same values.
     done = 0
     heartbeat = is_heartbeat_enabled(study._storage)
     bar = progress if progress._bar is not None else None
@@ -292,6 +294,9 @@ def _loop(
             return
         if deadline is not None and time.monotonic() >= deadline:
             return
+        if reseed:
+            study.sampler.reseed_rng()
+            reseed = False
         try:
             frozen = run_trial(study, func, catch, heartbeat)
         finally:
