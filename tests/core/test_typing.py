@@ -19,7 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.timeout(120)  # a cold run takes ~45 s on two busy cores
+# A cold run takes ~45 s on two idle cores and several minutes when the machine is shared: the
+# limit only guards against a hung mypy, it is not a timing check.
+@pytest.mark.timeout(600)
 def test_package_is_clean_under_mypy_strict(tmp_path: Path) -> None:
     if importlib.util.find_spec("mypy") is None:
         pytest.skip("mypy is not installed: pip install -e '.[test]' brings it")
@@ -27,7 +29,7 @@ def test_package_is_clean_under_mypy_strict(tmp_path: Path) -> None:
     if os.environ.get("CI"):
         command += ["--cache-dir", str(tmp_path / "mypy_cache")]
     result = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=115, check=False
+        command, cwd=ROOT, capture_output=True, text=True, timeout=590, check=False
     )
     assert result.returncode == 0, (
         f"mypy --strict found errors (exit {result.returncode}):\n{result.stdout}{result.stderr}"
