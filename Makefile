@@ -1,26 +1,36 @@
-# The two commands a fresh machine needs:  `make demo`  and  `make test`.
+# The commands a fresh machine needs:  `make demo`,  `make test`  and  `make docs`.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Quiet installs (-qq: errors only): no progress, no per-package warnings, no pip notices.
+PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_WARN_SCRIPT_LOCATION=1 \
+	$(PY) -m pip install -qq --progress-bar off
 
-.PHONY: demo test install bench clean
+.PHONY: demo test docs install bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
-	touch $@
+	@$(PIP) --upgrade pip
 
-install: $(VENV)/.installed
+# One stamp per extra, so `make demo` installs only what the demo needs.
+$(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
+	@echo "Installing skipjack[$*] into $(VENV) (once; quiet)..."
+	@$(PIP) -e ".[$*]"
+	@touch $@
 
-demo: $(VENV)/.installed
-	$(PY) examples/demo.py
+install: $(VENV)/.installed-test
 
-test: $(VENV)/.installed
+demo: $(VENV)/.installed-demo
+	@$(PY) examples/demo.py
+
+test: $(VENV)/.installed-test
 	$(PY) -m pytest -q -p no:cacheprovider
 
-bench: $(VENV)/.installed
+docs: $(VENV)/.installed-docs
+	$(PY) -m mkdocs build --strict --quiet --site-dir build/docs
+
+bench: $(VENV)/.installed-test
 	$(PY) benchmarks/overhead.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info demo.db
+	rm -rf $(VENV) build *.egg-info demo.db demo-history.html
