@@ -9,7 +9,8 @@ PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_WARN_S
 .PHONY: demo test docs install bench clean
 
 $(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV)
+	@echo "Creating $(VENV) with $(PYTHON)..."
+	@$(PYTHON) -m venv $(VENV)
 	@$(PIP) --upgrade pip
 
 # One stamp per extra, so `make demo` installs only what the demo needs.

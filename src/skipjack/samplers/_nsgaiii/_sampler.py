@@ -26,13 +26,13 @@ class NSGAIIISampler(NSGAIISampler):
     in part: objectives are normalised (ideal point and hyperplane intercepts), each trial is
     associated with its nearest reference direction, and survivors are taken one at a time from
     the least crowded direction. This keeps the population spread along the Pareto front when
-    there are three or more objectives.
+    there are three or more objectives. The arguments not listed below are as in
+    ``NSGAIISampler``.
 
     Args:
         reference_points: array (n_points, n_objectives) of directions on the unit simplex; None:
             Das and Dennis' structured points with ``dividing_parameter`` divisions.
         dividing_parameter: divisions per objective of the default reference points.
-        (others): as ``NSGAIISampler``.
 
     Raises:
         ValueError: ``dividing_parameter`` < 1, or ``reference_points`` whose width differs from
