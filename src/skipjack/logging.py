@@ -1,7 +1,12 @@
 """skipjack's logger, with Optuna's verbosity functions and level constants.
 
 All library loggers are children of the ``skipjack`` logger. By default a handler writing to
-stderr is attached and the level is INFO, as in Optuna. ``SKIPJACK_LOG_FORMAT=json`` (or
+stderr is attached and the level is INFO, as in Optuna, with Optuna's line format
+``[I 2026-01-01 12:00:00,000] Trial 0 finished with value: ...``. On a terminal the
+``[I ...]`` header is coloured by level (green INFO, yellow WARNING, red ERROR) when ``colorlog``
+is installed (``pip install 'skipjack[colorlog]'``), as Optuna does; it is imported at the first
+log line, not at ``import skipjack``. ``NO_COLOR`` turns colour off, ``FORCE_COLOR`` on even
+when stderr is not a terminal (colorlog's rules). ``SKIPJACK_LOG_FORMAT=json`` (or
 ``skipjack.observability.enable_json_logs()``) makes that handler write one JSON object per line;
 records logged with ``extra={"skipjack": {...}}`` (study, trial, event, values, ...) carry those
 fields in the object.
@@ -15,6 +20,7 @@ import os
 import sys
 import threading
 from logging import CRITICAL, DEBUG, ERROR, FATAL, INFO, WARN, WARNING
+from typing import Any
 
 __all__ = [
     "CRITICAL",
@@ -36,7 +42,38 @@ __all__ = [
 _ROOT_NAME = "skipjack"
 _lock = threading.Lock()
 _default_handler: _logging.Handler | None = None
-_TEXT_FORMAT = "[%(levelname)1.1s %(asctime)s] %(message)s"
+_HEADER = "[%(levelname)1.1s %(asctime)s]"
+_TEXT_FORMAT = f"{_HEADER} %(message)s"
+
+
+class _TextFormatter(_logging.Formatter):
+    """Optuna's text lines; the header coloured by level on a terminal when colorlog is there.
+
+    Design note: colorlog is imported on the first formatted record, so ``import skipjack``
+    does not pay for it; whether to colour is decided per record from the stream (as colorlog's
+    ``TTYColoredFormatter`` does), so redirecting stderr to a file gives plain lines.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(_TEXT_FORMAT)
+        self._stream = stream
+        self._delegate: _logging.Formatter | None = None
+        self._resolved = False
+
+    def format(self, record: _logging.LogRecord) -> str:
+        if not self._resolved:
+            self._resolved = True
+            try:
+                import colorlog
+            except ImportError:
+                pass
+            else:
+                self._delegate = colorlog.TTYColoredFormatter(
+                    f"%(log_color)s{_HEADER}%(reset)s %(message)s", stream=self._stream
+                )
+        if self._delegate is not None:
+            return self._delegate.format(record)
+        return super().format(record)
 
 
 class _JsonFormatter(_logging.Formatter):
@@ -62,7 +99,7 @@ def _set_json_format(enabled: bool) -> None:
     _configure_root()
     assert _default_handler is not None
     _default_handler.setFormatter(
-        _JsonFormatter() if enabled else _logging.Formatter(_TEXT_FORMAT)
+        _JsonFormatter() if enabled else _TextFormatter(getattr(_default_handler, "stream", None))
     )
 
 
@@ -75,11 +112,10 @@ def _configure_root() -> None:
     with _lock:
         if _default_handler is not None:
             return
-        _default_handler = _logging.StreamHandler(sys.stderr)
+        handler = _logging.StreamHandler(sys.stderr)
         json_lines = os.environ.get("SKIPJACK_LOG_FORMAT", "").lower() == "json"
-        _default_handler.setFormatter(
-            _JsonFormatter() if json_lines else _logging.Formatter(_TEXT_FORMAT)
-        )
+        handler.setFormatter(_JsonFormatter() if json_lines else _TextFormatter(handler.stream))
+        _default_handler = handler
         root = _root()
         root.addHandler(_default_handler)
         root.setLevel(INFO)

@@ -394,14 +394,19 @@ def run_trial(
                 _logger.info(f"Trial {frozen.number} pruned. {error or ''}".rstrip(),
                              extra=_log_fields(study, frozen, "trial_pruned"))
         elif final_state == _FAIL and not lost:
-            if error is not None:
+            # Optuna's two lines: the error, then the value the objective returned.
+            reason: Any = error
+            if error is None and warning_message is not None:
+                reason = warning_message.split(", because ", 1)[-1].rstrip(".")
+            if reason is not None:
                 _logger.warning(
                     f"Trial {frozen.number} failed with parameters: {frozen.params} because of "
-                    f"the following error: {error!r}.",
+                    f"the following error: {reason!r}." if error is not None else
+                    f"Trial {frozen.number} failed with parameters: {frozen.params} because of "
+                    f"the following error: {reason}.",
                     exc_info=exc_info, extra=_log_fields(study, frozen, "trial_failed"),
                 )
-            elif warning_message is not None:
-                _logger.warning(warning_message, extra=_log_fields(study, frozen, "trial_failed"))
+                _logger.warning(f"Trial {frozen.number} failed with value {result!r}.")
     if error is not None and frozen.state == _FAIL and not isinstance(error, catch):
         if lost and isinstance(error, UpdateFinishedTrialError):
             return frozen  # a write inside the objective found the trial finished by another

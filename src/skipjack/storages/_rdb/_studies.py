@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from skipjack._records import FrozenStudy, StudyDirection
 from skipjack.distributions import BaseDistribution
 from skipjack.exceptions import DuplicatedStudyError
+from skipjack.logging import get_logger
 from skipjack.storages._base import DEFAULT_STUDY_NAME_PREFIX
 from skipjack.storages._rdb import models as m
 from skipjack.storages._rdb._cache import StudyCache
@@ -23,6 +24,8 @@ from skipjack.storages._rdb._engine import T, transaction
 __all__ = ["StudiesMixin"]
 
 _t = m.trials
+
+_logger = get_logger(__name__)
 
 
 class StudiesMixin:
@@ -71,6 +74,7 @@ class StudiesMixin:
                 f"Another study with name '{study_name}' already exists. Pass "
                 "load_if_exists=True to load it, or choose another name."
             ) from None
+        _logger.info(f"A new study created in RDB with name: {study_name}")
         with self._lock:
             self._caches.pop(study_id, None)
             self._directions[study_id] = directions
