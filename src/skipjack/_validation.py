@@ -176,7 +176,9 @@ _SAMPLER_METHODS = ("infer_relative_search_space", "sample_relative", "sample_in
 
 
 def check_sampler(sampler: Any, where: str) -> None:
-    if sampler is None or all(callable(getattr(sampler, m, None)) for m in _SAMPLER_METHODS):
+    if sampler is None or (not isinstance(sampler, type) and all(
+        callable(getattr(sampler, m, None)) for m in _SAMPLER_METHODS
+    )):
         return
     detail = ""
     if isinstance(sampler, str):
@@ -187,7 +189,9 @@ def check_sampler(sampler: Any, where: str) -> None:
 
 
 def check_pruner(pruner: Any, where: str) -> None:
-    if pruner is None or callable(getattr(pruner, "prune", None)):
+    if pruner is None or (
+        not isinstance(pruner, type) and callable(getattr(pruner, "prune", None))
+    ):
         return
     detail = ""
     if isinstance(pruner, str):

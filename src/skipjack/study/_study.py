@@ -245,7 +245,7 @@ class Study:
         """
         if type(key) is not str:
             check_param_name(key, "Study.set_user_attr (its 'key')")
-        if not self._writes_json():
+        if self._writes_json():
             check_json_value(value, "value", f"Study.set_user_attr({key!r}, ...)")
         self._storage.set_study_user_attr(self._study_id, key, value)
 
@@ -413,7 +413,7 @@ class Study:
             TypeError: ``params`` is not a dict of str names, a value (or a user attribute)
                 is not JSON-serializable and the storage writes JSON; the message names it.
         """
-        json = not self._writes_json()
+        json = self._writes_json()
         check_enqueue_params(params, json=json)
         if user_attrs is not None:
             check_enqueue_params(user_attrs, "enqueue_trial (its 'user_attrs')", json=json)

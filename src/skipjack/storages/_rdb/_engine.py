@@ -212,6 +212,22 @@ def unreachable_error(url: sa.engine.URL, error: BaseException) -> StorageIntern
     )
 
 
+def corrupt_file_error(url: sa.engine.URL, error: BaseException) -> StorageInternalError | None:
+    """The clear error for a damaged SQLite file (instead of SQLAlchemy's dump of the SQL), or
+    None for any other error."""
+    text = str(getattr(error, "orig", error)).strip()
+    if url.get_backend_name() != "sqlite" or not any(
+        marker in text for marker in ("database disk image is malformed", "file is not a database")
+    ):
+        return None
+    path = url.database or ":memory:"
+    return StorageInternalError(
+        f"The SQLite file {path} is damaged ({text}): skipjack cannot read it. Restore it from "
+        f"a backup, or recover what is readable with `sqlite3 {path} .recover | sqlite3 "
+        "recovered.db` and open recovered.db."
+    )
+
+
 def with_retries(engine: Engine, what: str, fn: Callable[[Connection], T]) -> T:
     """Run ``fn(conn)`` on a pooled connection, retrying transient errors with backoff.
 
@@ -226,6 +242,9 @@ def with_retries(engine: Engine, what: str, fn: Callable[[Connection], T]) -> T:
                 return fn(conn)
         except DBAPIError as error:
             if not is_transient(error):
+                corrupt = corrupt_file_error(engine.url, error)
+                if corrupt is not None:
+                    raise corrupt from None
                 raise
             if attempt == RETRY_ATTEMPTS - 1:
                 if _is_connect_error(error):

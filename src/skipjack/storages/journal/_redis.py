@@ -211,6 +211,14 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         while True:
             try:
                 return attempt()
+            except redis.exceptions.ResponseError as e:
+                if "DB index is out of range" in str(e):
+                    raise ValueError(
+                        f"The database index in the Redis URL {self.url} is out of range for "
+                        "this server (databases are numbered 0 to the server's 'databases' "
+                        "setting minus one, 0..15 by default): use e.g. redis://host:6379/0."
+                    ) from None
+                raise
             except transient as e:
                 now = time.monotonic()
                 deadline = deadline if deadline is not None else now + self.retry_timeout
