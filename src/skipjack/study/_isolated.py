@@ -1,8 +1,8 @@
 """Hard trial limits: run the objective in a child process that can be killed.
 
 ``study.optimize(..., trial_timeout=SECONDS, trial_memory_mb=MB)`` wraps the objective in an
-``IsolatedObjective``. Each optimize thread owns one worker process (started with ``spawn``, in a
-new session so it leads its own process group). The worker runs the objective with a proxy trial
+``IsolatedObjective``. Each optimize thread owns one worker process (in a new session, so it
+leads its own process group), started as :func:`start_method` decides (below). The worker runs the objective with a proxy trial
 that forwards every call (``suggest_*``, ``report``, ``should_prune``, ``set_user_attr``, ...) to
 the real trial in the parent over a pipe, so sampling, pruning and storage writes stay in the
 parent. The parent watches the clock and the resident memory of the worker and its descendants; at a limit it kills the
@@ -19,10 +19,24 @@ the processes it started every 50 ms, and the worker
 caps its address space (RLIMIT_AS) at its size at start plus twice the limit, so one huge
 allocation fails at once with ``MemoryError`` (reported as the memory reason) instead of
 exhausting the machine between two polls.
+
+How the worker starts (``start_method``; ``SKIPJACK_ISOLATION_START=spawn|fork|forkserver``
+overrides it):
+
+- ``spawn`` (a fresh interpreter; the objective is pickled, so it must be a module-level function)
+  when the main module is a file with an ``if __name__ == "__main__":`` guard, and on Windows.
+  ``spawn`` re-imports the main module in the child: without the guard the script would run again
+  there, so it is only used when the guard is present.
+- ``fork`` on POSIX when the main module has no guard (most example scripts) or no file at all (a
+  notebook, the REPL, ``python -c``). The child is a copy of the parent: the objective is passed by
+  value, so lambdas and closures work too. Only the forking thread exists in the child, which runs
+  nothing but the objective and talks to the parent over its pipe.
+- On Windows a script without the guard cannot run isolated trials: ``optimize`` says so at once.
 """
 
 from __future__ import annotations
 
+import ast
 import datetime
 import multiprocessing
 import os
@@ -31,6 +45,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -47,6 +62,7 @@ __all__ = [
     "TrialCrashedError",
     "isolate",
     "isolate_catch",
+    "start_method",
 ]
 
 _POLL_SECONDS = 0.05
@@ -71,6 +87,63 @@ class TrialCrashedError(TrialIsolationError):
 
 class RemoteObjectiveError(OptunaError):
     """An exception from the objective's process that could not be pickled back."""
+
+
+_START_METHODS = ("spawn", "fork", "forkserver")
+_GUARDS: dict[str, bool] = {}
+
+
+def _has_main_guard(path: str) -> bool:
+    """Whether the script at ``path`` has a top-level ``if __name__ == "__main__":``."""
+    if path not in _GUARDS:
+        try:
+            with open(path, encoding="utf-8") as f:
+                tree = ast.parse(f.read(), filename=path)
+        except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+            _GUARDS[path] = False
+            return False
+        found = False
+        for node in tree.body:
+            test = node.test if isinstance(node, ast.If) else None
+            if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(
+                test.ops[0], ast.Eq
+            ):
+                sides = [test.left, *test.comparators]
+                names = [n.id for n in sides if isinstance(n, ast.Name)]
+                consts = [n.value for n in sides if isinstance(n, ast.Constant)]
+                found = found or (names == ["__name__"] and consts == ["__main__"])
+        _GUARDS[path] = found
+    return _GUARDS[path]
+
+
+def start_method() -> str:
+    """How isolated trials start their process here: ``"spawn"`` or ``"fork"`` (see the module
+    docstring), or ``SKIPJACK_ISOLATION_START``.
+
+    Raises:
+        ValueError: ``SKIPJACK_ISOLATION_START`` names no start method, or the script has no
+            ``__main__`` guard on a platform without ``fork`` (Windows).
+    """
+    forced = os.environ.get("SKIPJACK_ISOLATION_START", "").strip().lower()
+    if forced:
+        if forced not in _START_METHODS:
+            raise ValueError(
+                f"SKIPJACK_ISOLATION_START={forced!r} is not a start method: use one of "
+                f"{', '.join(_START_METHODS)}, or unset it."
+            )
+        return forced
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    guarded = path is not None and _has_main_guard(str(path))
+    if guarded:
+        return "spawn"
+    if os.name == "posix":
+        return "fork"
+    raise ValueError(
+        "optimize(trial_timeout=..., trial_memory_mb=...) starts a process per worker, and on "
+        "this platform it re-imports the main module: put the code that calls optimize under "
+        "`if __name__ == \"__main__\":` in your script."
+    )
 
 
 def _check_limit(name: str, value: Any) -> float | None:
@@ -127,8 +200,10 @@ class IsolatedObjective:
     def __init__(
         self, func: Callable[..., Any], timeout: float | None, memory_mb: float | None
     ) -> None:
+        self.start_method = start_method()
         try:
-            pickle.dumps(func)
+            if self.start_method != "fork":  # fork copies the objective: no pickling
+                pickle.dumps(func)
         except Exception as e:
             raise TypeError(
                 "The objective passed to optimize(trial_timeout=..., trial_memory_mb=...) must be "
@@ -147,7 +222,7 @@ class IsolatedObjective:
     def _worker(self) -> _Worker:
         worker = getattr(self._local, "worker", None)
         if worker is None or not worker.process.is_alive():
-            worker = _Worker(self._func, self._memory_mb)
+            worker = _Worker(self._func, self._memory_mb, self.start_method)
             self._local.worker = worker
             with self._lock:
                 self._all.append(worker)
@@ -319,14 +394,18 @@ def _children(pid: int) -> list[int]:
 
 
 class _Worker:
-    def __init__(self, func: Callable[..., Any], memory_mb: float | None) -> None:
-        ctx = multiprocessing.get_context("spawn")
+    def __init__(self, func: Callable[..., Any], memory_mb: float | None, method: str) -> None:
+        ctx: Any = multiprocessing.get_context(method)
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(
             target=_worker_main, args=(child_conn, func, memory_mb), daemon=True,
             name="skipjack-trial",
         )
-        self.process.start()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about fork in a threaded process; the child runs only the
+            # objective and its pipe (see the module docstring).
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.process.start()
         child_conn.close()
         self.ready = False
 
