@@ -80,21 +80,31 @@ def test_refreshes_are_throttled():
 
 
 def test_query_filters_and_sorts():
-    storage = InMemoryStorage()
-    study = skipjack.create_study(storage=storage)
-    for i, (x, opt) in enumerate([(0.5, "adam"), (-1.0, "sgd"), (2.0, "adam"), (None, "sgd")]):
-        t = study.ask()
-        if x is not None:
-            t.suggest_float("x", -5, 5)
-        t.suggest_categorical("opt", ["adam", "sgd"])
-        study.tell(t, float(i) if i != 2 else float("nan"))
+    from skipjack.distributions import CategoricalDistribution, FloatDistribution
+    from skipjack.trial import create_trial
+
+    study = skipjack.create_study()
+    fx, fo = FloatDistribution(-5, 5), CategoricalDistribution(["adam", "sgd"])
+    for x, opt, value in [(0.5, "adam", 3.0), (-1.0, "sgd", 1.0), (2.0, "adam", None),
+                          (None, "sgd", 2.0)]:
+        params = {"opt": opt} if x is None else {"x": x, "opt": opt}
+        dists = {"opt": fo} if x is None else {"x": fx, "opt": fo}
+        state = TrialState.FAIL if value is None else TrialState.COMPLETE
+        study.add_trial(create_trial(params=params, distributions=dists, value=value, state=state))
     trials = study.get_trials()
     total, page = TrialQuery(params=["opt=adam"]).run(trials)
     assert total == 2 and {t.params["opt"] for t in page} == {"adam"}
-    total, page = TrialQuery(sort="value", order="desc").run(trials)
-    assert [t.number for t in page][-1] == 2  # NaN last, whatever the order
-    total, page = TrialQuery(sort="param:x").run(trials)
-    assert [t.params.get("x") for t in page][-1] is None
+    total, page = TrialQuery(params=["x>=0.5", "opt!=sgd"]).run(trials)
+    assert [t.number for t in page] == [0, 2]
+    for order in ("asc", "desc"):
+        _, page = TrialQuery(sort="value", order=order).run(trials)
+        assert page[-1].number == 2  # no value: last, whatever the order
+    _, page = TrialQuery(sort="value").run(trials)
+    assert [t.number for t in page] == [1, 3, 0, 2]
+    _, page = TrialQuery(sort="param:x", order="desc").run(trials)
+    assert [t.number for t in page] == [2, 0, 1, 3]
+    _, page = TrialQuery(sort="number", order="desc", offset=1, limit=2).run(trials)
+    assert [t.number for t in page] == [2, 1]
     with pytest.raises(BadQuery, match="'param'"):
         TrialQuery(params=["x"]).run(trials)
     with pytest.raises(BadQuery, match="'state'"):

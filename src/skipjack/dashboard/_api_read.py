@@ -24,7 +24,7 @@ __all__ = ["router", "EVENT_LIMIT"]
 router = APIRouter(prefix="/api", responses={404: {"model": Problem}})
 
 EVENT_LIMIT = 500  # trials per live update; more than that and the client reloads its page
-EVENT_INTERVAL = 0.5  # seconds between two looks at the storage for a live client
+EVENT_INTERVAL = 0.2  # seconds between two looks at the storage for a live client
 _SORTS = ("name", "n_trials", "best_value", "last_activity", "id")
 
 

@@ -37,7 +37,8 @@ def create_app(
     artifact_store: ArtifactStore | None = None,
     read_only: bool = False,
     token: str | None = None,
-    min_interval: float = 0.5,
+    min_interval: float = 0.2,
+    prewarm: bool = False,
 ) -> Any:
     """The dashboard of ``storage`` as an ASGI app (serve it with uvicorn or any ASGI server).
 
@@ -47,6 +48,7 @@ def create_app(
         read_only: refuse every write (notes, tell, pause switch) with 403.
         token: if given, every request must carry it (see ``skipjack.dashboard._security``).
         min_interval: seconds between two reads of the same study from the storage.
+        prewarm: read every study from a background thread now, so first pages are fast.
     """
     from skipjack.version import __version__
 
@@ -62,6 +64,11 @@ def create_app(
     app.state.dashboard = Dashboard(storage, Views(storage, min_interval), artifact_store,
                                     read_only)
     app.state.plot_cache = {}
+    if prewarm:
+        import threading
+
+        threading.Thread(target=app.state.dashboard.prewarm, name="skipjack-dashboard-prewarm",
+                         daemon=True).start()
     from skipjack.dashboard import _api_ops, _api_read, _api_write
 
     app.include_router(_api_read.router)

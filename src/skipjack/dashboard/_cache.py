@@ -36,7 +36,7 @@ class StudyView:
     """The trials of one study, refreshed from the storage's incremental read."""
 
     def __init__(self, storage: BaseStorage, study_id: int, name: str,
-                 min_interval: float = 0.5, clock: Callable[[], float] = time.monotonic) -> None:
+                 min_interval: float = 0.2, clock: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
         self.study_id = study_id
         self.name = name
@@ -124,7 +124,7 @@ def _activity(t: FrozenTrial) -> float:
 class Views:
     """The ``StudyView`` of every study of a storage (by study id), created on first use."""
 
-    def __init__(self, storage: BaseStorage, min_interval: float = 0.5) -> None:
+    def __init__(self, storage: BaseStorage, min_interval: float = 0.2) -> None:
         self.storage = storage
         self._min_interval = min_interval
         self._lock = threading.Lock()

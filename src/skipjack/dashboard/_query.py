@@ -139,6 +139,9 @@ class TrialQuery:
                     selected = [t for t in selected if test(t.params.get(name))]
                 else:
                     selected = [t for t in selected if test(t.user_attrs.get(name))]
+        if self.sort == "number":  # already in number order: no sort
+            ordered = selected[::-1] if self.order == "desc" else selected
+            return len(ordered), ordered[self.offset:self.offset + self.limit]
         key = self._key()
         present: list[tuple[Any, FrozenTrial]] = []
         missing: list[tuple[Any, FrozenTrial]] = []

@@ -111,7 +111,8 @@ def serve_dashboard(
                           "pip install 'skipjack[dashboard]'.") from None
     from skipjack.dashboard._app import create_app
 
-    app = create_app(storage, artifact_store=artifact_store, read_only=read_only, token=token)
+    app = create_app(storage, artifact_store=artifact_store, read_only=read_only, token=token,
+                     prewarm=True)
     config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
                             lifespan="off", timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from skipjack._records import FrozenTrial, StudyDirection, TrialState
@@ -35,6 +35,15 @@ class Dashboard:
     views: Views
     artifact_store: ArtifactStore | None = None
     read_only: bool = False
+    _summaries: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+
+    def prewarm(self) -> None:
+        """Read every study once (from a background thread at start), so first pages are fast."""
+        for study_id in list(self.views.studies(fresh=True)):
+            try:
+                self.summary(self.views.get(study_id))
+            except Exception:  # noqa: BLE001 - a study deleted meanwhile; pages will say so
+                continue
 
     def check_writable(self) -> None:
         if self.read_only:
@@ -44,7 +53,17 @@ class Dashboard:
     # --- studies --------------------------------------------------------------------------------
 
     def summary(self, view: StudyView, trials: list[FrozenTrial] | None = None) -> dict[str, Any]:
-        trials = view.trials() if trials is None else trials
+        """The study's summary (kept per change sequence: recomputed only when trials changed)."""
+        view.refresh()
+        seq = view.seq
+        kept = self._summaries.get(view.study_id)
+        if kept is not None and kept[0] == seq:
+            return dict(kept[1])
+        out = self._summary(view, view.trials() if trials is None else trials)
+        self._summaries[view.study_id] = (seq, out)
+        return dict(out)
+
+    def _summary(self, view: StudyView, trials: list[FrozenTrial]) -> dict[str, Any]:
         directions = view.directions
         system = self.storage.get_study_system_attrs(view.study_id)
         out: dict[str, Any] = {

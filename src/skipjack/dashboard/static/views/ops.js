@@ -1,6 +1,7 @@
 import { get, send } from "../api.js";
 import { h, clear, fmt, seconds } from "../dom.js";
 import { app, crumbs } from "../app.js";
+import { loadPlotly } from "../plots.js";
 
 export async function opsPage(root, id) {
   const [study, ops, pruning] = await Promise.all([get(`/studies/${id}`), get(`/studies/${id}/ops`), get(`/studies/${id}/pruning`)]);
@@ -41,7 +42,7 @@ export async function opsPage(root, id) {
       pruning.latest.length ? h("table", { class: "grid" }, h("thead", {}, h("tr", {}, ["trial", "state", "step", "verdict", "rule", "value", "threshold"].map((c) => h("th", {}, c)))),
         h("tbody", {}, pruning.latest.slice(-30).reverse().map((d) => h("tr", {}, h("td", {}, h("a", { href: `#/studies/${id}/trials/${d.number}` }, "#" + d.number)),
           h("td", {}, d.state), h("td", {}, d.step), h("td", {}, d.verdict), h("td", {}, d.rule), h("td", {}, fmt(d.value)), h("td", {}, fmt(d.threshold)))))) : null));
-  if (typeof Plotly !== "undefined") {
+  if (await loadPlotly() && typeof Plotly !== "undefined") {
     Plotly.react(tpm, [{ type: "bar", x: ops.trials_per_minute.map((_, i) => i - 59), y: ops.trials_per_minute }],
       { height: 220, margin: { l: 40, r: 10, t: 10, b: 30 }, xaxis: { title: { text: "minutes ago" } } }, { displaylogo: false, responsive: true });
     if (pruning.per_step.length) Plotly.react(steps, [

@@ -6,6 +6,16 @@ import { noteEditor } from "./note.js";
 
 const STATES = ["COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"];
 
+// Calls fn at most once per `ms`, the last call of a burst always honoured (trailing edge).
+function throttle(fn, ms) {
+  let last = 0, timer = null;
+  return () => {
+    if (timer) return;
+    const wait = Math.max(0, ms - (Date.now() - last));
+    timer = setTimeout(async () => { timer = null; last = Date.now(); await fn(); }, wait);
+  };
+}
+
 export function summaryCards(s) {
   const best = s.directions.length === 1
     ? [h("div", { class: "card" }, h("div", { class: "label" }, "Best value"), h("div", { class: "big", id: "best-value" }, fmt(s.best_value)),
@@ -44,15 +54,10 @@ export async function studyPage(root, id, query) {
   if (tab === "trials") refresh = await trialTable(body, study, query);
   else refresh = await plotTab(body, study, tab, objective, query);
 
-  let pending = false, last = 0;
   const src = events(id, study.seq, (u) => {
     const fresh = summaryCards(u.summary);
     summary.replaceWith(fresh); summary = fresh;
-    const now = Date.now();
-    if (pending) return;
-    const wait = Math.max(0, (tab === "trials" ? 500 : 3000) - (now - last));
-    pending = true;
-    setTimeout(async () => { pending = false; last = Date.now(); await refresh(u); }, wait);
+    refresh(u);
   }, setLive);
   app.cleanup.push(() => src.close());
 }
@@ -88,6 +93,46 @@ async function trialTable(body, study, query) {
   const sortHead = (key, label) => h("th", {}, h("a", { href: href({ sort: key, offset: 0, order: params.sort === key && params.order === "asc" ? "desc" : "asc" }) },
     label, params.sort === key ? (params.order === "asc" ? " ▲" : " ▼") : ""));
 
+  let cols = null, total = 0;
+  function rowOf(t) {
+    const { pNames, aNames, nObj } = cols;
+    return h("tr", { dataset: { number: t.number } },
+      h("td", { class: "num" }, h("a", { href: `#/studies/${study.id}/trials/${t.number}` }, "#" + t.number)),
+      h("td", {}, stateBadge(t.state)),
+      [...Array(nObj).keys()].map((i) => h("td", { class: "num" }, t.values ? fmt(t.values[i]) : "–")),
+      pNames.map((n) => h("td", {}, fmt(t.params[n]))),
+      aNames.map((n) => h("td", {}, fmt(t.user_attrs[n]))),
+      h("td", { class: "num" }, seconds(t.duration)),
+      h("td", {}, t.datetime_start ? t.datetime_start.replace("T", " ").slice(0, 19) : "–"));
+  }
+  const plain = params.sort === "number" && params.order === "desc" && params.offset === 0 &&
+    !params.state && !params.param.length && !params.attr.length;
+
+  // Live update: in the default view (newest first, no filter) the event's rows are applied
+  // directly; otherwise the current page is read again (one page, never the whole study).
+  async function update(u) {
+    const tbody = table.querySelector("#trials tbody");
+    const known = u && !u.reload && cols && tbody && u.trials.every((t) =>
+      Object.keys(t.params).every((n) => cols.pNames.includes(n)) &&
+      Object.keys(t.user_attrs).every((n) => cols.aNames.includes(n)));
+    if (!plain || !known) return reload();
+    for (const t of u.trials) {
+      const row = rowOf(t);
+      const old = tbody.querySelector(`tr[data-number="${t.number}"]`);
+      if (old) old.replaceWith(row);
+      else {
+        const after = [...tbody.children].find((r) => +r.dataset.number < t.number);
+        if (after) tbody.insertBefore(row, after);
+        else if (tbody.children.length < params.limit) tbody.append(row);
+        else continue;
+      }
+    }
+    total = u.summary.n_trials;
+    while (tbody.children.length > params.limit) tbody.lastChild.remove();
+    const info = table.querySelector("#page-info");
+    if (info) info.textContent = `1–${tbody.children.length} of ${total}`;
+  }
+
   async function load() {
     let page;
     try { page = await get(`/studies/${study.id}/trials`, params); }
@@ -96,14 +141,9 @@ async function trialTable(body, study, query) {
     page.trials.forEach((t) => { Object.keys(t.params).forEach((n) => names.add(n)); Object.keys(t.user_attrs).forEach((n) => attrs.add(n)); });
     const pNames = [...names].sort(), aNames = [...attrs].sort();
     const nObj = study.directions.length;
-    const rows = page.trials.map((t) => h("tr", { dataset: { number: t.number } },
-      h("td", { class: "num" }, h("a", { href: `#/studies/${study.id}/trials/${t.number}` }, "#" + t.number)),
-      h("td", {}, stateBadge(t.state)),
-      [...Array(nObj).keys()].map((i) => h("td", { class: "num" }, t.values ? fmt(t.values[i]) : "–")),
-      pNames.map((n) => h("td", {}, fmt(t.params[n]))),
-      aNames.map((n) => h("td", {}, fmt(t.user_attrs[n]))),
-      h("td", { class: "num" }, seconds(t.duration)),
-      h("td", {}, t.datetime_start ? t.datetime_start.replace("T", " ").slice(0, 19) : "–")));
+    cols = { pNames, aNames, nObj };
+    const rows = page.trials.map(rowOf);
+    total = page.total;
     const last = Math.min(page.offset + page.limit, page.total);
     clear(table,
       h("table", { class: "grid", id: "trials" },
@@ -117,8 +157,9 @@ async function trialTable(body, study, query) {
         page.offset > 0 ? h("a", { class: "button", href: href({ offset: Math.max(0, page.offset - page.limit) }) }, "‹ Previous") : null,
         last < page.total ? h("a", { class: "button", id: "next-page", href: href({ offset: page.offset + page.limit }) }, "Next ›") : null));
   }
+  const reload = throttle(load, 200);
   await load();
-  return load;
+  return update;
 }
 
 async function plotTab(body, study, kind, objective, query) {
@@ -143,9 +184,9 @@ async function plotTab(body, study, kind, objective, query) {
       controls = [h("label", {}, "x ", pick("x", d.x)), " ", h("label", {}, "y ", pick("y", d.y))];
       body.firstChild.replaceChildren(...controls);
     }
-    draw(el, kind, d, study, objective, (n) => { location.hash = `#/studies/${study.id}/trials/${n}`; });
+    await draw(el, kind, d, study, objective, (n) => { location.hash = `#/studies/${study.id}/trials/${n}`; });
     info.textContent = `${d.n} trials` + (kind === "pareto" ? `, ${d.n_front} on the front` : "");
   }
   await load();
-  return load;
+  return throttle(load, 3000);
 }

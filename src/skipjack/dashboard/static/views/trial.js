@@ -1,7 +1,7 @@
 import { get, send } from "../api.js";
 import { h, clear, fmt, seconds, stateBadge } from "../dom.js";
 import { app, crumbs } from "../app.js";
-import { objectiveName } from "../plots.js";
+import { objectiveName, loadPlotly } from "../plots.js";
 import { noteEditor } from "./note.js";
 
 function kv(obj, empty = "none") {
@@ -46,7 +46,7 @@ export async function trialPage(root, studyId, number) {
       h("span", { class: "muted" }, ` ${a.mimetype}`)))) : h("p", { class: "muted" }, "none")),
     noteEditor(`/studies/${studyId}/trials/${number}/note`, t.note));
   clear(root, sections);
-  if (t.intermediate_values.length && typeof Plotly !== "undefined") {
+  if (t.intermediate_values.length && await loadPlotly() && typeof Plotly !== "undefined") {
     Plotly.react(plot, [{ x: t.intermediate_values.map((p) => p[0]), y: t.intermediate_values.map((p) => p[1]), mode: "lines+markers" }],
       { margin: { l: 60, r: 20, t: 20, b: 40 }, height: 320, xaxis: { title: { text: "step" } }, yaxis: { title: { text: "value" } } },
       { responsive: true, displaylogo: false });

@@ -1,0 +1,248 @@
+"""Dashboard load figures: first meaningful paint and live-update latency for 1k / 10k / 100k trials.
+
+    python benchmarks/dashboard_load.py [--sizes 1000,10000,100000] [--optuna-python PATH]
+
+For each size a SQLite file gets one study of N finished trials (3 float parameters, 1 categorical,
+5 intermediate values each; bulk-loaded through Optuna's schema, which both dashboards read). Then,
+in headless Chromium (Debian's ``chromium``, driven by Playwright):
+
+- **first meaningful paint (cold)**: a fresh ``skipjack dashboard`` process; from navigating to
+  the study page until its summary and the first page of the trials table are drawn (this
+  includes the server's first read of the whole study);
+- **first meaningful paint (warm)**: the same page opened again in a new browser tab;
+- **history plot**: from clicking the *History* tab until the plot is drawn;
+- **live update**: a writer process adds one finished trial; from its commit until its row is in
+  the table (the storage read, the server-sent event, the table re-read and redraw). The median
+  of 5 updates is printed.
+
+With ``--optuna-python`` (a Python with ``optuna-dashboard`` installed) the same file is opened
+in optuna-dashboard and the time until its trial table shows is printed next to ours (it has no
+live push: its page polls, so only the paint is compared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+CHROMIUM_ARGS = ["--no-sandbox", "--use-gl=angle", "--use-angle=swiftshader",
+                 "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
+
+
+def make_db(path: str, n: int, seed: int = 0) -> tuple[str, int]:
+    """A SQLite file with study ``bench`` of ``n`` COMPLETE trials; returns (URL, study id)."""
+    import skipjack
+
+    url = f"sqlite:///{path}"
+    skipjack.logging.set_verbosity(skipjack.logging.ERROR)
+    study = skipjack.create_study(study_name="bench", storage=url)
+    study_id = study._study_id
+    rng = random.Random(seed)
+    start = datetime.datetime.now() - datetime.timedelta(seconds=n)
+    dist = {
+        "x": '{"name": "FloatDistribution", "attributes": {"step": null, "low": -5.0, '
+             '"high": 5.0, "log": false}}',
+        "y": '{"name": "FloatDistribution", "attributes": {"step": null, "low": -5.0, '
+             '"high": 5.0, "log": false}}',
+        "lr": '{"name": "FloatDistribution", "attributes": {"step": null, "low": 0.0001, '
+              '"high": 1.0, "log": true}}',
+        "opt": '{"name": "CategoricalDistribution", "attributes": {"choices": ["adam", "sgd", '
+               '"rmsprop"]}}',
+    }
+    con = sqlite3.connect(path)
+    trials, params, values, inter = [], [], [], []
+    for i in range(n):
+        tid = i + 1
+        t0 = start + datetime.timedelta(seconds=i)
+        t1 = t0 + datetime.timedelta(seconds=0.8)
+        x, y, lr, opt = rng.uniform(-5, 5), rng.uniform(-5, 5), 10 ** rng.uniform(-4, 0), \
+            rng.randrange(3)
+        v = x * x + y * y + abs(lr - 0.01) + opt
+        trials.append((tid, i, study_id, "COMPLETE", str(t0), str(t1)))
+        params += [(tid, "x", x, dist["x"]), (tid, "y", y, dist["y"]),
+                   (tid, "lr", lr, dist["lr"]), (tid, "opt", float(opt), dist["opt"])]
+        values.append((tid, 0, v, "FINITE"))
+        inter += [(tid, s, v + 5.0 / (s + 1), "FINITE") for s in range(5)]
+    with con:
+        con.executemany("INSERT INTO trials (trial_id, number, study_id, state, datetime_start, "
+                        "datetime_complete) VALUES (?, ?, ?, ?, ?, ?)", trials)
+        con.executemany("INSERT INTO trial_params (trial_id, param_name, param_value, "
+                        "distribution_json) VALUES (?, ?, ?, ?)", params)
+        con.executemany("INSERT INTO trial_values (trial_id, objective, value, value_type) "
+                        "VALUES (?, ?, ?, ?)", values)
+        con.executemany("INSERT INTO trial_intermediate_values (trial_id, step, "
+                        "intermediate_value, intermediate_value_type) VALUES (?, ?, ?, ?)", inter)
+    con.close()
+    return url, study_id
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 120.0) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+WRITER = """
+import sys, skipjack
+skipjack.logging.set_verbosity(skipjack.logging.ERROR)
+study = skipjack.load_study(study_name="bench", storage=sys.argv[1])
+import time
+for line in sys.stdin:
+    t = study.ask()
+    t.suggest_float("x", -5, 5)
+    study.tell(t, 1.0)
+    print(t.number, time.time(), flush=True)
+"""
+
+
+def measure_skipjack(url: str, study_id: int, browser: Any) -> dict[str, float]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([sys.executable, "-m", "skipjack.cli", "dashboard", "--storage", url,
+                               "--port", str(port)], stdout=subprocess.DEVNULL)
+    out: dict[str, float] = {}
+    try:
+        wait_http(base + "api/meta")
+        ctx = browser.new_context(viewport={"width": 1280, "height": 860})
+        page = ctx.new_page()
+        t0 = time.perf_counter()
+        page.goto(base + f"#/studies/{study_id}", wait_until="commit")
+        page.wait_for_selector("#trials tbody tr", timeout=300_000)
+        page.wait_for_selector("#n-trials")
+        out["paint_cold_s"] = time.perf_counter() - t0
+        warm = ctx.new_page()
+        t0 = time.perf_counter()
+        warm.goto(base + f"#/studies/{study_id}", wait_until="commit")
+        warm.wait_for_selector("#trials tbody tr", timeout=300_000)
+        out["paint_warm_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        warm.click("nav.tabs >> text=History")
+        warm.wait_for_selector("#plot-history .main-svg .point", timeout=300_000)
+        out["history_plot_s"] = time.perf_counter() - t0
+        warm.close()
+        page.wait_for_selector("#live.on", timeout=60_000)
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, url], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        assert writer.stdin is not None and writer.stdout is not None
+        latencies = []
+        try:
+            for _ in range(5):
+                writer.stdin.write("\n")
+                writer.stdin.flush()
+                number, written = writer.stdout.readline().split()
+                page.wait_for_selector(f"#trials tbody tr[data-number='{number}']",
+                                       timeout=60_000)
+                latencies.append(time.time() - float(written))
+                page.wait_for_timeout(300)
+        finally:
+            writer.stdin.close()
+            writer.wait(timeout=60)
+        out["live_update_median_s"] = statistics.median(latencies)
+        out["live_update_max_s"] = max(latencies)
+        ctx.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return out
+
+
+def measure_optuna_dashboard(python: str, path: str, study_id: int, browser: Any) -> dict[str, float]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([python, "-m", "optuna_dashboard", f"sqlite:///{path}",
+                               "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    out: dict[str, float] = {}
+    try:
+        wait_http(base + "api/studies")
+        ctx = browser.new_context(viewport={"width": 1280, "height": 860})
+        page = ctx.new_page()
+        t0 = time.perf_counter()
+        page.goto(base + f"dashboard/studies/{study_id}/trials", wait_until="commit")
+        try:
+            page.wait_for_selector("text=Trial 0", timeout=240_000)
+            out["paint_cold_s"] = time.perf_counter() - t0
+        except Exception:  # noqa: BLE001 - report a timeout as such
+            out["paint_cold_s"] = float("inf")
+        ctx.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--optuna-python", default=None,
+                        help="a Python with optuna-dashboard installed, to compare")
+    parser.add_argument("--json", default=None, help="also write the figures to this file")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        sys.exit("chromium is not installed: apt-get install chromium")
+    results = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        for n in (int(s) for s in args.sizes.split(",")):
+            tmp = tempfile.mkdtemp(prefix="dash-bench-")
+            path = os.path.join(tmp, "bench.db")
+            t0 = time.perf_counter()
+            url, study_id = make_db(path, n)
+            row: dict[str, Any] = {"trials": n, "load_db_s": time.perf_counter() - t0}
+            if args.optuna_python:
+                shutil.copy(path, path + ".optuna.db")
+                row["optuna_dashboard"] = measure_optuna_dashboard(
+                    args.optuna_python, path + ".optuna.db", study_id, browser)
+            row["skipjack"] = measure_skipjack(url, study_id, browser)
+            results.append(row)
+            print(json.dumps(row), flush=True)
+            shutil.rmtree(tmp, ignore_errors=True)
+        browser.close()
+    print()
+    print("| trials | first paint, cold | first paint, warm | history plot | live update "
+          "(median / max of 5) | optuna-dashboard first paint |")
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        s = r["skipjack"]
+        od = r.get("optuna_dashboard", {}).get("paint_cold_s")
+        od_text = "not measured" if od is None else ("> 240 s" if od == float("inf")
+                                                     else f"{od:.2f} s")
+        print(f"| {r['trials']:,} | {s['paint_cold_s']:.2f} s | {s['paint_warm_s']:.2f} s | "
+              f"{s['history_plot_s']:.2f} s | {s['live_update_median_s'] * 1000:.0f} / "
+              f"{s['live_update_max_s'] * 1000:.0f} ms | {od_text} |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
