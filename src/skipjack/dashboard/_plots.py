@@ -41,7 +41,7 @@ def _even(items: Sequence[Any], k: int) -> list[Any]:
 
 def _sample(trials: list[FrozenTrial], k: int, best: FrozenTrial | None) -> list[FrozenTrial]:
     picked = _even(trials, k)
-    if best is not None and best not in picked:
+    if best is not None and all(t.number != best.number for t in picked):
         picked[-1] = best
     return picked
 
@@ -101,7 +101,7 @@ def history(trials: list[FrozenTrial], objective: int, maximize: bool) -> dict[s
                 continue
             lo = min(chunk, key=lambda t: t.values[objective])  # type: ignore[index]
             hi = max(chunk, key=lambda t: t.values[objective])  # type: ignore[index]
-            for t in sorted({lo, hi}, key=lambda t: t.number):
+            for t in sorted({lo.number: lo, hi.number: hi}.values(), key=lambda t: t.number):
                 xs.append(t.number)
                 ys.append(number(t.values[objective]))  # type: ignore[index]
     best_x: list[int] = []
