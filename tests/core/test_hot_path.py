@@ -108,3 +108,46 @@ def test_threads_finish_every_trial_with_all_parameters() -> None:
     assert sorted(t.number for t in trials) == list(range(200))
     assert all(t.state == skipjack.trial.TrialState.COMPLETE for t in trials)
     assert all(t.params.keys() == {"x", "n", "c"} for t in trials)
+
+
+def test_every_write_of_a_live_trial_goes_through_its_session() -> None:
+    from skipjack.storages._base import TrialSession
+
+    writes: list[tuple[str, str]] = []
+
+    class Logged(TrialSession):
+        def set_param(self, name, internal, external, distribution):  # type: ignore[no-untyped-def]
+            writes.append(("param", name))
+            super().set_param(name, internal, external, distribution)
+
+        def set_intermediate_value(self, step, value):  # type: ignore[no-untyped-def]
+            writes.append(("report", str(step)))
+            super().set_intermediate_value(step, value)
+
+        def set_user_attr(self, key, value):  # type: ignore[no-untyped-def]
+            writes.append(("user", key))
+            super().set_user_attr(key, value)
+
+    class Storage(InMemoryStorage):
+        def open_trial(self, trial_id):  # type: ignore[no-untyped-def]
+            return Logged(self, trial_id, self.get_trial(trial_id))
+
+        def start_trial(self, study_id):  # type: ignore[no-untyped-def]
+            trial_id = self.pop_waiting_trial_id(study_id)
+            if trial_id is None:
+                trial_id = self.create_new_trial(study_id)
+            return self.open_trial(trial_id)
+
+    study = skipjack.create_study(storage=Storage())
+    study.enqueue_trial({"x": 0.5})
+
+    def objective(trial: skipjack.Trial) -> float:
+        trial.report(1.0, 0)
+        trial.set_user_attr("k", 1)
+        return _objective(trial)
+
+    study.optimize(objective, n_trials=2)
+    expected = [("report", "0"), ("user", "k"), ("param", "x"), ("param", "n"), ("param", "c")]
+    assert writes == expected * 2  # the enqueued trial (general path) and a plain one
+    assert study.trials[0].params["x"] == 0.5
+    assert all(t.params.keys() == {"x", "n", "c"} for t in study.trials)

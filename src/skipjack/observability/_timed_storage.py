@@ -23,7 +23,8 @@ TIMED_OPERATIONS = tuple(
     name
     for name in dir(BaseStorage)
     if not name.startswith("_") and callable(getattr(BaseStorage, name))
-    and name not in ("remove_session",)
+    # the trial session is built from the wrapper's own (timed) calls: not forwarded
+    and name not in ("remove_session", "start_trial", "open_trial")
 ) + ("record_heartbeat", "_get_stale_trial_ids")
 
 

@@ -248,9 +248,7 @@ class AutoSampler(BaseSampler):
         (e.g. a CMA-ES generation) plus the choice and its reason."""
         sampler = self._for_trial(study, trial)
         attrs: dict[str, Any] = {}
-        hook = getattr(sampler, "trial_system_attrs", None)
-        if hook is not None:
-            attrs.update(hook(study, trial))
+        attrs.update(sampler.trial_system_attrs(study, trial))
         with self._lock:
             name, reason = self._chosen.get(trial.trial_id, (type(sampler).__name__, ""))
         attrs[CHOICE_KEY] = name

@@ -11,10 +11,14 @@ Who calls what, and when (per trial, in this order):
 4. ``after_trial(study, trial, state, values)`` once, when the trial finishes, before its state is
    stored.
 
-Optional hook: a sampler may define ``trial_system_attrs(study, trial) -> dict``. The live trial
-calls it right after ``sample_relative`` and records the returned items as the trial's system
-attributes. This is how a sampler shares state between workers (e.g. the generation a trial
-belongs to) while staying read-only itself.
+Two optional hooks, declared here with no-op defaults (override them; wrappers forward them):
+
+- ``study_system_attrs(study, trial) -> dict``: called once when the trial starts, right after
+  ``before_trial``; the live trial records the items as study system attributes (e.g.
+  AutoSampler records a change of algorithm).
+- ``trial_system_attrs(study, trial) -> dict``: called right after ``sample_relative``; the live
+  trial records the items as the trial's system attributes. This is how a sampler shares state
+  between workers (e.g. the generation a trial belongs to) while staying read-only itself.
 
 Samplers are decision makers: they read the study (``study.get_trials``, ``study.directions``) and
 return values in the parameters' external representation. Built-in samplers never write to a
@@ -37,6 +41,9 @@ if TYPE_CHECKING:
     from skipjack.study import Study
 
 __all__ = ["BaseSampler"]
+
+# The no-op hooks' answer (shared: callers only read it).
+_NOTHING: dict[str, Any] = {}
 
 
 class BaseSampler(abc.ABC):
@@ -78,6 +85,14 @@ class BaseSampler(abc.ABC):
         values: Sequence[float] | None,
     ) -> None:
         """Called once when ``trial`` finishes, before its state is stored."""
+
+    def study_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+        """Study system attributes to record when ``trial`` starts (default: none)."""
+        return _NOTHING
+
+    def trial_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+        """System attributes to record on ``trial`` after ``sample_relative`` (default: none)."""
+        return _NOTHING
 
     def reseed_rng(self) -> None:
         """Reseed the random number generator (called for each worker of a parallel run)."""

@@ -92,6 +92,12 @@ class PartialFixedSampler(BaseSampler):
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._base_sampler.before_trial(study, trial)
 
+    def study_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+        return self._base_sampler.study_system_attrs(study, trial)
+
+    def trial_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+        return self._base_sampler.trial_system_attrs(study, trial)
+
     def after_trial(
         self,
         study: Study,

@@ -5,8 +5,9 @@ studies; it stores records and checks state transitions atomically.
 
 Contract every implementation keeps (checked by ``skipjack.testing.storage_suite``):
 
-- Pass-by-value: every record returned is an immutable snapshot (``FrozenTrial``) or a fresh copy;
-  later writes never change a record a caller already holds.
+- Pass-by-value: a storage never changes a record (``FrozenTrial``) it has handed out; later
+  writes build new records. Records are shared between callers (``get_all_trials(deepcopy=False)``)
+  unless a copy is asked for, so callers must not mutate shared ones.
 - Thread safety: every method may be called from many threads at once. Persistent storages are
   also process safe: many processes (on many hosts) may share one study.
 - Trial numbers within a study are unique and contiguous (0, 1, 2, ...), across processes.
@@ -17,8 +18,12 @@ Contract every implementation keeps (checked by ``skipjack.testing.storage_suite
 - Unknown ids raise ``KeyError`` with a message naming the id.
 
 Beyond Optuna's ``BaseStorage`` a storage offers ``get_trials_since`` (incremental sync, so that a
-study never reloads its whole history per trial) and ``pop_waiting_trial_id`` (take the oldest
-enqueued trial in one atomic step). Both have correct but slow defaults here.
+study never reloads its whole history per trial), ``pop_waiting_trial_id`` (take the oldest
+enqueued trial in one atomic step) and the trial session: ``start_trial(study_id)`` /
+``open_trial(trial_id)`` return a ``TrialSession``, the one object through which a live ``Trial``
+writes to the storage. All have correct defaults here, built on the public methods; a backend
+that can do better overrides them (the in-memory storage's session skips the trial lookup per
+parameter).
 """
 
 from __future__ import annotations
@@ -32,9 +37,57 @@ from skipjack._records import FrozenStudy, FrozenTrial, StudyDirection, TrialSta
 from skipjack.distributions import BaseDistribution
 from skipjack.exceptions import UpdateFinishedTrialError
 
-__all__ = ["BaseStorage", "DEFAULT_STUDY_NAME_PREFIX"]
+__all__ = ["BaseStorage", "TrialSession", "DEFAULT_STUDY_NAME_PREFIX"]
 
 DEFAULT_STUDY_NAME_PREFIX = "no-name-"
+
+
+class TrialSession:
+    """A live trial's line to its storage: every write of a running ``Trial`` goes through it.
+
+    Obtained from ``BaseStorage.start_trial`` or ``BaseStorage.open_trial``. This default sends
+    each write to the storage's public method of the same meaning, so a storage subclass or
+    wrapper sees every write; a backend may return a faster subclass (it must keep the same
+    checks: a finished trial refuses writes with ``UpdateFinishedTrialError``, an incompatible
+    distribution raises ``ValueError``).
+
+    Attributes:
+        storage: the storage written to.
+        trial_id: the trial's id.
+        record: the trial's record when the session was opened (RUNNING, or the WAITING trial
+            just taken). Shared with the storage unless ``owned``: read it, do not mutate it.
+        owned: True when ``record`` and its dictionaries belong to the caller alone (a new trial),
+            so a live trial may keep them as its own instead of copying them.
+    """
+
+    __slots__ = ("storage", "trial_id", "record", "owned")
+
+    def __init__(
+        self, storage: BaseStorage, trial_id: int, record: FrozenTrial, owned: bool = False
+    ) -> None:
+        self.storage = storage
+        self.trial_id = trial_id
+        self.record = record
+        self.owned = owned
+
+    def set_param(
+        self, name: str, internal: float, external: Any, distribution: BaseDistribution
+    ) -> None:
+        """Record parameter ``name``: ``internal`` is its value in ``distribution``'s internal
+        representation, ``external`` the same value as the objective sees it."""
+        self.storage.set_trial_param(self.trial_id, name, internal, distribution)
+
+    def set_intermediate_value(self, step: int, value: float) -> None:
+        """Record the value reported at ``step``."""
+        self.storage.set_trial_intermediate_value(self.trial_id, step, value)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Set a user attribute of the trial."""
+        self.storage.set_trial_user_attr(self.trial_id, key, value)
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Set a system attribute of the trial."""
+        self.storage.set_trial_system_attr(self.trial_id, key, value)
 
 
 class BaseStorage(abc.ABC):
@@ -180,6 +233,25 @@ class BaseStorage(abc.ABC):
             if self.set_trial_state_values(trial._trial_id, state=TrialState.RUNNING):
                 return trial._trial_id
         return None
+
+    def start_trial(self, study_id: int) -> TrialSession:
+        """Start the study's next trial and open a session on it: the oldest enqueued (WAITING)
+        trial if any, else a new RUNNING one (what ``Study.ask`` does).
+
+        The default takes ``pop_waiting_trial_id``, else ``create_new_trial``, then
+        ``open_trial``."""
+        trial_id = self.pop_waiting_trial_id(study_id)
+        if trial_id is None:
+            trial_id = self.create_new_trial(study_id)
+        return self.open_trial(trial_id)
+
+    def open_trial(self, trial_id: int) -> TrialSession:
+        """Open a session on a running trial (the default reads the trial with ``get_trial``).
+
+        Raises:
+            KeyError: no trial has this id.
+        """
+        return TrialSession(self, trial_id, self.get_trial(trial_id))
 
     def get_n_trials(
         self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None

@@ -17,14 +17,14 @@ import copy
 import datetime
 import threading
 from collections import deque
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Container, Sequence
 from typing import Any
 
 from skipjack._records import FrozenStudy, FrozenTrial, StudyDirection, TrialState
 from skipjack.distributions import BaseDistribution, check_distribution_compatibility
 from skipjack.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from skipjack.logging import get_logger
-from skipjack.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from skipjack.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage, TrialSession
 
 __all__ = ["InMemoryStorage"]
 
@@ -145,53 +145,56 @@ class _Study:
             self.unfinished.discard(trial.number)
 
 
-class _ParamWriter:
-    """``InMemoryStorage._trial_param_writer``'s writer: an object with slots rather than a
-    closure (two allocations per trial instead of a dozen cells)."""
+class _Session(TrialSession):
+    """The in-memory storage's trial session: ``set_param`` holds the storage's record of the trial,
+    so a parameter write is one locked update without a trial lookup (the other writes go
+    through the storage's methods, as in the default session)."""
 
-    __slots__ = ("storage", "study", "trial", "params", "distributions", "shared")
+    __slots__ = ("_study", "_trial", "_lock")
 
     def __init__(
         self,
         storage: InMemoryStorage,
         study: _Study,
         trial: _Trial,
-        params: dict[str, Any],
-        distributions: dict[str, BaseDistribution],
+        record: FrozenTrial,
+        owned: bool,
     ) -> None:
-        self.storage = storage
-        self.study = study
-        self.trial = trial
-        self.params = params
-        self.distributions = distributions
-        self.shared = params is trial.params and distributions is trial.distributions
+        TrialSession.__init__(self, storage, trial.trial_id, record, owned)
+        self._study = study
+        self._trial = trial
+        self._lock = storage._lock
 
-    def write(self, name: str, internal: float, external: Any, distribution: BaseDistribution) -> None:
-        lock = self.storage._lock
+    def set_param(
+        self, name: str, internal: float, external: Any, distribution: BaseDistribution
+    ) -> None:
+        lock = self._lock
         lock.acquire()
         try:
-            trial = self.trial
-            study = self.study
+            trial = self._trial
+            study = self._study
             if trial.state is not _RUNNING or study.deleted:
                 # raises, or records a parameter of a WAITING trial
                 self.storage.set_trial_param(trial.trial_id, name, internal, distribution)
-            else:
-                known_distributions = study.param_distribution
-                known = known_distributions.get(name)
-                if known is not distribution:
-                    if known is not None:
-                        check_distribution_compatibility(known, distribution)
-                    known_distributions[name] = distribution
-                trial.params[name] = external
-                if external is not internal:  # a float parameter: the same object
-                    trial.internal[name] = internal
-                trial.distributions[name] = distribution
-                trial.snapshot = None
-            if not self.shared:
-                self.params[name] = external
-                self.distributions[name] = distribution
+                return
+            known_distributions = study.param_distribution
+            known = known_distributions.get(name)
+            if known is not distribution:
+                if known is not None:
+                    check_distribution_compatibility(known, distribution)
+                known_distributions[name] = distribution
+            trial.params[name] = external
+            if external is not internal:  # a float parameter: the same object
+                trial.internal[name] = internal
+            trial.distributions[name] = distribution
+            trial.snapshot = None
         finally:
             lock.release()
+
+
+# The methods the fast session and ``start_trial`` stand for: a subclass that overrides one of
+# them gets the default session, built on its own methods.
+_SESSION_METHODS = ("create_new_trial", "pop_waiting_trial_id", "get_trial", "set_trial_param")
 
 
 class InMemoryStorage(BaseStorage):
@@ -369,36 +372,39 @@ class InMemoryStorage(BaseStorage):
         finally:
             self._lock.release()
 
-    def _start_new_trial(self, study_id: int) -> FrozenTrial | None:
-        """``Study.ask`` when nothing is enqueued, in one call: create a RUNNING trial and return
-        a new record of it that the caller owns (not the cached snapshot). None when a trial is
-        enqueued or a subclass overrides one of the methods this stands for; the caller then
-        goes the usual way (``pop_waiting_trial_id``, ``create_new_trial``, ``get_trial``)."""
-        if type(self) is not InMemoryStorage and self._replaced(
-            ("create_new_trial", "pop_waiting_trial_id", "get_trial")
-        ):
-            return None
+    def start_trial(self, study_id: int) -> TrialSession:
+        """``BaseStorage.start_trial`` in one locked step when nothing is enqueued: the session's
+        record is new and the caller's own (``owned``)."""
+        if type(self) is not InMemoryStorage and self._replaced(_SESSION_METHODS):
+            return super().start_trial(study_id)
         self._lock.acquire()
         try:
             study = self._study(study_id)
             if study.waiting:
-                return None
-            trial_id = self._next_trial_id
-            self._next_trial_id = trial_id + 1
-            number = len(study.trials)
-            trial = _Trial(number, trial_id)
-            trial.datetime_start = start = _now()
-            study.trials.append(trial)
-            self._trial_index[trial_id] = (study, trial)
-            study.unfinished.add(number)
+                trial_id = None
+            else:
+                trial_id = self._next_trial_id
+                self._next_trial_id = trial_id + 1
+                number = len(study.trials)
+                trial = _Trial(number, trial_id)
+                trial.datetime_start = start = _now()
+                study.trials.append(trial)
+                self._trial_index[trial_id] = (study, trial)
+                study.unfinished.add(number)
         finally:
             self._lock.release()
-        # The record's params and distributions are the storage's own dictionaries: the live
-        # trial reads them and writes them only through ``_trial_param_writer`` (under the lock).
-        return FrozenTrial._make(
-            number, _RUNNING, None, start, None, trial.params, trial.distributions, {}, {}, {},
-            trial_id,
+        if trial_id is None:  # an enqueued trial: take it the usual way
+            return super().start_trial(study_id)
+        record = FrozenTrial._make(
+            number, _RUNNING, None, start, None, {}, {}, {}, {}, {}, trial_id
         )
+        return _Session(self, study, trial, record, True)
+
+    def open_trial(self, trial_id: int) -> TrialSession:
+        if type(self) is not InMemoryStorage and self._replaced(_SESSION_METHODS):
+            return super().open_trial(trial_id)
+        study, trial = self._trial(trial_id)
+        return _Session(self, study, trial, self.get_trial(trial_id), False)
 
     def set_trial_param(
         self,
@@ -424,20 +430,6 @@ class InMemoryStorage(BaseStorage):
             trial.snapshot = None  # the trial stays RUNNING: nothing else to track
         finally:
             self._lock.release()
-
-    def _trial_param_writer(
-        self, trial_id: int, params: dict[str, Any], distributions: dict[str, BaseDistribution]
-    ) -> Callable[[str, float, Any, BaseDistribution], None] | None:
-        """A writer of ``trial_id``'s parameters for the live trial: ``write(name, internal,
-        external, distribution)`` does what ``set_trial_param`` does, minus the trial lookup and
-        the conversion to the external value the caller already has, and also records the value
-        in the live trial's ``params`` and ``distributions`` (nothing more to do when those are
-        the storage's own, as handed out by ``_start_new_trial``). None when a subclass overrides
-        ``set_trial_param`` (its override must see every write)."""
-        if type(self) is not InMemoryStorage and self._replaced(("set_trial_param",)):
-            return None
-        study, trial = self._trial(trial_id)  # one dict read: atomic, no lock needed
-        return _ParamWriter(self, study, trial, params, distributions).write
 
     def set_trial_state_values(
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None

@@ -345,18 +345,8 @@ class Study:
         Args:
             fixed_distributions: parameters to suggest right away, by name.
         """
-        storage = self._storage
-        # an in-memory storage starts a trial in one call (looked up on the class, so that a
-        # wrapper forwarding attributes to another storage sees the usual calls)
-        start = getattr(type(storage), "_start_new_trial", None)
-        record = start(storage, self._study_id) if start is not None else None
-        if record is not None:
-            trial = Trial(self, record._trial_id, _record=record)
-        else:
-            trial_id = storage.pop_waiting_trial_id(self._study_id)
-            if trial_id is None:
-                trial_id = storage.create_new_trial(self._study_id)
-            trial = Trial(self, trial_id)
+        session = self._storage.start_trial(self._study_id)
+        trial = Trial(self, session.trial_id, _session=session)
         if fixed_distributions:
             for name, dist in fixed_distributions.items():
                 trial._suggest(name, _convert_old_distribution_to_new_distribution(dist))

@@ -226,6 +226,54 @@ class StorageConformance:
         assert trial.system_attrs == {"s": [1, "x"]}
         assert trial.last_step == 5
 
+    # --- the trial session ------------------------------------------------------------------------
+
+    def test_session_writes_reach_the_storage(self, storage: BaseStorage) -> None:
+        study_id = storage.create_new_study(MIN)
+        session = storage.start_trial(study_id)
+        assert session.storage is storage
+        record = session.record
+        assert record.state == TrialState.RUNNING and record.datetime_start is not None
+        assert record.params == {} and record.trial_id == session.trial_id
+        dist = IntDistribution(0, 5)
+        session.set_param("n", 3.0, 3, dist)
+        session.set_param("x", 0.25, 0.25, FloatDistribution(0, 1))
+        session.set_intermediate_value(2, 0.5)
+        session.set_user_attr("u", {"a": 1})
+        session.set_system_attr("s", [1])
+        trial = storage.get_trial(session.trial_id)
+        assert trial.params == {"n": 3, "x": 0.25} and trial.distributions["n"] == dist
+        assert storage.get_trial_param(session.trial_id, "n") == 3.0
+        assert trial.intermediate_values == {2: 0.5}
+        assert (trial.user_attrs, trial.system_attrs) == ({"u": {"a": 1}}, {"s": [1]})
+        assert record.params == {}  # the opening record does not change under the caller
+        with pytest.raises(ValueError):  # incompatible with the study's "x"
+            session.set_param("x", 1.0, "b", CategoricalDistribution(["a", "b"]))
+        _finish(storage, session.trial_id, 1.0)
+        with pytest.raises(UpdateFinishedTrialError):
+            session.set_param("y", 0.5, 0.5, FloatDistribution(0, 1))
+        with pytest.raises(UpdateFinishedTrialError):
+            session.set_intermediate_value(3, 1.0)
+        with pytest.raises(UpdateFinishedTrialError):
+            session.set_user_attr("v", 1)
+        assert "y" not in storage.get_trial(session.trial_id).params
+
+    def test_session_takes_enqueued_trials_first(self, storage: BaseStorage) -> None:
+        study_id = storage.create_new_study(MIN)
+        waiting = storage.create_new_trial(
+            study_id, template_trial=create_trial(state=TrialState.WAITING)
+        )
+        first = storage.start_trial(study_id)
+        assert first.trial_id == waiting and first.record.state == TrialState.RUNNING
+        second = storage.start_trial(study_id)
+        assert second.trial_id != waiting
+        assert storage.get_trial(second.trial_id).number == 1
+        opened = storage.open_trial(second.trial_id)
+        opened.set_param("x", 0.5, 0.5, FloatDistribution(0, 1))
+        assert storage.get_trial(second.trial_id).params == {"x": 0.5}
+        with pytest.raises(KeyError):
+            storage.open_trial(10**9)
+
     def test_records_are_snapshots(self, storage: BaseStorage) -> None:
         study_id = storage.create_new_study(MIN)
         trial_id = storage.create_new_trial(study_id)

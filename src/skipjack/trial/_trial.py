@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from skipjack._records import FrozenTrial, TrialState
@@ -37,6 +37,7 @@ from skipjack.trial import _pruning
 from skipjack.trial._base import BaseTrial
 
 if TYPE_CHECKING:
+    from skipjack.storages._base import TrialSession
     from skipjack.study import Study
 
 __all__ = ["Trial", "FIXED_PARAMS_KEY"]
@@ -95,26 +96,6 @@ def _categorical_key(choices: Any) -> tuple[Any, ...] | None:
     return None
 
 
-_STUDY_HOOKS: dict[type, Any] = {}
-_NO_HOOK = object()
-
-
-def _study_hook(sampler: Any) -> Any:
-    """The sampler's optional ``study_system_attrs`` hook (bound), or None. Whether a sampler
-    class has one is remembered per class: ``getattr`` of a missing attribute is slow."""
-    cls = type(sampler)
-    known = _STUDY_HOOKS.get(cls, _NO_HOOK)
-    if known is _NO_HOOK:
-        known = getattr(cls, "study_system_attrs", None) is not None or hasattr(
-            cls, "__getattr__"
-        )
-        if len(_STUDY_HOOKS) < 1024:
-            _STUDY_HOOKS[cls] = known
-    if not known and "study_system_attrs" not in getattr(sampler, "__dict__", ()):
-        return None
-    return getattr(sampler, "study_system_attrs", None)
-
-
 class Trial(BaseTrial):
     """A running trial: suggests parameters, takes reports, answers ``should_prune``.
 
@@ -127,24 +108,25 @@ class Trial(BaseTrial):
     _relative_params: dict[str, Any] | None = None
     _done = False
 
-    def __init__(self, study: Study, trial_id: int, *, _record: FrozenTrial | None = None) -> None:
+    def __init__(
+        self, study: Study, trial_id: int, *, _session: TrialSession | None = None
+    ) -> None:
         self.study = study
         self._trial_id = trial_id
         storage = self.storage = study._storage
-        # ``_record``: a new RUNNING record of the trial (no values, no completion time) that
-        # this trial may own (``Study.ask``)
-        if _record is not None:
-            # The caller's record is this trial's own: it becomes the live view, and its
-            # dictionaries the trial's (an in-memory storage shares params and distributions
-            # with its own record; this trial then writes them through the storage only).
-            record = view = _record
+        # Every write of this trial goes through its session (``BaseStorage.open_trial``);
+        # ``Study.ask`` passes the one ``start_trial`` returned.
+        session = _session if _session is not None else storage.open_trial(trial_id)
+        self._session = session
+        record = session.record
+        if session.owned:  # a new record that is this trial's alone: its dicts become the trial's
+            view = record
             self._params: dict[str, Any] = record._params
             self._distributions: dict[str, BaseDistribution] = record._distributions
             self._user_attrs: dict[str, Any] = record._user_attrs
             self._system_attrs: dict[str, Any] = record._system_attrs
             self._intermediate_values: dict[int, float] = record._intermediate_values
-        else:  # a snapshot shared with other readers: its dictionaries are copied
-            record = storage.get_trial(trial_id)
+        else:  # a record shared with the storage's other readers: its dictionaries are copied
             self._params = dict(record._params)
             self._distributions = dict(record._distributions)
             self._user_attrs = dict(record._user_attrs)
@@ -163,6 +145,8 @@ class Trial(BaseTrial):
                 self._intermediate_values,
                 trial_id,
             )
+        # bound once: a parameter write is the hottest storage call of a study
+        self._set_param = session.set_param
         self._view = view
         self._number = record._number
         self._datetime_start = record._datetime_start
@@ -171,10 +155,9 @@ class Trial(BaseTrial):
         self._fixed_params: dict[str, Any] = fixed or {}
         sampler = study.sampler
         sampler.before_trial(study, view)
-        study_hook = _study_hook(sampler)
-        if study_hook is not None:  # e.g. AutoSampler records a change of algorithm on the study
-            for key, value in study_hook(study, view).items():
-                storage.set_study_system_attr(study._study_id, key, value)
+        # e.g. AutoSampler records a change of algorithm on the study (no-op by default)
+        for key, value in sampler.study_system_attrs(study, view).items():
+            storage.set_study_system_attr(study._study_id, key, value)
         self.relative_search_space = sampler.infer_relative_search_space(study, view)
         # bound methods looked up once: suggesting is the hottest path of a study
         self._sample_independent = sampler.sample_independent
@@ -182,30 +165,6 @@ class Trial(BaseTrial):
         # running, has no fixed (enqueued) parameters and no relative search space. The
         # ``suggest_*`` methods then skip the general ``_suggest`` (same steps, fewer checks).
         self._plain = not fixed and not self.relative_search_space
-
-    def _write_param(
-        self, name: str, internal: float, external: Any, distribution: BaseDistribution
-    ) -> None:
-        # Records a new parameter in the storage and in this trial's ``_params`` and
-        # ``_distributions``. The first write looks up the storage's writer for this trial (an in-memory storage
-        # offers one that skips the trial lookup) and binds it on the instance for the next ones.
-        # Looked up on the class: a wrapper forwarding unknown attributes to another storage
-        # (e.g. a timing proxy) must see every ``set_trial_param`` call.
-        write: Callable[[str, float, Any, BaseDistribution], None] | None = None
-        make_writer = getattr(type(self.storage), "_trial_param_writer", None)
-        if make_writer is not None:
-            write = make_writer(self.storage, self._trial_id, self._params, self._distributions)
-        if write is None:
-            write = self._write_param_generic
-        self._write_param = write  # type: ignore[method-assign,assignment]
-        write(name, internal, external, distribution)
-
-    def _write_param_generic(
-        self, name: str, internal: float, external: Any, distribution: BaseDistribution
-    ) -> None:
-        self.storage.set_trial_param(self._trial_id, name, internal, distribution)
-        self._params[name] = external
-        self._distributions[name] = distribution
 
     @property
     def _finished(self) -> bool:
@@ -242,7 +201,9 @@ class Trial(BaseTrial):
             value = self._sample_independent(self.study, self._view, name, distribution)
             if type(value) is not float or value != value:
                 value = distribution.to_internal_repr(value)  # converts, or rejects NaN
-            self._write_param(name, value, value, distribution)
+            self._set_param(name, value, value, distribution)
+            self._params[name] = value
+            self._distributions[name] = distribution
             return value
         return float(self._suggest(name, distribution))
 
@@ -263,7 +224,9 @@ class Trial(BaseTrial):
             value = self._sample_independent(self.study, self._view, name, distribution)
             internal = float(value) if type(value) is int else distribution.to_internal_repr(value)
             value = int(internal)
-            self._write_param(name, internal, value, distribution)
+            self._set_param(name, internal, value, distribution)
+            self._params[name] = value
+            self._distributions[name] = distribution
             return value
         return int(self._suggest(name, distribution))
 
@@ -298,7 +261,9 @@ class Trial(BaseTrial):
             value = self._sample_independent(self.study, self._view, name, distribution)
             internal = distribution.to_internal_repr(value)
             value = distribution.choices[int(internal)]
-            self._write_param(name, internal, value, distribution)
+            self._set_param(name, internal, value, distribution)
+            self._params[name] = value
+            self._distributions[name] = distribution
             return value
         result: CategoricalChoiceType = self._suggest(name, distribution)
         return result
@@ -369,8 +334,8 @@ class Trial(BaseTrial):
             if not found:
                 value = self._sample_independent(self.study, self._view, name, distribution)
                 internal = distribution.to_internal_repr(value)
-        self.storage.set_trial_param(self._trial_id, name, internal, distribution)
         value = distribution.to_external_repr(internal)
+        self._set_param(name, internal, value, distribution)
         params[name] = value
         self._distributions[name] = distribution
         return value
@@ -388,10 +353,8 @@ class Trial(BaseTrial):
                 # shared between workers (CMA-ES and NSGA generations) returns the attributes to
                 # record on this trial from the optional ``trial_system_attrs`` hook, and the trial
                 # writes them here, right after the joint sampling they describe.
-                hook = getattr(sampler, "trial_system_attrs", None)
-                if hook is not None:
-                    for key, value in hook(self.study, self._view).items():
-                        self._set_system_attr(key, value)
+                for key, value in sampler.trial_system_attrs(self.study, self._view).items():
+                    self._set_system_attr(key, value)
             else:
                 self._relative_params = {}
         return self._relative_params
@@ -442,7 +405,7 @@ class Trial(BaseTrial):
             return
         if vector is not None:
             _pruning.write_vector(self, step, vector)
-        self.storage.set_trial_intermediate_value(self._trial_id, step, value)
+        self._session.set_intermediate_value(step, value)
         self._intermediate_values[step] = value
         if self._observer is not None:
             self._observer.report(step, value)
@@ -471,7 +434,7 @@ class Trial(BaseTrial):
             check_param_name(key, "set_user_attr (its 'key')")
         if not isinstance(self.storage, InMemoryStorage):
             check_json_value(value, "value", f"set_user_attr({key!r}, ...)")
-        self.storage.set_trial_user_attr(self._trial_id, key, value)
+        self._session.set_user_attr(key, value)
         self._user_attrs[key] = value
 
     def set_system_attr(self, key: str, value: Any) -> None:
@@ -485,7 +448,7 @@ class Trial(BaseTrial):
         self._set_system_attr(key, value)
 
     def _set_system_attr(self, key: str, value: Any) -> None:
-        self.storage.set_trial_system_attr(self._trial_id, key, value)
+        self._session.set_system_attr(key, value)
         self._system_attrs[key] = value
 
     def set_constraint(self, key: str, value: float) -> None:
