@@ -80,11 +80,6 @@ def reset_database(url: str) -> None:
 
     from skipjack.storages._rdb import models
     from skipjack.storages._rdb._schema import alembic_version
-    from skipjack.storages._rdb._write_behind import abandon_running_trials
-
-    # Trial ids restart in the recreated tables: storages of earlier tests that still hold
-    # running trials must not flush their buffers into this test's trials.
-    abandon_running_trials(url)
 
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:

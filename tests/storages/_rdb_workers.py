@@ -53,6 +53,7 @@ def hanging_worker(url: str, study_name: str, flag_path: str) -> None:
 
     def objective(trial: Any) -> float:
         trial.suggest_float("x", 0, 1)
+        trial.report(0.25, 0)
         with open(flag_path, "w") as f:
             f.write(str(trial.number))
         time.sleep(600)

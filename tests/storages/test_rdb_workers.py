@@ -80,8 +80,7 @@ def test_killed_worker_trial_is_failed_and_retried(url, tmp_path):
     while not flag.exists():
         assert time.monotonic() < deadline, "the worker never started its trial"
         time.sleep(0.05)
-    time.sleep(1.5)  # let the first heartbeats and the buffered parameter reach the database
-    os.kill(proc.pid, signal.SIGKILL)
+    os.kill(proc.pid, signal.SIGKILL)  # right after its writes returned: none may be lost
     proc.join()
     storage = RDBStorage(url, heartbeat_interval=1, grace_period=2,
                          failed_trial_callback=RetryFailedTrialCallback(max_retry=2))
@@ -101,7 +100,9 @@ def test_killed_worker_trial_is_failed_and_retried(url, tmp_path):
     assert retry.state == TrialState.COMPLETE
     assert RetryFailedTrialCallback.retried_trial_number(retry) == 0
     assert RetryFailedTrialCallback.retry_history(retry) == [0]
-    assert retry.params["x"] == trials[0].params["x"] == seen[0]
+    assert retry.params["x"] == trials[0].params["x"] == seen[0]  # the killed configuration
+    assert trials[0].intermediate_values == {0: 0.25}  # kept in the failed trial
+    assert retry.intermediate_values == {}
     assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 3
     assert not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
 

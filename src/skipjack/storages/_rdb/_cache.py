@@ -23,7 +23,7 @@ FULL_RESYNC_THRESHOLD = 5000
 
 
 class StudyCache:
-    """Trials of one study as last synced, ordered by number."""
+    """Trials of one study as last synced, ordered by number (the caller holds a lock)."""
 
     __slots__ = ("trials", "max_number", "unfinished", "directions", "best")
 
@@ -48,6 +48,11 @@ class StudyCache:
             number = trial.number
             while len(trials) <= number:
                 trials.append(None)
+            known = trials[number]
+            if known is not None and known.state.is_finished():
+                # Finished trials never change; a sync that started before another one and
+                # answered after it may bring an older, unfinished copy: keep the finished one.
+                continue
             trials[number] = trial
             if number > self.max_number:
                 self.max_number = number

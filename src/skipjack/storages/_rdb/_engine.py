@@ -32,12 +32,15 @@ from skipjack.logging import get_logger
 from skipjack.storages._factory import mask_password
 
 __all__ = [
+    "Database",
     "normalize_url",
     "create_engine",
     "transaction",
     "with_retries",
     "describe_server",
     "is_transient",
+    "is_permanent",
+    "permanent_error",
     "unreachable_error",
     "RETRY_ATTEMPTS",
     "cached",
@@ -50,7 +53,7 @@ _NO_LOCK = contextlib.nullcontext()
 
 T = TypeVar("T")
 
-RETRY_ATTEMPTS = 12
+RETRY_ATTEMPTS = 12  # for locks, deadlocks and conflicts; connections wait connect_timeout()
 _BACKOFF_BASE = 0.02
 _BACKOFF_MAX = 2.0
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -58,8 +61,24 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Markers of errors worth retrying: lock waits, deadlocks, serialization failures, lost connections.
 _TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "08000", "08003",
                         "08006", "08001", "08004"}
-_TRANSIENT_MYSQL_CODES = {1205, 1213, 2006, 2013, 2003, 1040, 1053, 4031}
+# MySQL/MariaDB: 1205 lock wait timeout, 1213 deadlock, 1020 record changed, 1412 table definition
+# changed, 1467 failed to read auto-increment value (MariaDB, under concurrent inserts), 1180/1181
+# commit/rollback failed, 1614 XA branch rolled back, 1637 too many transactions, 1040 too many
+# connections, 1053 shutdown in progress, 1158-1161 network read/write errors and timeouts, 1927
+# connection killed, 2002/2003 cannot connect, 2006 gone away, 2013 lost connection, 4031
+# disconnected for inactivity.
+_TRANSIENT_MYSQL_CODES = {1020, 1040, 1053, 1158, 1159, 1160, 1161, 1180, 1181, 1205, 1213, 1412,
+                          1467, 1614, 1637, 1927, 2002, 2003, 2006, 2013, 4031}
+# Connection-level errors that waiting cannot cure: they fail at once with a clear message.
+_PERMANENT_SQLSTATES = {"28000", "28P01", "3D000", "42501"}
+_PERMANENT_MYSQL_CODES = {1044, 1045, 1049, 1698, 2005}
+_PERMANENT_TEXT = ("password authentication failed", "access denied", "unknown database",
+                   "unable to open database file", "file is not a database",
+                   "name or service not known", "could not translate host",
+                   "nodename nor servname", "unknown mysql server host", "no such host",
+                   "authentication failed", 'role "', "database disk image is malformed")
 _TRANSIENT_TEXT = ("database is locked", "database table is locked", "deadlock",
+                   "failed to read auto-increment value",
                    "lock wait timeout", "could not serialize", "server closed the connection",
                    "connection refused", "lost connection", "gone away", "connection reset",
                    "terminating connection", "the database system is starting up",
@@ -184,19 +203,79 @@ def is_transient(error: BaseException) -> bool:
     """True for errors that a retry may cure (locks, deadlocks, serialization, lost connections)."""
     if isinstance(error, IntegrityError):
         return False
+    if is_permanent(error):
+        return False
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
     orig = getattr(error, "orig", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if sqlstate in _TRANSIENT_SQLSTATES:
         return True
-    args = getattr(orig, "args", ())
-    if args and isinstance(args[0], int) and args[0] in _TRANSIENT_MYSQL_CODES:
+    code = _mysql_code(orig)
+    if code is not None and code in _TRANSIENT_MYSQL_CODES:
         return True
     if isinstance(error, (OperationalError, DBAPIError)):
         text = str(orig if orig is not None else error).lower()
         return any(marker in text for marker in _TRANSIENT_TEXT)
     return False
+
+
+def _mysql_code(orig: Any) -> int | None:
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int):
+        return int(args[0])
+    return None
+
+
+def is_permanent(error: BaseException) -> bool:
+    """True for connection errors no wait can cure: bad credentials, unknown database or host, a
+    SQLite file that cannot be opened or is not a database."""
+    orig = getattr(error, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate in _PERMANENT_SQLSTATES:
+        return True
+    code = _mysql_code(orig)
+    if code is not None:
+        if code in _PERMANENT_MYSQL_CODES:
+            return True
+        if code in _TRANSIENT_MYSQL_CODES:
+            return False
+    text = str(orig if orig is not None else error).lower()
+    if "connection refused" in text or "could not connect" in text:
+        # "connection refused ... database X does not exist" never happens; a refused
+        # connection is an outage (the server restarts)
+        return False
+    if "database" in text and "does not exist" in text and "relation" not in text:
+        return True
+    return any(marker in text for marker in _PERMANENT_TEXT) and (
+        "relation" not in text and "column" not in text and "table" not in text)
+
+
+def permanent_error(url: sa.engine.URL, error: BaseException) -> StorageInternalError:
+    """The clear error for a connection that cannot succeed (see ``is_permanent``)."""
+    detail = _first_line(url, error)
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ":memory:"
+        if "not a database" in detail or "malformed" in detail:
+            hint = "The file exists but is not a SQLite database (or is damaged): check the path."
+        else:
+            hint = ("Check that the folder exists and is writable, and that the path is right "
+                    "(sqlite:///relative/path.db, sqlite:////absolute/path.db).")
+        return StorageInternalError(f"Cannot open the SQLite file {path!r}: {detail}. {hint}")
+    return StorageInternalError(
+        f"Cannot connect to the {describe_server(url)} "
+        f"(URL {url.render_as_string(hide_password=True)}): {detail}. This is not an outage "
+        "(retrying will not help): check the user name, password, database name and host."
+    )
+
+
+def _first_line(url: sa.engine.URL, error: BaseException) -> str:
+    text = str(getattr(error, "orig", error)).strip()
+    detail = text.splitlines()[0] if text else type(error).__name__
+    detail = mask_password(detail)
+    if url.password:
+        detail = detail.replace(str(url.password), "***")
+    return detail
 
 
 def unreachable_error(url: sa.engine.URL, error: BaseException) -> StorageInternalError:
@@ -205,10 +284,13 @@ def unreachable_error(url: sa.engine.URL, error: BaseException) -> StorageIntern
     detail = mask_password(detail)
     if url.password:
         detail = detail.replace(str(url.password), "***")
+    from skipjack.storages._factory import CONNECT_TIMEOUT_VAR, connect_timeout
+
     return StorageInternalError(
         f"Cannot connect to the {describe_server(url)} "
-        f"(URL {url.render_as_string(hide_password=True)}): {detail}. Check that the server is "
-        "running and reachable from this host, and the user name, password and database."
+        f"(URL {url.render_as_string(hide_password=True)}): {detail}. Waited "
+        f"{connect_timeout():g} s (${CONNECT_TIMEOUT_VAR} sets how long). Check that the server "
+        "is running and reachable from this host."
     )
 
 
@@ -231,34 +313,74 @@ def corrupt_file_error(url: sa.engine.URL, error: BaseException) -> StorageInter
 def with_retries(engine: Engine, what: str, fn: Callable[[Connection], T]) -> T:
     """Run ``fn(conn)`` on a pooled connection, retrying transient errors with backoff.
 
+    A refused or lost connection is retried until ``connect_timeout()`` seconds
+    (``$SKIPJACK_CONNECT_TIMEOUT``, default 30) after the first failure, so an outage shorter than
+    that (a server restart) is ridden out; other transient errors (locks, deadlocks,
+    serialization failures, MariaDB's auto-increment read failure 1467) ``RETRY_ATTEMPTS`` times.
+    An error no retry can cure (wrong password, unknown database, an unopenable SQLite file)
+    fails at once.
+
     Raises:
-        StorageInternalError: the error persisted after ``RETRY_ATTEMPTS`` attempts, or the server
-            cannot be reached.
+        StorageInternalError: the error persisted, or cannot be cured by waiting; the message
+            names the server (never the password) and what to check.
     """
+    from skipjack.storages._factory import connect_timeout
+
     delay = _BACKOFF_BASE
-    for attempt in range(RETRY_ATTEMPTS):
+    attempt = 0
+    deadline: float | None = None
+    while True:
         try:
             with _ENGINE_LOCKS.get(engine, _NO_LOCK), engine.connect() as conn:
                 return fn(conn)
         except DBAPIError as error:
+            if is_permanent(error) and _is_connection_error(error):
+                raise permanent_error(engine.url, error) from error
             if not is_transient(error):
                 corrupt = corrupt_file_error(engine.url, error)
                 if corrupt is not None:
                     raise corrupt from None
                 raise
-            if attempt == RETRY_ATTEMPTS - 1:
-                if _is_connect_error(error):
+            attempt += 1
+            now = time.monotonic()
+            if _is_connection_error(error):
+                if deadline is None:
+                    deadline = now + connect_timeout()
+                if now >= deadline:
                     raise unreachable_error(engine.url, error) from error
-                raise StorageInternalError(
-                    f"{what} failed on the {describe_server(engine.url)} after "
-                    f"{RETRY_ATTEMPTS} attempts (transient error: "
-                    f"{mask_password(str(getattr(error, 'orig', error)).strip())}). The database is "
-                    "overloaded or unreachable; retry later or lower the number of workers."
-                ) from error
+                pause = min(delay, max(0.0, deadline - now))
+            else:
+                if attempt >= RETRY_ATTEMPTS:
+                    raise StorageInternalError(
+                        f"{what} failed on the {describe_server(engine.url)} after "
+                        f"{RETRY_ATTEMPTS} attempts (transient error: "
+                        f"{mask_password(str(getattr(error, 'orig', error)).strip())}). The "
+                        "database is overloaded; retry later or lower the number of workers."
+                    ) from error
+                pause = delay
             _logger.debug(f"Retrying {what} after a transient error: {error}")
-            time.sleep(delay * (0.5 + random.random()))
+            time.sleep(pause * (0.5 + random.random()))
             delay = min(delay * 2, _BACKOFF_MAX)
-    raise AssertionError("unreachable")
+
+
+def _is_connection_error(error: BaseException) -> bool:
+    """A refused, dropped or otherwise failed connection (not a lock or a conflict)."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    code = _mysql_code(getattr(error, "orig", None))
+    if code in (1040, 1053, 1158, 1159, 1160, 1161, 1927, 2002, 2003, 2006, 2013, 4031,
+                1044, 1045, 1049, 1698, 2005):
+        return True
+    orig = getattr(error, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate is not None and (str(sqlstate).startswith("08") or str(sqlstate).startswith("57P")
+                                 or str(sqlstate).startswith("28") or sqlstate == "3D000"):
+        return True
+    return _is_connect_error(error) or is_permanent(error) or any(
+        m in str(orig if orig is not None else error).lower()
+        for m in ("server closed the connection", "lost connection", "gone away",
+                  "connection reset", "terminating connection", "consuming input failed",
+                  "the database system is starting up", "the database system is shutting down"))
 
 
 def _is_connect_error(error: BaseException) -> bool:
@@ -266,3 +388,48 @@ def _is_connect_error(error: BaseException) -> bool:
     return any(m in text for m in ("connection refused", "could not connect", "can't connect",
                                    "name or service not known", "could not translate host",
                                    "timeout expired", "no route to host"))
+
+
+class Database:
+    """One database as the storage parts see it: the engine, retries, and built statements.
+
+    Owns the engine and the per-storage cache of built statements (built once, bound per call).
+    ``probe`` learns, on the first connection, what the server offers (``RETURNING``; skipjack's
+    unique ``(study_id, number)`` index). Thread safe: the statement cache and the probe results
+    are only ever added to, under ``_lock``.
+    """
+
+    def __init__(self, url: str, engine_kwargs: dict[str, Any] | None) -> None:
+        self.url = url
+        self.engine = create_engine(url, engine_kwargs)
+        self.dialect: str = self.engine.dialect.name
+        self.returning: bool | None = None  # known after the first connection
+        self.number_index: bool | None = None  # unique (study_id, number) index present?
+        self._statements: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+
+    def run(self, what: str, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn(conn)`` on a pooled connection, retrying transient errors (``with_retries``)."""
+        return with_retries(self.engine, what, fn)
+
+    def statement(self, key: Any, build: Callable[[], Any]) -> Any:
+        """The statement cached under ``key``, built by ``build()`` the first time."""
+        stmt = self._statements.get(key)
+        if stmt is None:
+            with self._lock:
+                stmt = self._statements.get(key)
+                if stmt is None:
+                    stmt = self._statements[key] = build()
+        return stmt
+
+    def probe(self, conn: Connection) -> None:
+        """Learn what the server offers (once per storage; on the caller's connection)."""
+        if self.returning is not None:
+            return
+        names = {ix["name"] for ix in sa.inspect(conn).get_indexes("trials")}
+        self.number_index = "ix_skipjack_trials_study_number" in names
+        self.returning = bool(conn.dialect.insert_returning)
+
+    def dispose(self) -> None:
+        """Close pooled connections (e.g. after a fork)."""
+        self.engine.dispose()

@@ -14,12 +14,13 @@ race (another process created the tables first).
 from __future__ import annotations
 
 import contextlib
+import random
 import time
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from skipjack.exceptions import StorageInternalError
 from skipjack.logging import get_logger
@@ -51,9 +52,14 @@ class SchemaMismatchError(StorageInternalError, RuntimeError):
 
 
 def current_revision(conn: Connection) -> str | None:
-    """The Alembic revision stored in the database (None when there is none)."""
+    """The Alembic revision stored in the database (None when there is none).
+
+    A database of Optuna's oldest schema has no ``alembic_version`` table: it is ``v0.9.0.a``.
+    """
     if not sa.inspect(conn).has_table("alembic_version"):
-        return None
+        from skipjack.storages._rdb._legacy import legacy_revision
+
+        return legacy_revision(conn)
     return conn.execute(sa.select(alembic_version.c.version_num)).scalar()
 
 
@@ -66,7 +72,9 @@ def _create(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})")
         try:
-            if _complete(conn):
+            if _complete(conn) or _legacy(conn):
+                # Up to date (another process created it), or an older Optuna schema that only
+                # `upgrade` may touch: the check below reports it.
                 conn.exec_driver_sql("ROLLBACK")
                 return
             m.metadata.create_all(conn, checkfirst=True)
@@ -114,6 +122,12 @@ def _schema_lock(conn: Connection) -> Iterator[None]:
         conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": name})
 
 
+def _legacy(conn: Connection) -> bool:
+    from skipjack.storages._rdb._legacy import legacy_revision
+
+    return legacy_revision(conn) is not None
+
+
 def _complete(conn: Connection) -> bool:
     """True when the tables and both version rows exist (another process created them)."""
     inspector = sa.inspect(conn)
@@ -133,8 +147,19 @@ def ensure_schema(engine: Engine, create: bool, check: bool) -> None:
             ``skipjack storage upgrade URL``.
         StorageInternalError: the server cannot be reached (host and port named, no password).
     """
+    from skipjack.storages._factory import connect_timeout
+    from skipjack.storages._rdb._engine import (
+        _is_connection_error,
+        is_permanent,
+        is_transient,
+        permanent_error,
+    )
+
     last: DBAPIError | None = None
-    for attempt in range(10):
+    races = 0
+    deadline: float | None = None
+    delay = 0.05
+    while True:
         try:
             if create:
                 _create(engine)
@@ -146,11 +171,29 @@ def ensure_schema(engine: Engine, create: bool, check: bool) -> None:
             raise
         except DBAPIError as error:
             last = error
-            if _refused(error) and attempt >= 2:
-                raise unreachable_error(engine.url, error) from error
+            if is_permanent(error):
+                raise permanent_error(engine.url, error) from error
+            now = time.monotonic()
+            if _is_connection_error(error) and is_transient(error):
+                # An outage (the server restarts): wait, with backoff, up to connect_timeout().
+                if deadline is None:
+                    deadline = now + connect_timeout()
+                if now >= deadline:
+                    raise unreachable_error(engine.url, error) from error
+                time.sleep(min(delay, max(0.0, deadline - now)) * (0.5 + random.random()))
+                delay = min(delay * 2, 2.0)
+                continue
+            if not (is_transient(error) or _creation_race(error)):
+                raise StorageInternalError(
+                    f"Could not create or check the skipjack tables on the "
+                    f"{describe_server(engine.url)}: {error.orig}"
+                ) from error
             # Lost a creation race (a table or type created by another process at the same
             # time), or a lock: look again after a pause.
-            time.sleep(min(0.05 * (2**attempt), 1.0))
+            races += 1
+            if races >= 10:
+                break
+            time.sleep(min(0.05 * (2**races), 1.0))
     assert last is not None
     raise StorageInternalError(
         f"Could not create or check the skipjack tables on the {describe_server(engine.url)}: "
@@ -158,12 +201,11 @@ def ensure_schema(engine: Engine, create: bool, check: bool) -> None:
     ) from last
 
 
-def _refused(error: DBAPIError) -> bool:
+def _creation_race(error: DBAPIError) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
     text = str(error.orig).lower()
-    return any(s in text for s in ("connection refused", "could not connect", "can't connect",
-                                   "name or service not known", "could not translate host",
-                                   "timeout expired", "unknown database")) or (
-        "database" in text and "does not exist" in text and "relation" not in text)
+    return "already exists" in text or "duplicate" in text
 
 
 def _check(conn: Connection, engine: Engine) -> None:
@@ -191,8 +233,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str, list[str]]:
         (revision before, revision after, names of the indexes created).
 
     Raises:
-        SchemaMismatchError: the database's revision is unknown to skipjack (e.g. newer, or an
-            Optuna schema older than version 12: upgrade it with Optuna 3.2+ first).
+        SchemaMismatchError: the database's revision is unknown to skipjack (e.g. newer), or it
+            is an Optuna schema older than ``v3.2.0.a`` outside SQLite (see ``_legacy``).
     """
     from alembic import command
     from alembic.config import Config
@@ -202,15 +244,20 @@ def upgrade(engine: Engine) -> tuple[str | None, str, list[str]]:
 
     config = Config()
     config.set_main_option("script_location", alembic_pkg.__path__[0])
+    from skipjack.storages._rdb._legacy import LEGACY_REVISIONS, migrate_legacy
+
     with engine.connect() as conn:
         before = current_revision(conn)
+    if before in LEGACY_REVISIONS:
+        migrate_legacy(engine)
+        created = ensure_extra_indexes(engine)
+        return before, m.ALEMBIC_HEAD, created
     script = ScriptDirectory.from_config(config)
     known = {rev.revision for rev in script.walk_revisions()}
     if before is not None and before not in known:
         raise SchemaMismatchError(
             f"The database has schema revision {before!r}, which skipjack does not know (it knows "
-            f"{sorted(known)}). A revision older than Optuna 3.2's 'v3.2.0.a' must first be "
-            "upgraded with `optuna storage upgrade`; a newer one needs a newer skipjack."
+            f"{sorted(known | set(LEGACY_REVISIONS))}). A newer revision needs a newer skipjack."
         )
     with engine.connect() as conn:
         config.attributes["connection"] = conn

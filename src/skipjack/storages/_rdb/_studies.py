@@ -1,11 +1,11 @@
-"""Studies in the RDB storage: create, delete, names, directions, attributes (``StudiesMixin``)."""
+"""Studies in the RDB storage: create, delete, names, directions, attributes (``StudyStore``)."""
 
 from __future__ import annotations
 
 import json
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,34 +13,29 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from skipjack._records import FrozenStudy, StudyDirection
-from skipjack.distributions import BaseDistribution
 from skipjack.exceptions import DuplicatedStudyError
 from skipjack.logging import get_logger
 from skipjack.storages._base import DEFAULT_STUDY_NAME_PREFIX
 from skipjack.storages._rdb import models as m
-from skipjack.storages._rdb._cache import StudyCache
-from skipjack.storages._rdb._engine import T, transaction
+from skipjack.storages._rdb._engine import Database, transaction
 
-__all__ = ["StudiesMixin"]
+__all__ = ["StudyStore"]
 
 _t = m.trials
 
 _logger = get_logger(__name__)
 
 
-class StudiesMixin:
-    """The study half of ``RDBStorage`` (uses its engine, caches and retry helper)."""
+class StudyStore:
+    """The study part of ``RDBStorage``: study rows, directions (cached: they never change) and
+    study attributes. Owns the directions cache and its lock; no lock is held across a round trip.
+    """
 
-    _lock: threading.RLock
-    _caches: dict[int, StudyCache]
-    _directions: dict[int, list[StudyDirection]]
-    _param_dists: dict[tuple[int, str], BaseDistribution]
-    _trial_owner: dict[int, tuple[int, int]]
-    _finished: dict[int, Any]
-    _owned: dict[int, Any]
-
-    def _run(self, what: str, fn: Callable[[Connection], T]) -> T:  # pragma: no cover
-        raise NotImplementedError
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._run = db.run
+        self._lock = threading.Lock()
+        self._directions: dict[int, list[StudyDirection]] = {}
 
     def create_new_study(
         self, directions: Sequence[StudyDirection], study_name: str | None = None
@@ -75,9 +70,6 @@ class StudiesMixin:
                 "load_if_exists=True to load it, or choose another name."
             ) from None
         _logger.info(f"A new study created in RDB with name: {study_name}")
-        with self._lock:
-            self._caches.pop(study_id, None)
-            self._directions[study_id] = directions
         return study_id
 
     def delete_study(self, study_id: int) -> None:
@@ -100,19 +92,15 @@ class StudiesMixin:
                 conn.execute(m.studies.delete().where(m.studies.c.study_id == study_id))
 
         self._run("delete_study", work)
-        with self._lock:
-            self._forget_study(study_id)
 
-    def _forget_study(self, study_id: int) -> None:
-        for trial_id in [k for k, v in self._owned.items() if v.study_id == study_id]:
-            del self._owned[trial_id]
-        self._caches.pop(study_id, None)
-        self._directions.pop(study_id, None)
-        for key in [k for k in self._param_dists if k[0] == study_id]:
-            del self._param_dists[key]
-        for trial_id in [k for k, v in self._trial_owner.items() if v[0] == study_id]:
-            del self._trial_owner[trial_id]
-            self._finished.pop(trial_id, None)
+    def remember_directions(self, study_id: int, directions: list[StudyDirection]) -> None:
+        with self._lock:
+            self._directions[study_id] = directions
+
+    def forget(self, study_id: int) -> None:
+        """Drop what is cached about a study that no longer exists."""
+        with self._lock:
+            self._directions.pop(study_id, None)
 
     def _set_study_attr(self, table: sa.Table, study_id: int, key: str, value: Any) -> None:
         value_json = json.dumps(value)

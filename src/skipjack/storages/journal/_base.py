@@ -24,7 +24,15 @@ import abc
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["BaseJournalBackend", "JournalSnapshotSupport", "JournalHeartbeatSupport"]
+from skipjack.exceptions import StorageInternalError
+
+__all__ = ["BaseJournalBackend", "JournalSnapshotSupport", "JournalHeartbeatSupport",
+           "JournalResetError"]
+
+
+class JournalResetError(StorageInternalError):
+    """The log is shorter than this process has already read: it was reset (e.g. a Redis
+    restarted without persistence) or replaced under the process. Nothing is appended to it."""
 
 
 class BaseJournalBackend(abc.ABC):

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -32,6 +33,7 @@ from skipjack.storages.journal._snapshot import no_gc
 __all__ = ["JournalFileBackend"]
 
 _logger = logging.getLogger("skipjack.storages.journal")
+NUL_GRACE_SECONDS = 2.0  # a region of NUL bytes older than this is damage, not a write in flight
 _TAIL = 256  # bytes before the snapshot's offset that identify the log it belongs to
 
 
@@ -51,14 +53,17 @@ def parse_lines(text: str, source: str) -> list[dict[str, Any]]:
             return parsed
     except ValueError:
         pass
-    logs = []
+    logs: list[dict[str, Any]] = []
     for line in text[:-1].split("\n"):
         if not line.strip():
             continue
         try:
             log = json.loads(line)
-        except ValueError:
-            _logger.warning(f"Skipping a corrupt line in the journal {source!r}: {line[:200]!r}")
+        except ValueError as e:
+            _logger.warning(
+                f"Skipping a corrupt line in the journal {source!r} (after {len(logs)} good "
+                f"operations of this read; {e}): {line[:200]!r}. The operations after it are read."
+            )
             continue
         if type(log) is dict:
             logs.append(log)
@@ -102,6 +107,7 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
         # (log number, byte offset) of the next unread line
         self._pos = (0, 0)
         self._use_queue = True
+        self._nul_seen: dict[int, float] = {}  # byte offset of a NUL line -> first seen
         self._fsync = bool(fsync)
         open(self._path, "ab").close()
 
@@ -124,8 +130,8 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
             data = f.read()
         end = data.rfind(b"\n") + 1
         nul = data.find(b"\0", 0, end)
-        if nul >= 0:  # NFS: a region not yet written by its client; read it next time
-            end = data.rfind(b"\n", 0, nul) + 1
+        if nul >= 0:
+            end = self._nul_region(data, offset, nul, end)
         if end == 0:
             return []
         text = data[:end].decode("utf-8", errors="replace")
@@ -137,6 +143,52 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
         self._pos = (number + len(logs), offset + end)
         skip = log_number_from - number
         return logs[skip:] if skip > 0 else logs
+
+    def _nul_region(self, data: bytes, offset: int, nul: int, end: int) -> int:
+        """Where to stop reading, given NUL bytes at ``data[nul]`` before ``end``.
+
+        On NFS, a region of NUL bytes may be another client's write still in flight: read up to
+        it and look again later. It is damage (a machine crash, a bad copy) when no writer holds
+        the lock and a fresh open still shows it, or when it stays NUL for ``NUL_GRACE_SECONDS``
+        (a lock type without a lock file): the lines holding it are reported, precisely, and
+        skipped, and reading goes on past them.
+        """
+        line_start = data.rfind(b"\n", 0, nul) + 1
+        line_end = data.find(b"\n", nul) + 1
+        key = offset + line_start
+        now = time.monotonic()
+        first_seen = self._nul_seen.get(key)
+        if first_seen is None and self._damaged_now(key, offset + line_end):
+            pass  # no writer holds the lock and a fresh open still shows the NUL bytes
+        else:
+            if first_seen is None:
+                first_seen = self._nul_seen[key] = now
+            if now - first_seen < NUL_GRACE_SECONDS:
+                return line_start
+        count = data.count(b"\0", line_start, line_end)
+        after = self._pos[0] + data.count(b"\n", 0, line_start) - 1
+        _logger.warning(
+            f"The journal {self._path!r} has {count} NUL byte(s) in bytes {key}..{offset + line_end}"
+            f" (the line after operation #{after})"
+            ", with no write in flight: the file was damaged (a machine crash or an incomplete "
+            "copy). That line is skipped and the operations after it are read."
+        )
+        self._nul_seen.pop(key, None)
+        nxt = data.find(b"\0", line_end, end)
+        if nxt >= 0:
+            return max(line_end, self._nul_region(data, offset, nxt, end))
+        return end
+
+    def _damaged_now(self, start: int, stop: int) -> bool:
+        """True when NUL bytes in ``[start, stop)`` cannot be a write in flight: no writer holds
+        the lock, and a fresh open (which, on NFS, shows every write closed before it) still
+        reads NUL bytes there."""
+        lock_file = getattr(self._lock, "lock_file", None)
+        if not isinstance(lock_file, str) or os.path.lexists(lock_file):
+            return False
+        with open(self._path, "rb") as f:
+            f.seek(start)
+            return b"\0" in f.read(stop - start)
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         if not logs:

@@ -1,20 +1,17 @@
 """The log machinery of ``JournalStorage``: sync (replay what others appended), write (append and
-learn the result from the replay), buffering, snapshots, and pickling/forking.
+learn the result from the replay), snapshots, and pickling/forking.
 
-Design note: writes whose result nobody waits for (parameters, intermediate values, trial
-attributes) are buffered and appended together, by the next call of this storage or, at the
-latest, ``FLUSH_DELAY`` seconds later by a background thread (and at interpreter exit), so that a
-trial with ten parameters costs one append, not ten, and yet a long-running trial's parameters
-reach the log (and other workers) almost at once. A worker killed within ``FLUSH_DELAY`` of a
-``suggest`` loses those buffered operations, as if it had been killed just before.
+Design note: every operation is appended before the call that made it returns, parameters,
+intermediate values and trial attributes included (one append each), so a worker killed at any
+point loses nothing it reported, and another process that finishes the trial sees all of it.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import threading
+import time
 import uuid
 import weakref
 from typing import Any
@@ -25,32 +22,13 @@ from skipjack.storages.journal._ops import worker_id
 from skipjack.storages.journal._replay import ReplayState
 from skipjack.storages.journal._snapshot import dump_snapshot, load_snapshot, no_gc
 
-__all__ = ["JournalLog", "FLUSH_DELAY"]
+__all__ = ["JournalLog"]
 
 _logger = logging.getLogger("skipjack.storages.journal")
 
-FLUSH_DELAY = 0.01
-
-
-def _flusher(ref: weakref.ReferenceType[JournalLog], event: threading.Event) -> None:
-    """Append a storage's buffered operations shortly after they were buffered."""
-    while True:
-        woke = event.wait(timeout=1.0)
-        storage = ref()
-        if storage is None:
-            return
-        if not woke:
-            del storage
-            continue
-        event.clear()
-        del storage
-        threading.Event().wait(FLUSH_DELAY)
-        storage = ref()
-        if storage is None:
-            return
-        storage._flush_quietly()
-        del storage
-
+# How long a writer keeps reading for its own append before reporting it missing; longer than
+# the file backend's wait on a region of NUL bytes (``NUL_GRACE_SECONDS``).
+READ_BACK_SECONDS = 3.0
 
 _LIVE: weakref.WeakSet[JournalLog] = weakref.WeakSet()
 
@@ -64,12 +42,6 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _flush_at_exit(ref: weakref.ReferenceType[JournalLog]) -> None:
-    storage = ref()
-    if storage is not None:
-        storage._flush_quietly()
 
 
 class JournalLog:
@@ -87,8 +59,6 @@ class JournalLog:
         self._awaiting: set[str] = set()
         self._results: dict[str, tuple[bool, Any]] = {}
         self._uid = uuid.uuid4().hex
-        self._flusher_pid = -1
-        self._flush_event = threading.Event()
         self._replay = ReplayState()
         self._snapshot_base = 0
         _LIVE.add(self)
@@ -120,6 +90,8 @@ class JournalLog:
             replay = load_snapshot(data)
             if replay.n_ops != log_number:
                 raise ValueError(f"snapshot of {replay.n_ops} ops filed as {log_number}")
+        except ConnectionError:
+            raise  # the backend is unreachable: not a snapshot problem (reported once, now)
         except Exception as e:  # a bad snapshot costs a full replay, never wrong data
             _logger.warning(f"Ignoring the journal snapshot ({e}); replaying the whole log.")
             return
@@ -188,18 +160,11 @@ class JournalLog:
             self._snapshot_base = self._replay.n_ops
 
     def _flush(self) -> None:
-        """Append the buffered operations of this process, and sync (lock held)."""
+        """Append the operations not yet appended (none outside ``_write``), and sync (lock held)."""
         if self._pending:
             pending = self._pending
             self._pending = []
             self._sync(pending)
-
-    def _flush_quietly(self) -> None:
-        try:
-            with self._lock:
-                self._flush()
-        except Exception as e:  # noqa: BLE001 - the next call of the storage retries
-            _logger.warning(f"Could not append buffered journal operations: {e}")
 
     def _read(self) -> ReplayState:
         """Flush, sync, and return the replayed state (lock held)."""
@@ -209,21 +174,12 @@ class JournalLog:
         return self._replay
 
     def _buffer(self, op: dict[str, Any]) -> None:
-        op["worker_id"] = worker_id()
-        self._pending.append(op)
-        if len(self._pending) == 1:
-            if self._flusher_pid != os.getpid():  # first buffer in this process
-                self._flusher_pid = os.getpid()
-                self._flush_event = threading.Event()
-                ref = weakref.ref(self)
-                threading.Thread(
-                    target=_flusher,
-                    args=(ref, self._flush_event),
-                    daemon=True,
-                    name="skipjack-journal-flush",
-                ).start()
-                atexit.register(_flush_at_exit, ref)
-            self._flush_event.set()
+        """Append ``op`` now and learn whether replay accepted it (lock held).
+
+        Parameters, reports and attributes are written through: when the call that made them
+        returns they are in the log, so a worker killed right after loses nothing it reported.
+                """
+        self._write(op)
 
     def _write(self, op: dict[str, Any]) -> Any:
         """Append ``op`` (after the buffered ones), replay it, return its result (lock held).
@@ -239,12 +195,20 @@ class JournalLog:
             pending = self._pending
             self._pending = []
             self._sync(pending)
+            deadline = time.monotonic() + READ_BACK_SECONDS
+            while wid not in self._results and time.monotonic() < deadline:
+                # Not visible yet (NFS shows another client's write late; a damaged region
+                # of the file is skipped once it has stayed for a while): read again.
+                time.sleep(0.02)
+                self._sync()
             try:
                 ok, value = self._results.pop(wid)
             except KeyError:
                 raise StorageInternalError(
-                    f"The operation just appended to {self._backend!r} was not read back: the "
-                    "backend's read_logs does not return its own appends."
+                    f"The operation just appended to {self._backend!r} was not read back within "
+                    f"{READ_BACK_SECONDS:g} s: the backend's read_logs does not return its own "
+                    f"appends after operation #{self._replay.n_ops - 1}. If the log was damaged "
+                    "(see the warnings above), or replaced under this process, restart it."
                 ) from None
         finally:
             self._awaiting.discard(wid)

@@ -30,10 +30,11 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from skipjack.storages._factory import mask_password
+from skipjack.storages._factory import connect_timeout, mask_password
 from skipjack.storages.journal._base import (
     BaseJournalBackend,
     JournalHeartbeatSupport,
+    JournalResetError,
     JournalSnapshotSupport,
 )
 from skipjack.storages.journal._file import parse_lines
@@ -54,10 +55,14 @@ end
 return redis.call('get', KEYS[1])
 """
 
-# KEYS[1] = log_number key; ARGV[1] = prefix; ARGV[2] = first number; ARGV[3] = max count
+# KEYS[1] = log_number key; ARGV[1] = prefix; ARGV[2] = first number; ARGV[3] = max count.
+# A log shorter than the reader has already read was reset under it (Redis restarted without
+# persistence, keys deleted): the scripts answer {'!reset', <last number>} and append nothing.
 _READ = """
-local last = tonumber(redis.call('get', KEYS[1]) or '-1')
+local cur = redis.call('get', KEYS[1])
 local first = tonumber(ARGV[2])
+local last = tonumber(cur or '-1')
+if last < first - 1 then return {'!reset', tostring(last)} end
 if last < first then return {} end
 local stop = math.min(last, first + tonumber(ARGV[3]) - 1)
 local keys = {}
@@ -68,6 +73,8 @@ return redis.call('mget', unpack(keys))
 # KEYS[1] = log_number key; ARGV[1] = prefix; ARGV[2] = first number to return;
 # ARGV[3] = max count; ARGV[4..] = operations to append first
 _APPEND_READ = """
+local cur = tonumber(redis.call('get', KEYS[1]) or '-1')
+if cur < tonumber(ARGV[2]) - 1 then return {'!reset', tostring(cur)} end
 if redis.call('exists', KEYS[1]) == 0 then redis.call('set', KEYS[1], -1) end
 local last = 0
 for i = 4, #ARGV do
@@ -108,6 +115,9 @@ return out
 """
 
 
+CONNECT_ATTEMPT_SECONDS = 5.0
+
+
 class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHeartbeatSupport):
     """The journal in Redis (Optuna's ``JournalRedisBackend``: same keys and format).
 
@@ -116,9 +126,12 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         use_cluster: True for a Redis Cluster: appends are then two commands (not atomic, as in
             Optuna), and reads fetch keys one by one.
         prefix: prefix of every key, so several journals can share one server.
-        retry_timeout: seconds during which a lost connection is retried, with backoff, before
-            ``ConnectionError`` is raised (a skipjack keyword). An append whose reply was lost is
-            not appended twice: before retrying, the backend reads the log back and looks for it.
+        retry_timeout: seconds during which a lost or refused connection is retried, with
+            backoff, before ``ConnectionError`` is raised (a skipjack keyword; default
+            ``$SKIPJACK_CONNECT_TIMEOUT``, 30 s). Each connection attempt gives up after
+            ``CONNECT_ATTEMPT_SECONDS`` (5 s), so an unreachable server is reported within
+            ``retry_timeout`` + 5 s. An append whose reply was lost is not appended twice: before
+            retrying, the backend reads the log back and looks for it.
     """
 
     def __init__(
@@ -127,7 +140,7 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         use_cluster: bool = False,
         prefix: str = "",
         *,
-        retry_timeout: float = 30.0,
+        retry_timeout: float | None = None,
     ) -> None:
         if not isinstance(url, str) or "://" not in url:
             raise ValueError(
@@ -137,6 +150,8 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
         self._url = url
         self._use_cluster = bool(use_cluster)
         self._prefix = str(prefix)
+        if retry_timeout is None:
+            retry_timeout = connect_timeout()
         if retry_timeout < 0:
             raise ValueError(
                 "The 'retry_timeout' argument of JournalRedisBackend must be >= 0. "
@@ -180,9 +195,11 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
             # ourselves, checking whether a lost append landed (see append_and_read_logs)
             no_retry = Retry(NoBackoff(), 0)
             if self._use_cluster:
-                self._client = redis.RedisCluster.from_url(self._url, retry=no_retry)
+                self._client = redis.RedisCluster.from_url(
+                    self._url, retry=no_retry, socket_connect_timeout=CONNECT_ATTEMPT_SECONDS)
             else:
-                self._client = redis.Redis.from_url(self._url, retry=no_retry)
+                self._client = redis.Redis.from_url(
+                    self._url, retry=no_retry, socket_connect_timeout=CONNECT_ATTEMPT_SECONDS)
         return self._client
 
     def _script(self, name: str, source: str) -> Any:
@@ -272,10 +289,21 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
                 keys=[self._key("log_number")], args=[self._prefix, first, _CHUNK]
             )
             items = [x.decode() if isinstance(x, bytes) else x for x in chunk if x is not None]
+            self._check_reset(items, first)
             out.extend(items)
             if len(chunk) < _CHUNK:
                 return out
             first += len(chunk)
+
+    def _check_reset(self, items: list[Any], first: int) -> None:
+        if items and items[0] == "!reset":
+            raise JournalResetError(
+                f"The Redis journal at {self.url} (prefix {self._prefix!r}) was reset under this "
+                f"process: it has {int(items[1]) + 1} operations, and this process had already "
+                f"read {first}. Redis restarted without persistence or the keys were deleted, so "
+                "the studies it held are gone from the server. Nothing was appended. Restart the "
+                "workers on a fresh study, and enable Redis persistence (appendonly yes)."
+            )
 
     def _parse(self, raw: list[str]) -> list[dict[str, Any]]:
         return parse_lines("\n".join(raw) + "\n", self.url) if raw else []
@@ -299,7 +327,9 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
                 )
             if not raw:
                 return logs
-            logs.extend(self._parse([x.decode() if isinstance(x, bytes) else x for x in raw]))
+            items = [x.decode() if isinstance(x, bytes) else x for x in raw]
+            self._check_reset(items, first)
+            logs.extend(self._parse(items))
             if len(raw) < _CHUNK:
                 return logs
             first += len(raw)

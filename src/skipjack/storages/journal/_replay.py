@@ -10,6 +10,7 @@ races: the first operation in the log wins. Only the times come from the log ins
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,9 @@ from skipjack.storages._in_memory import InMemoryStorage
 from skipjack.storages.journal._ops import OpCode, decode_datetime
 
 __all__ = ["ReplayState", "Rejected"]
+
+_logger = logging.getLogger("skipjack.storages.journal")
+_WARNED: set[str] = set()  # unknown op codes already reported by this process
 
 _RUNNING = TrialState.RUNNING
 _STATES = {s.value: s for s in TrialState}
@@ -43,7 +47,15 @@ class ReplayState(InMemoryStorage):
         self.n_ops += 1
         handler = _HANDLERS.get(op.get("op_code"))  # type: ignore[arg-type]
         if handler is None:
-            raise Rejected(f"unknown op_code {op.get('op_code')!r}")
+            code = op.get("op_code")
+            if repr(code) not in _WARNED:
+                _WARNED.add(repr(code))
+                _logger.warning(
+                    f"Ignoring journal operation #{self.n_ops - 1} with unknown op_code {code!r} "
+                    f"(keys {sorted(op)[:8]}): written by a newer Optuna or skipjack, or damaged. "
+                    "The operations after it are read; this warning is shown once per op_code."
+                )
+            raise Rejected(f"unknown op_code {code!r}")
         return handler(self, op)
 
     # --- studies ----------------------------------------------------------------------------------

@@ -253,6 +253,7 @@ class JournalStorage(JournalLog, BaseStorage, BaseHeartbeat):
             if state == _RUNNING and replay.trial_state(trial_id) is not _WAITING:
                 replay = self._read()
                 if replay.trial_state(trial_id) is not _WAITING:
+                    replay._updatable(trial_id)  # a finished trial: UpdateFinishedTrialError
                     return False
             replay._updatable(trial_id)
             try:
