@@ -29,9 +29,12 @@ class _Records(logging.Handler):
 def journal_warnings():
     handler = _Records()
     logger = logging.getLogger("skipjack.storages.journal")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # whatever verbosity an earlier test left on "skipjack"
     logger.addHandler(handler)
     yield handler.messages
     logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 def _objective(trial):
