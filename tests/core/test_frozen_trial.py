@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from skipjack import create_study
-from skipjack.distributions import FloatDistribution, IntDistribution
+from skipjack.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from skipjack.study import Study
 from skipjack.trial import BaseTrial, FrozenTrial, TrialState, create_trial
 
@@ -190,3 +190,27 @@ def test_get_trials_override_calling_private_get_trials():
     assert [t.number for t in view.get_trials(deepcopy=False)] == [1, 3]
     assert len(base.trials) == 4
     assert view.storage is base.storage and view.study_id == base.study_id == base._study_id
+
+
+def test_one_front_end_for_every_trial_kind():
+    from skipjack.study._isolated import RemoteTrial
+    from skipjack.trial import FixedTrial, Trial
+
+    names = ("suggest_float", "suggest_int", "suggest_categorical", "suggest_uniform",
+             "suggest_loguniform", "suggest_discrete_uniform")
+    for name in names:
+        assert getattr(FixedTrial, name) is getattr(FrozenTrial, name)
+    for name in names[3:]:  # the deprecated spellings, also for the live and isolated trials
+        assert getattr(Trial, name) is getattr(FrozenTrial, name) is getattr(RemoteTrial, name)
+    fixed = FixedTrial({"x": 0.5, "n": 2, "c": "b"})
+    frozen = create_trial(value=1.0, params={"x": 0.5, "n": 2, "c": "b"},
+                          distributions={"x": FloatDistribution(0, 1), "n": IntDistribution(0, 3),
+                                         "c": CategoricalDistribution(["a", "b"])})
+    for trial in (fixed, frozen):
+        assert trial.suggest_float("x", 0, 1) == 0.5
+        assert trial.suggest_int("n", 0, 3) == 2
+        assert trial.suggest_categorical("c", ["a", "b"]) == "b"
+        with pytest.warns(FutureWarning, match="suggest_uniform has been deprecated"):
+            assert trial.suggest_uniform("x", 0, 1) == 0.5
+        with pytest.raises(ValueError):
+            trial.suggest_float("missing", 0, 1)

@@ -19,14 +19,11 @@ from typing import Any
 
 from skipjack.distributions import (
     BaseDistribution,
-    CategoricalChoiceType,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
     _convert_old_distribution_to_new_distribution,
     check_distribution_compatibility,
 )
 from skipjack._records._state import TrialState
+from skipjack._records._suggest import SuggestAPI
 
 __all__ = ["FrozenTrial", "create_trial", "CONSTRAINTS_KEY", "CONSTRAINT_NAMES_KEY",
            "with_constraint", "constraints_of"]
@@ -86,7 +83,7 @@ def constraints_of(system_attrs: dict[str, Any]) -> dict[str, float]:
     return result
 
 
-class FrozenTrial:
+class FrozenTrial(SuggestAPI):
     """Status and results of a trial, as Optuna's ``FrozenTrial``: a plain record with setters.
 
     Storages hand out records; what a storage holds never changes when a caller mutates a
@@ -430,40 +427,6 @@ class FrozenTrial:
 
     # --- the fixed-trial protocol: re-run an objective on a recorded trial -----------------------
 
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        """Return the recorded value of ``name`` (checked against the given distribution)."""
-        return float(self._suggest(name, FloatDistribution(low, high, log=log, step=step)))
-
-    def suggest_uniform(self, name: str, low: float, high: float) -> float:
-        """Deprecated since Optuna 3.0: use ``suggest_float``."""
-        _warn_deprecated_suggest("suggest_uniform", "")
-        return self.suggest_float(name, low, high)
-
-    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
-        """Deprecated since Optuna 3.0: use ``suggest_float(..., log=True)``."""
-        _warn_deprecated_suggest("suggest_loguniform", "(..., log=True)")
-        return self.suggest_float(name, low, high, log=True)
-
-    def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
-        """Deprecated since Optuna 3.0: use ``suggest_float(..., step=q)``."""
-        _warn_deprecated_suggest("suggest_discrete_uniform", "(..., step=...)")
-        return self.suggest_float(name, low, high, step=q)
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        """Return the recorded value of ``name`` (checked against the given distribution)."""
-        return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
-
-    def suggest_categorical(
-        self, name: str, choices: Sequence[CategoricalChoiceType]
-    ) -> CategoricalChoiceType:
-        """Return the recorded value of ``name`` (checked against the given choices)."""
-        value: CategoricalChoiceType = self._suggest(name, CategoricalDistribution(choices))
-        return value
-
     def report(self, value: float, step: int) -> None:
         """Does nothing: a recorded trial cannot take new intermediate values."""
 
@@ -550,14 +513,6 @@ class FrozenTrial:
 
 _SCALARS = (str, int, float, bool, type(None))
 
-
-def _warn_deprecated_suggest(name: str, args: str) -> None:
-    warnings.warn(
-        f"{name} has been deprecated in v3.0.0. This feature will be removed in v6.0.0. "
-        f"Use suggest_float{args} instead.",
-        FutureWarning,
-        stacklevel=3,
-    )
 
 
 def _copy_plain(d: dict[Any, Any], memo: dict[int, Any]) -> dict[Any, Any]:

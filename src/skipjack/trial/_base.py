@@ -3,61 +3,19 @@
 from __future__ import annotations
 
 import abc
-import warnings
 import datetime
-from collections.abc import Sequence
 from typing import Any
 
 from skipjack._records import FrozenTrial
-from skipjack.distributions import BaseDistribution, CategoricalChoiceType
+from skipjack._records._suggest import SuggestAPI
+from skipjack.distributions import BaseDistribution
 
 __all__ = ["BaseTrial"]
 
 
-def _warn_deprecated_suggest(name: str, args: str) -> None:
-    warnings.warn(
-        f"{name} has been deprecated in v3.0.0. This feature will be removed in v6.0.0. "
-        f"Use suggest_float{args} instead.",
-        FutureWarning,
-        stacklevel=3,
-    )
-
-
-class BaseTrial(abc.ABC):
-    """What an objective may call on its trial argument."""
-
-    @abc.abstractmethod
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        """Suggest a float in ``[low, high]`` (log-scaled or on a ``step`` grid if asked)."""
-
-    def suggest_uniform(self, name: str, low: float, high: float) -> float:
-        """Deprecated since Optuna 3.0: use ``suggest_float(name, low, high)``."""
-        _warn_deprecated_suggest("suggest_uniform", "")
-        return self.suggest_float(name, low, high)
-
-    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
-        """Deprecated since Optuna 3.0: use ``suggest_float(name, low, high, log=True)``."""
-        _warn_deprecated_suggest("suggest_loguniform", "(..., log=True)")
-        return self.suggest_float(name, low, high, log=True)
-
-    def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
-        """Deprecated since Optuna 3.0: use ``suggest_float(name, low, high, step=q)``."""
-        _warn_deprecated_suggest("suggest_discrete_uniform", "(..., step=...)")
-        return self.suggest_float(name, low, high, step=q)
-
-    @abc.abstractmethod
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        """Suggest an int in ``[low, high]``."""
-
-    @abc.abstractmethod
-    def suggest_categorical(
-        self, name: str, choices: Sequence[CategoricalChoiceType]
-    ) -> CategoricalChoiceType:
-        """Suggest one of ``choices``."""
+class BaseTrial(SuggestAPI, abc.ABC):
+    """What an objective may call on its trial argument: the ``suggest_*`` methods (written once,
+    over ``_suggest``, in ``_records/_suggest.py``), reports, pruning and attributes."""
 
     @abc.abstractmethod
     def report(self, value: float, step: int) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
 from skipjack._records._frozen_trial import (
@@ -13,14 +12,7 @@ from skipjack._records._frozen_trial import (
     constraints_of,
     with_constraint,
 )
-from skipjack.distributions import (
-    BaseDistribution,
-    CategoricalChoiceType,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-    check_distribution_compatibility,
-)
+from skipjack.distributions import BaseDistribution, check_distribution_compatibility
 from skipjack.trial._base import BaseTrial
 
 __all__ = ["FixedTrial"]
@@ -45,22 +37,6 @@ class FixedTrial(BaseTrial):
         self._intermediate_values: dict[int, float] = {}
         self._datetime_start = datetime.datetime.now()
         self._number = number
-
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        return float(self._suggest(name, FloatDistribution(low, high, log=log, step=step)))
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
-
-    def suggest_categorical(
-        self, name: str, choices: Sequence[CategoricalChoiceType]
-    ) -> CategoricalChoiceType:
-        value: CategoricalChoiceType = self._suggest(name, CategoricalDistribution(choices))
-        return value
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         if name not in self._params:
