@@ -215,6 +215,16 @@ def select(
     return {p: space[p] for p in wanted}, holding
 
 
+def domain(dist: BaseDistribution) -> tuple[float, float]:
+    """The encoded domain of ``dist`` (see :class:`Encoded`)."""
+    return _domain(dist)
+
+
+def column_values(dist: BaseDistribution, values: list[Any]) -> np.ndarray:
+    """Parameter values encoded as one column (see :class:`Encoded`)."""
+    return _column(dist, values)
+
+
 def _domain(dist: BaseDistribution) -> tuple[float, float]:
     if isinstance(dist, CategoricalDistribution):
         return -0.5, len(dist.choices) - 0.5

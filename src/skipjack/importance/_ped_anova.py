@@ -38,8 +38,9 @@ from skipjack.importance._base import (
     BaseImportanceEvaluator,
     Target,
     appearing_params,
+    column_values,
     completed_trials,
-    encode,
+    domain,
     finite_trials,
     sort_importances,
 )
@@ -267,10 +268,25 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
         in_top[top] = True
         scale = (top.size / region.size) ** 2
         importance = np.zeros(len(names))
+        region_rows = region.tolist()
+        region_dists = [trials[i].distributions for i in region_rows]
         for j, name in enumerate(names):
+            # Group the region's trials by the distribution of `name` (None: not suggested).
+            # Distribution objects are mostly shared between trials: group by identity first,
+            # so each distinct object is hashed once.
+            by_id: dict[int, list[int]] = {}
+            first: dict[int, BaseDistribution | None] = {}
+            for i, dists in zip(region_rows, region_dists):
+                d = dists.get(name)
+                key = id(d)
+                rows_of = by_id.get(key)
+                if rows_of is None:
+                    by_id[key] = rows_of = []
+                    first[key] = d
+                rows_of.append(i)
             regimes: dict[BaseDistribution | None, list[int]] = {}
-            for i in region:
-                regimes.setdefault(trials[i].distributions.get(name), []).append(int(i))
+            for key, rows_of in by_id.items():
+                regimes.setdefault(first[key], []).extend(rows_of)
             small = [d for d, rows in regimes.items() if len(rows) < _MIN_TRIALS_IN_REGIME]
             if small:
                 _logger.warning(
@@ -282,28 +298,25 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
                 if dist is None or dist.single() or len(rows) < _MIN_TRIALS_IN_REGIME:
                     continue
                 rows_arr = np.array(rows)
-                top_rows = rows_arr[in_top[rows_arr]]
-                if top_rows.size == 0:
+                is_top = in_top[rows_arr]
+                n_top_regime = int(is_top.sum())
+                if n_top_regime == 0:
                     continue
-                alpha = top_rows.size / top.size  # share of the top trials in this regime
+                alpha = n_top_regime / top.size  # share of the top trials in this regime
                 beta = rows_arr.size / region.size  # share of the region's trials in it
-                importance[j] += alpha**2 / beta * self._divergence(
-                    name, dist, [trials[i] for i in top_rows], [trials[i] for i in rows])
+                x = column_values(dist, [trials[i].params[name] for i in rows])
+                importance[j] += alpha**2 / beta * self._divergence(dist, x[is_top], x)
         return sort_importances(names, scale * importance)
 
-    def _divergence(self, name: str, dist: BaseDistribution, top: list[FrozenTrial],
-                    region: list[FrozenTrial]) -> float:
-        """Pearson divergence between the top trials' and the region's marginals of ``name``."""
-        enc_top = encode({name: dist}, top)
-        low, high = float(enc_top.low[0]), float(enc_top.high[0])
+    def _divergence(self, dist: BaseDistribution, top: np.ndarray, region: np.ndarray) -> float:
+        """Pearson divergence between the top trials' and the region's marginals of one
+        parameter (encoded values of one regime)."""
+        low, high = domain(dist)
         if high <= low:
             return 0.0
         column = _Column(dist, low, high)
-        p = column.probabilities(enc_top.x[:, 0])
-        if self._evaluate_on_local:
-            q = column.probabilities(encode({name: dist}, region).x[:, 0])
-        else:
-            q = column.uniform()
+        p = column.probabilities(top)
+        q = column.probabilities(region) if self._evaluate_on_local else column.uniform()
         return max(float(np.sum(p * p / q)) - 1.0, 0.0)
 
     def _split(
