@@ -45,7 +45,12 @@ def site(tmp_path_factory):
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT, env=env, text=True, capture_output=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
+    warnings = [line for line in (result.stdout + result.stderr).splitlines()
+                if line.startswith(("WARNING", "ERROR"))]
+    assert result.returncode == 0, (
+        "`make docs` (mkdocs build --strict) fails. Each WARNING/ERROR below names a file and "
+        "line: usually a Google-style docstring whose `Args:` entry is not a parameter name, or "
+        "a broken link in docs/.\n" + "\n".join(warnings) + "\n" + result.stderr[-3000:])
     return out
 
 
