@@ -110,6 +110,10 @@ def test_11_multi_objective_report_and_decision_log():
 
     study = create_study(directions=["minimize", "minimize"])
     trial = study.ask()
+    with pytest.raises(NotImplementedError):  # Optuna's error for what it cannot do
+        trial.should_prune()
+    with pytest.raises(NotImplementedError):
+        trial.report(1.0, 0)
     trial.report([1.0, 2.0], 0)
     assert trial.should_prune() is False
     frozen = study.tell(trial, [1.0, 2.0])

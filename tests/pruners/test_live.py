@@ -208,8 +208,12 @@ def test_multi_objective_report_errors_and_nan() -> None:
     trial = study.ask()
     with pytest.raises(ValueError, match="one entry per objective"):
         trial.report([1.0], 0)
-    with pytest.raises(TypeError, match="sequence"):
+    with pytest.raises(NotImplementedError, match="one value per objective"):  # Optuna's type
         trial.report(1.0, 0)
+    with pytest.raises(TypeError, match="sequence"):
+        trial.report("1.0", 0)
+    with pytest.raises(NotImplementedError, match="before a report"):  # as Optuna
+        trial.should_prune()
     study.tell(trial, [1.0, 1.0])
     trial = study.ask()
     trial.report([math.nan, 1.0], 0)

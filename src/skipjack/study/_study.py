@@ -24,6 +24,7 @@ from skipjack._validation import (
     check_study_name,
 )
 from skipjack.distributions import BaseDistribution, _convert_old_distribution_to_new_distribution
+from skipjack.exceptions import UpdateFinishedTrialError
 from skipjack.logging import get_logger
 from skipjack.pruners import BasePruner
 from skipjack.samplers import BaseSampler
@@ -365,12 +366,17 @@ class Study:
         says why. ``state=PRUNED`` records the last reported value.
 
         Raises:
-            UpdateFinishedTrialError: the trial has finished already (unless ``skip_if_finished``).
+            ValueError: the trial has finished already (unless ``skip_if_finished``), or is WAITING.
             ValueError: values given with PRUNED/FAIL, or missing with COMPLETE.
         """
-        frozen, _ = tell_with_warning(
-            self, trial, value_or_values=values, state=state, skip_if_finished=skip_if_finished
-        )
+        try:
+            frozen, _ = tell_with_warning(
+                self, trial, value_or_values=values, state=state, skip_if_finished=skip_if_finished
+            )
+        except UpdateFinishedTrialError as e:
+            # finished meanwhile (by another process or a heartbeat check): Optuna's error for
+            # telling a finished trial
+            raise ValueError(f"Cannot tell this trial: it has already finished ({e}).") from e
         return copy.deepcopy(frozen)
 
     def stop(self) -> None:

@@ -377,6 +377,12 @@ class Trial(BaseTrial):
         # Any: a user may pass anything here; float() below is the check.
         scalar: Any = value
         if self.study._is_multi_objective():
+            if not isinstance(value, (str, bytes)) and not hasattr(value, "__iter__"):
+                raise NotImplementedError(
+                    "Trial.report of a single value is not supported in a multi-objective study "
+                    "(as in Optuna). skipjack takes one value per objective: "
+                    f"trial.report([v1, ..., v{len(self.study.directions)}], step)."
+                )
             vector = _pruning.check_vector(value, len(self.study.directions))
             scalar = vector[0]
         try:
@@ -416,6 +422,12 @@ class Trial(BaseTrial):
         The decision is recorded in the trial's decision log (``skipjack.pruners.decision_log``);
         while the study's pause switch is on, the answer is False (see docs/pruning.md).
         """
+        if not self._intermediate_values and self.study._is_multi_objective():
+            raise NotImplementedError(
+                "Trial.should_prune is not supported in a multi-objective study before a report "
+                "(as in Optuna). skipjack prunes multi-objective trials from their reported "
+                "vectors: call trial.report([v1, ..., vn], step) first."
+            )
         decision = _pruning.should_prune(self)
         if self._observer is not None:
             self._observer.should_prune(decision)
