@@ -46,6 +46,7 @@ __all__ = [
     "integration",
     "terminator",
     "testing",
+    "install_as_optuna",
 ]
 
 _LAZY_MODULES = ("search_space", "importance", "visualization", "artifacts", "integration",
@@ -54,6 +55,10 @@ _LAZY_MODULES = ("search_space", "importance", "visualization", "artifacts", "in
 
 
 def __getattr__(name: str) -> Any:
+    if name == "install_as_optuna":
+        from skipjack._optuna_alias import install_as_optuna
+
+        return install_as_optuna
     if name in _LAZY_MODULES:
         module = importlib.import_module(f"skipjack.{name}")
         globals()[name] = module

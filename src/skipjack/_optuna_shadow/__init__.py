@@ -1,0 +1,1 @@
+"""A directory put first on ``PYTHONPATH`` by ``python -m skipjack run``: see ``optuna/``."""

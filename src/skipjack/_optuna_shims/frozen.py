@@ -1,0 +1,5 @@
+"""``optuna.study._frozen``."""
+
+from skipjack._records import FrozenStudy
+
+__all__ = ["FrozenStudy"]
