@@ -258,6 +258,18 @@ class GrpcStorageProxy(BaseStorage):
             changed.sort(key=lambda t: t.number)
             return changed, (entry.epoch, entry.version)
 
+    def pop_waiting_trial_id(self, study_id: int) -> int | None:
+        # The server's SetTrialStateValues(RUNNING) is the atomic take; the cached list of
+        # WAITING trials may be stale, so a trial another client took and finished meanwhile is
+        # skipped (UpdateFinishedTrialError) like one it is still running (False).
+        for trial in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.WAITING,)):
+            try:
+                if self.set_trial_state_values(trial._trial_id, state=TrialState.RUNNING):
+                    return trial._trial_id
+            except UpdateFinishedTrialError:
+                continue
+        return None
+
     def _refresh(self, study_id: int) -> _StudyEntry:
         entry = self._cache.entry(study_id)
         with entry.fetch_lock:
