@@ -32,8 +32,12 @@ def test_1_frozen_trial_is_slotted_and_mutable_as_optuna():
     assert (t.value, t.number, t.user_attrs) == (2.0, 3, {"k": "v"})
     with pytest.raises(AttributeError):
         t.not_an_optuna_field = 1  # type: ignore[attr-defined]
-    with pytest.raises(TypeError):
-        vars(t)
+    # vars()/__dict__ is a new dict under Optuna's attribute names (optuna-integration's Dask
+    # storage serializes records from it); writing to it changes nothing
+    fields = vars(t)
+    assert fields["state"] == t.state and fields["_number"] == 3 and fields["_values"] == [2.0]
+    fields["_number"] = 99
+    assert t.number == 3
 
 
 def test_2_numeric_string_fails():

@@ -206,3 +206,35 @@ def test_skipjack_integration_hands_names_to_optuna_integration(tmp_path):
         "own": "skipjack.integration._lightgbm",
         "lightgbm_module": "optuna_integration.lightgbm",
     }
+
+
+def test_dask_storage_with_two_worker_processes(tmp_path):
+    pytest.importorskip("distributed")
+    out = run_program(
+        """
+        from dask.distributed import Client, LocalCluster, wait
+        from optuna_integration import DaskStorage
+
+        def objective(trial):
+            return (trial.suggest_float("x", -2, 2) - 1) ** 2
+
+        if __name__ == "__main__":
+            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster, Client(cluster) as client:
+                study = optuna.create_study(storage=DaskStorage(), study_name="dask")
+                futures = [client.submit(study.optimize, objective, n_trials=5, pure=False)
+                           for _ in range(2)]
+                wait(futures)
+                for f in futures:
+                    f.result()
+                trials = study.trials
+                print(json.dumps({
+                    "numbers": sorted(t.number for t in trials),
+                    "states": sorted({t.state.name for t in trials}),
+                    "best": study.best_value,
+                }))
+        """,
+        tmp_path,
+    )
+    assert out["numbers"] == list(range(10)) and out["states"] == ["COMPLETE"]
+    assert out["best"] < 1.0

@@ -83,6 +83,14 @@ def constraints_of(system_attrs: dict[str, Any]) -> dict[str, float]:
     return result
 
 
+# Fields Optuna keeps as plain attributes (no leading underscore) in its ``FrozenTrial.__dict__``.
+_OPTUNA_ATTR = {
+    "_state": "state",
+    "_datetime_complete": "datetime_complete",
+    "_intermediate_values": "intermediate_values",
+}
+
+
 class FrozenTrial(SuggestAPI):
     """Status and results of a trial, as Optuna's ``FrozenTrial``: a plain record with setters.
 
@@ -479,6 +487,11 @@ class FrozenTrial(SuggestAPI):
         # As Optuna's: ``eval(repr(trial)) == trial`` with the record classes in scope.
         fields = ", ".join(f"{f[1:]}={getattr(self, f)!r}" for f in self._FIELDS)
         return f"FrozenTrial({fields}, value=None)"
+
+    @property
+    def __dict__(self) -> dict[str, Any]:  # type: ignore[override]
+        """A new dict of the fields under Optuna's attribute names (add-ons read ``trial.__dict__``)."""
+        return {_OPTUNA_ATTR.get(f, f): getattr(self, f) for f in self._FIELDS}
 
     def __getstate__(self) -> dict[str, Any]:
         return {s: getattr(self, s) for s in self.__slots__}
