@@ -54,11 +54,20 @@ _LAZY_MODULES = ("search_space", "importance", "visualization", "artifacts", "in
                  "testing", "cli", "report", "observability")
 
 
-def __getattr__(name: str) -> Any:
-    if name == "install_as_optuna":
-        from skipjack._optuna_alias import install_as_optuna
+def install_as_optuna(*, children: bool = False) -> None:
+    """Make ``import optuna`` (and ``optuna.x.y``) resolve to skipjack in this process.
 
-        return install_as_optuna
+    For Optuna add-ons (optuna-dashboard, optuna-integration, optunahub, ...) that import
+    ``optuna`` themselves; call it before anything imports optuna. ``children=True`` extends it
+    to child processes started afterwards. ``python -m skipjack run script.py`` does the same
+    for a whole program. See docs/ecosystem.md.
+    """
+    from skipjack._optuna_alias import install_as_optuna as install
+
+    install(children=children)
+
+
+def __getattr__(name: str) -> Any:
     if name in _LAZY_MODULES:
         module = importlib.import_module(f"skipjack.{name}")
         globals()[name] = module

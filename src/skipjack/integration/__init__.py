@@ -17,32 +17,10 @@ import sys
 from types import ModuleType
 from typing import Any
 
-__all__ = [
-    "LightGBMPruningCallback",
-    "XGBoostPruningCallback",
-    "BoTorchSampler",
-    "CatBoostPruningCallback",
-    "PyCmaSampler",
-    "DaskStorage",
-    "MLflowCallback",
-    "WeightsAndBiasesCallback",
-    "KerasPruningCallback",
-    "LightGBMTuner",
-    "LightGBMTunerCV",
-    "TorchDistributedTrial",
-    "PyTorchIgnitePruningHandler",
-    "PyTorchLightningPruningCallback",
-    "OptunaSearchCV",
-    "ShapleyImportanceEvaluator",
-    "SkorchPruningCallback",
-    "TensorBoardCallback",
-    "TensorFlowPruningHook",
-    "TFKerasPruningCallback",
-    "FastAIV2PruningCallback",
-    "FastAIPruningCallback",
-]
+# skipjack's own names; the forwarded ones (``_FORWARDED``) are documented by optuna-integration.
+__all__ = ["LightGBMPruningCallback", "XGBoostPruningCallback"]
 
-_OWN = {
+_LAZY = {
     "LightGBMPruningCallback": "skipjack.integration._lightgbm",
     "XGBoostPruningCallback": "skipjack.integration._xgboost",
 }
@@ -103,7 +81,7 @@ def optuna_integration_module(submodule: str) -> ModuleType:
 
 
 def __getattr__(name: str) -> Any:
-    own = _OWN.get(name)
+    own = _LAZY.get(name)
     if own is not None:
         value = getattr(importlib.import_module(own), name)
     elif name in _FORWARDED:
