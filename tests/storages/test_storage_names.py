@@ -148,3 +148,15 @@ def test_deprecated_names_only_in_storages() -> None:
         assert name in st.__all__
         with pytest.raises(AttributeError):
             getattr(journal, name)
+
+
+def test_missing_driver_is_an_import_error_naming_the_fix() -> None:
+    pytest.importorskip("sqlalchemy")
+    try:
+        import pg8000  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("pg8000 is installed: no missing driver to try")
+    with pytest.raises(ImportError, match="Failed to import DB access module.*skipjack\\[postgresql\\]"):
+        RDBStorage("postgresql+pg8000://user:pw@127.0.0.1:1/db")

@@ -147,7 +147,15 @@ def create_engine(url: str, engine_kwargs: dict[str, Any] | None) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 4)
         kwargs.setdefault("max_overflow", 16)
-    engine = sa.create_engine(parsed, **kwargs)
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except ImportError as error:
+        extra = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}.get(backend)
+        hint = f" (pip install 'skipjack[{extra}]')" if extra else ""
+        raise ImportError(
+            "Failed to import DB access module for the specified storage URL. Please install "
+            f"appropriate one{hint}: {error}"
+        ) from error
     # An in-memory SQLite database is one connection shared by every thread: serialize its use.
     _ENGINE_LOCKS[engine] = threading.RLock() if memory else contextlib.nullcontext()
     if backend == "sqlite":
