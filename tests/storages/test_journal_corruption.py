@@ -4,12 +4,14 @@ log reset under a writer is reported as a reset, an unknown op code warns."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import time
 import uuid
 
 import pytest
 
 import skipjack
-from skipjack.storages.journal import JournalFileBackend, JournalStorage
+from skipjack.storages.journal import JournalFileBackend, JournalRedisBackend, JournalStorage
 from skipjack.storages.journal._base import JournalResetError
 from skipjack.trial import TrialState
 from tests.storages import _journal_helpers as jh
@@ -100,3 +102,56 @@ def test_redis_log_reset_under_a_writer_is_reported_as_a_reset():
     finally:
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_redis(binary: str, port: int, workdir) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            return proc
+        except redis.exceptions.ConnectionError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+
+def test_own_redis_restarted_without_persistence_is_a_reset(tmp_path, monkeypatch):
+    # Our own redis-server on a free port (never the shared one), killed and restarted empty.
+    from tests._servers import require_binary
+
+    binary = require_binary("redis-server")
+    monkeypatch.setenv("SKIPJACK_CONNECT_TIMEOUT", "20")
+    port = _free_port()
+    proc = _start_redis(binary, port, tmp_path)
+    try:
+        storage = JournalStorage(JournalRedisBackend(f"redis://127.0.0.1:{port}"))
+        study = skipjack.create_study(study_name="restart", storage=storage)
+        study.optimize(_objective, n_trials=3)
+        trial = study.ask()
+        proc.kill()
+        proc.wait()
+        proc = _start_redis(binary, port, tmp_path)  # same port, nothing kept
+        with pytest.raises(JournalResetError, match="reset under this process"):
+            trial.suggest_float("x", 0, 1)
+        import redis
+
+        assert redis.Redis(host="127.0.0.1", port=port).dbsize() == 0  # nothing appended
+    finally:
+        proc.kill()
+        proc.wait()
