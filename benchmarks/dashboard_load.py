@@ -175,8 +175,8 @@ def measure_skipjack(url: str, study_id: int, browser: Any) -> dict[str, float]:
 def measure_optuna_dashboard(python: str, path: str, study_id: int, browser: Any) -> dict[str, float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen([python, "-m", "optuna_dashboard", f"sqlite:///{path}",
-                               "--port", str(port)], stdout=subprocess.DEVNULL,
+    script = os.path.join(os.path.dirname(python), "optuna-dashboard")
+    server = subprocess.Popen([script, f"sqlite:///{path}", "--port", str(port)], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     out: dict[str, float] = {}
     try:
@@ -220,8 +220,11 @@ def main() -> None:
             row: dict[str, Any] = {"trials": n, "load_db_s": time.perf_counter() - t0}
             if args.optuna_python:
                 shutil.copy(path, path + ".optuna.db")
-                row["optuna_dashboard"] = measure_optuna_dashboard(
-                    args.optuna_python, path + ".optuna.db", study_id, browser)
+                try:
+                    row["optuna_dashboard"] = measure_optuna_dashboard(
+                        args.optuna_python, path + ".optuna.db", study_id, browser)
+                except Exception as error:  # noqa: BLE001 - report, go on with ours
+                    row["optuna_dashboard"] = {"error": repr(error)}
             row["skipjack"] = measure_skipjack(url, study_id, browser)
             results.append(row)
             print(json.dumps(row), flush=True)

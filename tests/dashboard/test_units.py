@@ -144,3 +144,25 @@ def test_serializer_handles_non_finite_and_odd_values():
     study.tell(t, state=TrialState.FAIL)
     row = trial_row(study.trials[0])
     assert row["state"] == "FAIL" and row["values"] is None and math.isfinite(row["params"]["x"])
+
+
+def test_counts_and_best_follow_every_change():
+    """The view's counts by state and best trial, kept incrementally, equal a full recount."""
+    from skipjack.dashboard._cache import count_states
+
+    storage = InMemoryStorage()
+    study = _study(storage, n=10)
+    view = Views(storage, min_interval=0.0).get(study._study_id)
+    view.trials()
+    running = [study.ask() for _ in range(3)]
+    study.enqueue_trial({"x": 0.0})
+    view.trials()
+    study.tell(running[0], -1.0)  # a new best
+    study.tell(running[1], state=TrialState.PRUNED)
+    study.tell(running[2], state=TrialState.FAIL)
+    study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=2)  # runs the enqueued
+    trials = view.trials()
+    assert [t.number for t in trials] == list(range(len(trials)))
+    assert view.counts == count_states(storage.get_all_trials(study._study_id))
+    assert view.best is not None and view.best.number == study.best_trial.number
+    assert view.best.value == -1.0

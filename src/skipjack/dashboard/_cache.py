@@ -11,6 +11,7 @@ requests share one storage read. Views are thread-safe; the records they hand ou
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -33,7 +34,12 @@ class TrialNotFound(LookupError):
 
 
 class StudyView:
-    """The trials of one study, refreshed from the storage's incremental read."""
+    """The trials of one study, refreshed from the storage's incremental read.
+
+    Bookkeeping per refresh is proportional to what changed, not to the study: the trials are
+    kept in number order (numbers are dense), a change log (sequence, trial number) is appended
+    to, and the counts by state and the best single-objective trial are updated in place.
+    """
 
     def __init__(self, storage: BaseStorage, study_id: int, name: str,
                  min_interval: float = 0.2, clock: Callable[[], float] = time.monotonic) -> None:
@@ -48,7 +54,11 @@ class StudyView:
         self._loaded = False
         self._last_refresh = -1e18
         self._trials: dict[int, FrozenTrial] = {}
-        self._changed_at: dict[int, int] = {}  # trial number -> sequence of its last change
+        self._ordered: list[FrozenTrial] | None = []  # None: rebuild from _trials on next read
+        self._log_seq: list[int] = []  # change log: sequence numbers (ascending) ...
+        self._log_number: list[int] = []  # ... and the trial each one changed
+        self.counts: dict[str, int] = {s.name: 0 for s in TrialState}
+        self.best: FrozenTrial | None = None  # best COMPLETE trial (single objective)
         self.seq = 0
         self.last_activity: float | None = None  # wall-clock time of the latest change seen
 
@@ -77,16 +87,62 @@ class StudyView:
         kept = self._trials
         changed = [t for t in trials if kept.get(t.number) != t]
         if full and len(trials) < len(kept):  # a storage without an incremental read
-            for number in set(kept) - {t.number for t in trials}:
-                kept.pop(number)
+            gone = set(kept) - {t.number for t in trials}
+            for number in gone:
+                self.counts[kept.pop(number).state.name] -= 1
+            self._ordered = None
+            if self.best is not None and self.best.number in gone:
+                self.best = None
+                self._rebest(list(kept.values()))
         if not changed:
             return
         self.seq += 1
+        ordered = self._ordered
         for t in changed:
+            old = kept.get(t.number)
+            if old is not None:
+                self.counts[old.state.name] -= 1
+            self.counts[t.state.name] += 1
             kept[t.number] = t
-            self._changed_at[t.number] = self.seq
+            if ordered is not None:
+                if t.number < len(ordered) and ordered[t.number].number == t.number:
+                    ordered[t.number] = t
+                elif old is None and t.number == len(ordered):
+                    ordered.append(t)
+                else:
+                    ordered = self._ordered = None  # numbers not dense: rebuild on read
+            self._log_seq.append(self.seq)
+            self._log_number.append(t.number)
+        self._rebest(changed)
+        if len(self._log_seq) > 4 * max(1024, len(kept)):  # keep the log bounded
+            self._compact_log()
         self.last_activity = max(
             (_activity(t) for t in changed), default=self.last_activity or 0.0)
+
+    def _rebest(self, candidates: list[FrozenTrial]) -> None:
+        if len(self.directions) != 1:
+            return
+        maximize = self.directions[0] == StudyDirection.MAXIMIZE
+        best = self.best
+        for t in candidates:
+            if t.state != TrialState.COMPLETE or not t.values or math.isnan(t.values[0]):
+                continue
+            v = t.values[0]
+            if best is None:
+                best = t
+                continue
+            b = best.values[0]  # type: ignore[index]
+            if (v > b if maximize else v < b) or (v == b and t.number < best.number):
+                best = t
+        self.best = best
+
+    def _compact_log(self) -> None:
+        last: dict[int, int] = {}
+        for seq, number in zip(self._log_seq, self._log_number):
+            last[number] = seq
+        pairs = sorted((seq, number) for number, seq in last.items())
+        self._log_seq = [p[0] for p in pairs]
+        self._log_number = [p[1] for p in pairs]
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -94,7 +150,12 @@ class StudyView:
         """Every trial, ordered by number (a fresh list of immutable records)."""
         self.refresh()
         with self._lock:
-            return [self._trials[n] for n in sorted(self._trials)]
+            if self._ordered is None:
+                ordered = [self._trials[n] for n in sorted(self._trials)]
+                dense = all(t.number == i for i, t in enumerate(ordered))
+                self._ordered = ordered if dense else None
+                return list(ordered)
+            return list(self._ordered)
 
     def trial(self, number: int) -> FrozenTrial:
         self.refresh()
@@ -106,14 +167,19 @@ class StudyView:
 
     def changed_since(self, seq: int, limit: int) -> tuple[int, list[FrozenTrial] | None]:
         """(current sequence, trials changed after ``seq``), or None when more than ``limit``."""
+        import bisect
+
         self.refresh()
         with self._lock:
             if seq >= self.seq:
                 return self.seq, []
-            numbers = [n for n, s in self._changed_at.items() if s > seq]
+            start = bisect.bisect_right(self._log_seq, seq)
+            if len(self._log_seq) - start > 4 * limit:
+                return self.seq, None
+            numbers = sorted(set(self._log_number[start:]))
             if len(numbers) > limit:
                 return self.seq, None
-            return self.seq, [self._trials[n] for n in sorted(numbers)]
+            return self.seq, [self._trials[n] for n in numbers]
 
 
 def _activity(t: FrozenTrial) -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from skipjack._records import FrozenTrial, StudyDirection, TrialState
-from skipjack.dashboard._cache import StudyView, Views, count_states
+from skipjack.dashboard._cache import StudyView, Views
 from skipjack.dashboard._serialize import NOTE_KEY, jsonable, number, trial_note_key
 
 if TYPE_CHECKING:
@@ -70,25 +70,24 @@ class Dashboard:
             "id": view.study_id, "name": view.name,
             "directions": [d.name.lower() for d in directions],
             "metric_names": system.get(METRIC_NAMES_KEY),
-            "n_trials": len(trials), "states": count_states(trials),
+            "n_trials": len(trials), "states": {},
             "best_value": None, "best_values": None, "best_trial": None, "n_best_trials": None,
         }
-        complete = [t for t in trials if t.state == TrialState.COMPLETE and t.values is not None]
+        out["states"] = dict(view.counts)
         if len(directions) == 1:
-            finite = [t for t in complete if not math.isnan(t.values[0])]  # type: ignore[index]
-            if finite:
-                pick = max if directions[0] == StudyDirection.MAXIMIZE else min
-                best = pick(finite, key=lambda t: t.values[0])  # type: ignore[index]
+            best = view.best
+            if best is not None:
                 out["best_value"] = number(best.values[0])  # type: ignore[index]
                 out["best_values"] = [out["best_value"]]
                 out["best_trial"] = best.number
         else:
             from skipjack._mo import pareto_front_trials
 
+            complete = [t for t in trials if t.state == TrialState.COMPLETE and t.values]
             out["n_best_trials"] = len(pareto_front_trials(complete, directions,
                                                            consider_constraints=False))
-        starts = [t.datetime_start for t in trials if t.datetime_start is not None]
-        out["datetime_start"] = min(starts).isoformat() if starts else None
+        first = trials[0].datetime_start if trials else None
+        out["datetime_start"] = None if first is None else first.isoformat()
         out["last_activity"] = (None if view.last_activity is None else
                                 datetime.datetime.fromtimestamp(view.last_activity).isoformat())
         return out

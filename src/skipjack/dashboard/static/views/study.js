@@ -1,7 +1,7 @@
 import { get, events } from "../api.js";
 import { h, clear, fmt, ago, seconds, stateBadge } from "../dom.js";
 import { app, crumbs, setLive } from "../app.js";
-import { PLOTS, draw, objectiveName } from "../plots.js";
+import { PLOTS, draw, objectiveName, loadPlotly } from "../plots.js";
 import { noteEditor } from "./note.js";
 
 const STATES = ["COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"];
@@ -60,6 +60,9 @@ export async function studyPage(root, id, query) {
     refresh(u);
   }, setLive);
   app.cleanup.push(() => src.close());
+  // fetch plotly.js once the page is up, so the first plot tab opens without waiting for it
+  const prefetch = setTimeout(loadPlotly, 1500);
+  app.cleanup.push(() => clearTimeout(prefetch));
 }
 
 async function trialTable(body, study, query) {
