@@ -67,6 +67,16 @@ def install_as_optuna(*, children: bool = False) -> None:
     install(children=children)
 
 
+def _activate_observability() -> None:
+    # Loaded only when an observability variable is set (see skipjack/study/_hooks.py).
+    from skipjack.observability._switches import apply_environment
+
+    apply_environment()
+
+
+study._hooks.set_environment_activator(_activate_observability)
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY_MODULES:
         module = importlib.import_module(f"skipjack.{name}")

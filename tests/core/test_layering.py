@@ -72,6 +72,14 @@ def _runtime_imports(tree: ast.AST, module: str, is_package: bool) -> list[tuple
                 if target == "skipjack":
                     for alias in child.names:
                         found.append((child.lineno, f"skipjack.{alias.name}"))
+            elif isinstance(child, ast.Call) and child.args:
+                # importlib.import_module("skipjack.x") / __import__("skipjack.x"): an import too
+                func = child.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                first = child.args[0]
+                if name in ("import_module", "__import__") and isinstance(first, ast.Constant) \
+                        and isinstance(first.value, str):
+                    found.append((child.lineno, first.value))
             visit(child)
 
     visit(tree)
@@ -107,6 +115,10 @@ def test_layering_check_catches_an_upward_import() -> None:
     tree = ast.parse("from skipjack.study import Study\n")
     [(_, target)] = _runtime_imports(tree, "skipjack.storages._x", False)
     assert _layer(target) > _layer("skipjack.storages._x")
+    dynamic = ast.parse("import importlib\nimportlib.import_module('skipjack.observability._x')\n")
+    targets = [t for _, t in _runtime_imports(dynamic, "skipjack.study._x", False)]
+    assert targets == ["importlib", "skipjack.observability._x"]
+    assert _layer(targets[1]) > _layer("skipjack.study._x")
     guarded = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import skipjack.study\n")
     assert [t for _, t in _runtime_imports(guarded, "skipjack.storages._x", False)] == ["typing"]
 

@@ -21,13 +21,15 @@ error in the loop. ``ask``/``tell`` called directly by a user are not instrument
 
 Design note: global hooks (``set_global_hooks``) are attached to every ``Study`` created
 afterwards; ``SKIPJACK_TRACING``/``SKIPJACK_METRICS_PORT``/``SKIPJACK_LOG_FORMAT`` are applied by
-``skipjack.observability``, which ``Study`` loads at its first construction only when one of those
-variables is set, so a plain run never loads it.
+``skipjack.observability`` through the activator the top-level package registers
+(``set_environment_activator``); it runs at the first ``Study`` construction only when one of those
+variables is set, so a plain run never loads the instrumentation.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -35,7 +37,8 @@ if TYPE_CHECKING:
     from skipjack.study._study import Study
     from skipjack.trial import Trial
 
-__all__ = ["StudyHooks", "TrialObserver", "set_global_hooks", "get_global_hooks"]
+__all__ = ["StudyHooks", "TrialObserver", "set_global_hooks", "get_global_hooks",
+           "set_environment_activator"]
 
 _ENV_VARS = ("SKIPJACK_TRACING", "SKIPJACK_METRICS_PORT", "SKIPJACK_LOG_FORMAT")
 
@@ -83,6 +86,7 @@ class StudyHooks:
 
 _global_hooks: StudyHooks | None = None
 _env_checked = False
+_activator: Callable[[], None] | None = None
 
 
 def set_global_hooks(hooks: StudyHooks | None) -> None:
@@ -91,15 +95,23 @@ def set_global_hooks(hooks: StudyHooks | None) -> None:
     _global_hooks = hooks
 
 
+def set_environment_activator(activate: Callable[[], None] | None) -> None:
+    """Register what to run, once, when the first study is built while one of the
+    ``SKIPJACK_TRACING``/``SKIPJACK_METRICS_PORT``/``SKIPJACK_LOG_FORMAT`` variables is set.
+
+    The top-level package registers ``skipjack.observability``'s ``apply_environment`` here, so
+    this layer never imports the instrumentation (nor names it)."""
+    global _activator
+    _activator = activate
+
+
 def get_global_hooks() -> StudyHooks | None:
-    """Return the global hooks (after loading ``skipjack.observability`` if an env var asks)."""
+    """Return the global hooks (after running the environment activator if a variable asks)."""
     global _env_checked
     if not _env_checked:
         _env_checked = True
-        if any(os.environ.get(name) for name in _ENV_VARS):
-            import importlib
-
-            importlib.import_module("skipjack.observability._switches").apply_environment()
+        if _activator is not None and any(os.environ.get(name) for name in _ENV_VARS):
+            _activator()
     return _global_hooks
 
 
