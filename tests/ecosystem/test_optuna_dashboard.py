@@ -115,3 +115,43 @@ def test_dashboard_serves_a_skipjack_study(storage_arg):
         server.terminate()
         _, err = server.communicate(timeout=60)
     assert "Traceback" not in err, err[-3000:]
+
+
+WSGI_PROGRAM = r'''
+import json, warnings
+warnings.simplefilter("ignore")
+import skipjack
+skipjack.install_as_optuna()          # in code, before optuna_dashboard imports optuna
+skipjack.logging.set_verbosity(skipjack.logging.WARNING)
+import optuna_dashboard
+from wsgiref.util import setup_testing_defaults
+
+storage = skipjack.storages.InMemoryStorage()
+study = skipjack.create_study(storage=storage, study_name="mem")
+study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+app = optuna_dashboard.wsgi(storage)
+
+def get(path):
+    environ = {}
+    setup_testing_defaults(environ)
+    environ["PATH_INFO"], _, environ["QUERY_STRING"] = path.partition("?")
+    status = []
+    body = b"".join(app(environ, lambda s, h, exc=None: status.append(s)))
+    assert status[0].startswith("200"), (status, body[:2000])
+    return json.loads(body)
+
+names = [s["study_name"] for s in get("/api/studies")["study_summaries"]]
+trials = get("/api/studies/0?after=0")["trials"]
+print(json.dumps({"names": names, "values": [t["values"][0] for t in trials],
+                  "ours": [t.value for t in study.trials]}))
+'''
+
+
+def test_dashboard_wsgi_app_on_an_in_memory_storage():
+    proc = subprocess.run(
+        [sys.executable, "-c", WSGI_PROGRAM], env=env(), capture_output=True, text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["names"] == ["mem"] and out["values"] == out["ours"]
