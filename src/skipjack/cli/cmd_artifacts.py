@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from skipjack.cli._common import add_storage_argument, storage_from_args
+from skipjack.cli._common import add_command, add_study_name, load_study_for_cli
 from skipjack.exceptions import CLIUsageError
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ def _store(args: argparse.Namespace) -> ArtifactStore:
 
 def _gc(args: argparse.Namespace) -> int:
     from skipjack.artifacts import gc_artifacts, parse_ttl
-    from skipjack.study import load_study
 
     try:
         ttl = parse_ttl(args.ttl)
@@ -39,8 +38,9 @@ def _gc(args: argparse.Namespace) -> int:
         raise CLIUsageError(f"--ttl: {e}") from None
     if args.keep_best < 0:
         raise CLIUsageError(f"--keep-best must be >= 0; got {args.keep_best}.")
-    study = load_study(study_name=args.study, storage=storage_from_args(args))
-    result = gc_artifacts(study, _store(args), ttl=ttl, keep_best=args.keep_best,
+    store = _store(args)
+    study = load_study_for_cli(args)
+    result = gc_artifacts(study, store, ttl=ttl, keep_best=args.keep_best,
                           dry_run=args.dry_run)
     if args.format == "json":
         print(json.dumps({"dry_run": result.dry_run, "deleted": result.deleted,
@@ -58,11 +58,11 @@ def _gc(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``artifacts`` command group."""
-    parser = subparsers.add_parser("artifacts", help="manage study artifacts")
-    sub = parser.add_subparsers(dest="artifacts_command", metavar="SUBCOMMAND")
-    gc = sub.add_parser("gc", help="delete old artifacts except the best trials'")
-    add_storage_argument(gc)
-    gc.add_argument("--study", required=True, help="study name")
+    parser = subparsers.add_parser("artifacts", help="artifacts gc: manage study artifacts",
+                                   description="manage study artifacts")
+    sub = parser.add_subparsers(dest="artifacts_command", metavar="COMMAND")
+    gc = add_command(sub, "gc", "delete old artifacts except the best trials'", _gc)
+    add_study_name(gc)
     gc.add_argument("--ttl", required=True, help="age to delete after: 7d, 12h, 30m, 45s, 2w")
     gc.add_argument("--keep-best", type=int, default=5,
                     help="keep the artifacts of this many best trials (5)")
@@ -70,5 +70,5 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     gc.add_argument("--artifact-dir", default=None, help="FileSystemArtifactStore directory")
     gc.add_argument("--s3-bucket", default=None, help="Boto3ArtifactStore bucket")
     gc.add_argument("--s3-prefix", default="", help="key prefix in the bucket")
-    gc.add_argument("--format", choices=("text", "json"), default="text")
-    gc.set_defaults(func=_gc)
+    gc.add_argument("-f", "--format", choices=("text", "json"), default="text",
+                    help="output format (default: text)")

@@ -13,7 +13,9 @@ import os
 import secrets
 
 from skipjack.cli._common import (
-    add_storage_argument,
+    add_command,
+    add_host_port,
+    listen_error,
     serve_until_interrupted,
     storage_from_args,
 )
@@ -40,8 +42,11 @@ def _run(args: argparse.Namespace) -> int:
         from skipjack.artifacts import FileSystemArtifactStore
 
         store = FileSystemArtifactStore(args.artifacts)
-    server = serve_dashboard(storage, host=args.host, port=args.port, token=token,
-                             read_only=args.read_only, artifact_store=store)
+    try:
+        server = serve_dashboard(storage, host=args.host, port=args.port, token=token,
+                                 read_only=args.read_only, artifact_store=store)
+    except OSError as e:
+        raise listen_error(args.host, args.port, e) from None
     url = f"http://{args.host}:{server.server_port}/"
     banner = f"skipjack dashboard: serving {url}"
     if generated:
@@ -55,18 +60,15 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``dashboard`` command."""
-    parser = subparsers.add_parser("dashboard", help="serve a web dashboard of a storage")
-    add_storage_argument(parser)
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (127.0.0.1); another address requires a token")
+    parser = add_command(subparsers, "dashboard", "serve a web dashboard of a storage", _run)
+    add_host_port(parser, 8080, host_help="address to bind (default 127.0.0.1, this machine "
+                  "only); another address requires a token")
     parser.add_argument("--token", default=None,
                         help="token every request must carry (default: SKIPJACK_DASHBOARD_TOKEN; "
                              "generated and printed when --host is not loopback)")
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
     parser.add_argument("--read-only", action="store_true",
                         help="refuse every write (notes, telling a trial, the pruning pause)")
     parser.add_argument("--artifacts", metavar="DIR", default=None,
                         help="artifact store directory, to list and download trial artifacts")
     parser.add_argument("--export", metavar="DIR", default=None,
                         help="write the pages as static files into DIR and exit")
-    parser.set_defaults(func=_run)

@@ -12,7 +12,7 @@ import dataclasses
 import os
 import sys
 
-from skipjack.cli._common import add_storage_argument, storage_from_args
+from skipjack.cli._common import add_command, add_study_name, load_study_for_cli
 from skipjack.exceptions import CLIUsageError
 
 __all__ = ["register"]
@@ -71,10 +71,14 @@ def _print(text: str) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from skipjack.report import study_health
-    from skipjack.study import load_study
 
-    storage = storage_from_args(args)
-    study = load_study(study_name=args.study, storage=storage)
+    for option in ("min_completion", "max_failure_per_cause", "min_prune_rate", "max_prune_rate"):
+        value = getattr(args, option)
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise CLIUsageError(
+                f"--{option.replace('_', '-')} is a fraction between 0 and 1; got {value}."
+            )
+    study = load_study_for_cli(args)
     report = study_health(study, thresholds=_thresholds(args),
                           reference_point=_reference_point(args.reference_point))
     _print(report.to_json() if args.format == "json" else report.to_table())
@@ -85,13 +89,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` command."""
-    parser = subparsers.add_parser(
-        "report", help="health report of a study",
+    parser = add_command(
+        subparsers, "report", "health report of a study", _run,
         description="Health report of a study: figures and OK/WARN/FAIL checks. Exits 1 when a "
                     "check FAILs (with --strict, also on WARN).")
-    add_storage_argument(parser)
-    parser.add_argument("--study", required=True, help="study name")
-    parser.add_argument("--format", choices=("table", "json", "text"), default="table",
+    add_study_name(parser)
+    parser.add_argument("-f", "--format", choices=("table", "json", "text"), default="table",
                         help="table (default; 'text' is the same) or json")
     parser.add_argument("--threshold", action="append", metavar="NAME=VALUE",
                         help="override a threshold, e.g. --threshold fail_completion_rate=0.6 "
@@ -109,4 +112,3 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                              "per objective (default: derived from the trials)")
     parser.add_argument("--strict", action="store_true",
                         help="exit with status 1 when a check is WARN, too")
-    parser.set_defaults(func=_run)

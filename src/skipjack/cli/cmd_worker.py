@@ -14,7 +14,13 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from skipjack.cli._common import add_storage_argument, storage_from_args
+from skipjack.cli._common import (
+    add_command,
+    add_study_name,
+    load_study_for_cli,
+    make_sampler,
+    storage_from_args,
+)
 from skipjack.exceptions import CLIUsageError
 
 if TYPE_CHECKING:
@@ -48,34 +54,27 @@ def load_objective(spec: str) -> Any:
     return obj
 
 
-def _sampler(name: str | None, seed: int | None) -> Any:
-    if name is None:
-        return None
-    import skipjack.samplers as samplers
-
-    try:
-        cls = getattr(samplers, name)
-    except AttributeError:
-        raise CLIUsageError(
-            f"unknown --sampler {name!r}; use a class of skipjack.samplers such as TPESampler."
-        ) from None
-    return cls(seed=seed) if seed is not None else cls()
-
-
 def _run(args: argparse.Namespace) -> int:
-    from skipjack.study import MaxTrialsCallback, create_study, load_study
+    from skipjack.study import MaxTrialsCallback, create_study
     from skipjack.trial import TrialState
 
+    _check_numbers(args)
+    if args.direction and args.directions:
+        raise CLIUsageError("give either --direction or --directions, not both.")
+    if args.sampler_kwargs is not None and args.sampler is None:
+        raise CLIUsageError("--sampler-kwargs needs --sampler CLASS (e.g. --sampler TPESampler).")
+    if args.seed is not None and args.sampler is None:
+        raise CLIUsageError("--seed needs --sampler CLASS (e.g. --sampler TPESampler --seed 1).")
     storage = storage_from_args(args)
     objective = load_objective(args.objective)
-    sampler = _sampler(args.sampler, args.seed)
+    sampler = make_sampler(args.sampler, args.sampler_kwargs, seed=args.seed)
     if args.direction or args.directions:
         study = create_study(
-            storage=storage, study_name=args.study, sampler=sampler, load_if_exists=True,
+            storage=storage, study_name=args.study_name, sampler=sampler, load_if_exists=True,
             direction=args.direction, directions=args.directions,
         )
     else:
-        study = load_study(study_name=args.study, storage=storage, sampler=sampler)
+        study = load_study_for_cli(args, storage, sampler=sampler)
     callbacks: list[Callable[[Study, FrozenTrial], None]] = []
     if args.max_total_trials is not None:
         callbacks.append(
@@ -115,21 +114,40 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_numbers(args: argparse.Namespace) -> None:
+    for option in ("n_trials", "max_total_trials", "failure_window"):
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            raise CLIUsageError(f"--{option.replace('_', '-')} must be >= 1; got {value}.")
+    for option in ("timeout", "trial_timeout", "trial_memory_mb", "budget_seconds",
+                   "budget_trial_seconds", "budget_cost"):
+        value = getattr(args, option)
+        if value is not None and not value > 0:
+            raise CLIUsageError(f"--{option.replace('_', '-')} must be > 0; got {value}.")
+    rate = args.max_failure_rate
+    if rate is not None and not 0.0 < rate <= 1.0:
+        raise CLIUsageError(f"--max-failure-rate is a share in (0, 1], e.g. 0.5; got {rate}.")
+
+
 def register(subparsers: Any) -> None:
     """Add the ``worker`` command."""
-    p = subparsers.add_parser("worker", help="run trials of module:function against a storage")
-    add_storage_argument(p)
-    p.add_argument("--study", required=True, help="study name")
+    p = add_command(subparsers, "worker", "run trials of module:function against a storage",
+                    _run)
+    add_study_name(p)
     p.add_argument("--objective", required=True, help="objective as module:function")
     p.add_argument("--n-trials", type=int, default=None, help="trials this worker runs")
     p.add_argument("--timeout", type=float, default=None, help="seconds before starting no more")
     p.add_argument("--max-total-trials", type=int, default=None,
                    help="stop once the study holds this many finished trials (all workers)")
-    p.add_argument("--sampler", default=None, help="sampler class name (default: the study's)")
+    p.add_argument("--sampler", default=None, metavar="CLASS",
+                   help="a sampler class of skipjack.samplers (default: the study's default)")
+    p.add_argument("--sampler-kwargs", default=None, metavar="JSON",
+                   help="the sampler's keyword arguments as a JSON object, e.g. "
+                        "'{\"multivariate\": true}'")
     p.add_argument("--seed", type=int, default=None, help="sampler seed")
-    p.add_argument("--direction", choices=["minimize", "maximize"], default=None,
+    p.add_argument("--direction", choices=("minimize", "maximize"), default=None,
                    help="create the study with this direction if it does not exist")
-    p.add_argument("--directions", nargs="+", default=None,
+    p.add_argument("--directions", nargs="+", choices=("minimize", "maximize"), default=None,
                    help="create a multi-objective study if it does not exist")
     p.add_argument("--trial-timeout", type=float, default=None,
                    help="kill a trial after this many seconds (runs it in a child process)")
@@ -148,4 +166,3 @@ def register(subparsers: Any) -> None:
                    help="trials the failure breaker looks at (default 20)")
     p.add_argument("--catch-all", action="store_true",
                    help="a failing trial does not stop the worker")
-    p.set_defaults(func=_run)
