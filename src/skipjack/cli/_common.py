@@ -203,19 +203,9 @@ def get_storage_for_cli(url: str | None, storage_class: str | None = None, *,
     )
 
 
-# Storages buffer some writes (a journal appends them a moment later, or at exit): a command
-# that returns before the buffer is written must not let the storage be collected first.
-_OPENED: list[BaseStorage] = []
-
-
 def storage_from_args(args: argparse.Namespace, *, create_file: bool = False) -> BaseStorage:
-    """Open the storage of ``args`` (``--storage``, ``--storage-class``, the environment).
-
-    The storage stays referenced until the process exits, so that its buffered writes are
-    written by its exit hook (``ask`` returns right after suggesting the parameters)."""
-    storage = get_storage_for_cli(args.storage, args.storage_class, create_file=create_file)
-    _OPENED.append(storage)
-    return storage
+    """Open the storage of ``args`` (``--storage``, ``--storage-class``, the environment)."""
+    return get_storage_for_cli(args.storage, args.storage_class, create_file=create_file)
 
 
 def _study_names_hint(storage: BaseStorage) -> str:

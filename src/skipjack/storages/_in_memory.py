@@ -201,6 +201,10 @@ class InMemoryStorage(BaseStorage):
     """A storage that keeps everything in this process's memory. Thread safe; not shared between
     processes, and gone when the process ends (use an RDB or journal storage to persist)."""
 
+    # Optuna's "A new study created in memory" log line; off in subclasses that only hold a
+    # replayed copy of another storage (the journal logs its own line).
+    _log_new_study = True
+
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._studies: dict[int, _Study] = {}
@@ -268,7 +272,8 @@ class InMemoryStorage(BaseStorage):
             self._next_study_id += 1
             self._studies[study_id] = _Study(study_id, study_name, list(directions))
             self._name_to_id[study_name] = study_id
-        _logger.info(f"A new study created in memory with name: {study_name}")
+        if self._log_new_study:
+            _logger.info(f"A new study created in memory with name: {study_name}")
         return study_id
 
     def delete_study(self, study_id: int) -> None:

@@ -36,6 +36,8 @@ class Rejected(Exception):
 class ReplayState(InMemoryStorage):
     """The state built by replaying a journal. ``apply`` returns an operation's result."""
 
+    _log_new_study = False  # replaying a study is not creating one
+
     def __init__(self) -> None:
         super().__init__()
         self.n_ops = 0  # operations read from the log so far (accepted or not)
