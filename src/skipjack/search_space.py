@@ -32,6 +32,9 @@ class IntersectionSearchSpace:
 
     Args:
         include_pruned: count PRUNED trials as well as COMPLETE ones.
+
+    Raises:
+        ValueError: from ``calculate``, given a study other than the first one it saw.
     """
 
     def __init__(self, include_pruned: bool = False) -> None:
@@ -52,7 +55,13 @@ class IntersectionSearchSpace:
         """Return the intersection search space of ``study``, sorted by parameter name."""
         study_id = getattr(study, "_study_id", None)
         if study_id != self._study_id:
-            self._forget()
+            if self._study_id is not None:
+                # as Optuna: one instance follows one study (its cursor is that study's)
+                raise ValueError(
+                    "`IntersectionSearchSpace` is not supposed to be used with several studies: "
+                    f"this one follows study_id {self._study_id}, not {study_id}. Create one "
+                    "IntersectionSearchSpace per study."
+                )
             self._study_id = study_id
         trials = study.get_trials(deepcopy=False)
         cursor = self._cursor
