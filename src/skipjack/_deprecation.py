@@ -12,7 +12,8 @@ from typing import Any, Callable, TypeVar, cast
 
 from skipjack.exceptions import ExperimentalWarning
 
-__all__ = ["experimental", "deprecated", "warn_deprecated_argument", "REGISTRY"]
+__all__ = ["experimental", "deprecated", "warn_deprecated_argument", "warn_experimental_argument",
+           "REGISTRY"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,3 +99,13 @@ def warn_deprecated_argument(
     if alternative:
         message += f" Use {alternative} instead."
     warnings.warn(message, FutureWarning, stacklevel=3)
+
+
+def warn_experimental_argument(argument: str) -> None:
+    """Emit Optuna's ExperimentalWarning for an experimental keyword argument."""
+    warnings.warn(
+        f"Argument ``{argument}`` is an experimental feature. The interface can change in the "
+        "future.",
+        ExperimentalWarning,
+        stacklevel=3,
+    )

@@ -29,6 +29,7 @@ __all__ = [
     "IntLogUniformDistribution",
     "CategoricalChoiceType",
     "json_to_distribution",
+    "DISTRIBUTION_CLASSES",
     "distribution_to_json",
     "check_distribution_compatibility",
 ]
@@ -212,6 +213,11 @@ class FloatDistribution(BaseDistribution):
             ) from e
         if math.isnan(value):
             raise ValueError(f"NaN is not a valid value of {self!r}.")
+        if self.log and value <= 0.0:
+            raise ValueError(
+                f"The value {param_value_in_external_repr!r} is not a valid value of {self!r}: "
+                "a log-scaled distribution takes positive values only."
+            )
         return value
 
 
@@ -277,6 +283,11 @@ class IntDistribution(BaseDistribution):
             ) from e
         if math.isnan(value):
             raise ValueError(f"NaN is not a valid value of {self!r}.")
+        if self.log and value <= 0.0:
+            raise ValueError(
+                f"The value {param_value_in_external_repr!r} is not a valid value of {self!r}: "
+                "a log-scaled distribution takes positive values only."
+            )
         return value
 
     def single(self) -> bool:
@@ -354,23 +365,25 @@ class CategoricalDistribution(BaseDistribution):
     def to_external_repr(self, param_value_in_internal_repr: float) -> CategoricalChoiceType:
         return self.choices[int(param_value_in_internal_repr)]
 
-    def to_internal_repr(self, param_value_in_external_repr: CategoricalChoiceType) -> float:
+    def to_internal_repr(self, param_value_in_external_repr: CategoricalChoiceType) -> int:
+        """The index of the choice (an int, as Optuna's)."""
         index = self._index
         if index is None:
             index = {}
             for i, c in enumerate(self.choices):
                 key = (type(c), c) if not (isinstance(c, float) and math.isnan(c)) else "nan"
-                index.setdefault(key, i)
+                if _is_hashable(c):  # unhashable choices (warned about) are found by equality
+                    index.setdefault(key, i)
             _set(self, "_index", index)
         v = param_value_in_external_repr
         key = (type(v), v) if not (isinstance(v, float) and math.isnan(v)) else "nan"
         try:
-            return float(index[key])
+            return index[key]
         except (KeyError, TypeError):
             pass
         for i, c in enumerate(self.choices):  # 1 == 1.0 == True: fall back to equality
             if c == v:
-                return float(i)
+                return i
         raise ValueError(
             f"'{v!r}' is not one of the choices {list(self.choices)!r} of this "
             "CategoricalDistribution."
@@ -510,6 +523,18 @@ _CLASSES: dict[str, type[BaseDistribution]] = {
     )
 }
 
+# Optuna's tuple of the distribution classes (the current ones and the deprecated ones).
+DISTRIBUTION_CLASSES = (
+    IntDistribution,
+    IntLogUniformDistribution,
+    IntUniformDistribution,
+    FloatDistribution,
+    UniformDistribution,
+    LogUniformDistribution,
+    DiscreteUniformDistribution,
+    CategoricalDistribution,
+)
+
 _JSON_CACHE: dict[str, BaseDistribution] = {}
 
 
@@ -525,6 +550,22 @@ def json_to_distribution(json_str: str) -> BaseDistribution:
     import json
 
     loaded = json.loads(json_str)
+    if "type" in loaded:  # the abbreviated form: {"type": "int", "low": 1, "high": 9, ...}
+        kind = loaded["type"]
+        fields = {k: v for k, v in loaded.items() if k != "type"}
+        abbreviated: BaseDistribution
+        if kind == "float":
+            abbreviated = FloatDistribution(**fields)
+        elif kind == "int":
+            abbreviated = IntDistribution(**fields)
+        elif kind == "categorical":
+            abbreviated = CategoricalDistribution(**fields)
+        else:
+            raise ValueError(
+                f"Unknown distribution type {kind!r} in {json_str!r}: expected 'float', 'int' or "
+                "'categorical'."
+            )
+        return abbreviated
     name = loaded.get("name")
     attributes = loaded.get("attributes", {})
     if name == "CategoricalDistribution":

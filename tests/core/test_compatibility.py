@@ -10,7 +10,7 @@
 8. Extensions beyond Optuna's signatures exist (optimize(trial_timeout/trial_memory_mb/executor),
    storage get_trials_since/pop_waiting_trial_id).
 9. suggest_* reuse equal distribution objects.
-10. Enumerating samplers write nothing to storage; bad grid values raise ValueError.
+10. Enumerating samplers store Optuna's attributes; a malformed grid raises ValueError early.
 11. report/should_prune work in multi-objective studies; decisions are logged on the trial.
 12. RDB and journal writes are batched per trial (documented; covered by tests/storages).
 """
@@ -99,14 +99,15 @@ def test_9_shared_distributions():
     assert a.distributions["x"] is b.distributions["x"]
 
 
-def test_10_grid_sampler_writes_nothing_and_rejects_bad_values():
+def test_10_grid_sampler_stores_optunas_attributes_and_rejects_a_malformed_grid():
     from skipjack.samplers import GridSampler
 
     study = create_study(sampler=GridSampler({"x": [0.0, 1.0]}))
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
-    assert all("grid_id" not in t.system_attrs for t in study.trials)
+    assert sorted(t.system_attrs["grid_id"] for t in study.trials) == [0, 1]
+    assert all(t.system_attrs["search_space"] == {"x": [0.0, 1.0]} for t in study.trials)
     with pytest.raises(ValueError):
-        GridSampler({"x": [object()]})
+        GridSampler({"x": 3})  # type: ignore[dict-item]
 
 
 def test_11_multi_objective_report_and_decision_log():

@@ -83,7 +83,7 @@ def test_filesystem_store_never_writes_outside_its_directory(tmp_path):
 
     store = FileSystemArtifactStore(tmp_path / "store")
     for bad in ("../../x", "../x", str(tmp_path / "x")):
-        with pytest.raises(ValueError, match="Invalid artifact id"):
+        with pytest.raises(ValueError, match="Invalid artifact_id"):
             store.write(bad, io.BytesIO(b"x"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
     assert list((tmp_path / "store").iterdir()) == []

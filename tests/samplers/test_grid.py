@@ -89,7 +89,8 @@ def test_workers_sharing_a_storage_avoid_running_points() -> None:
     assert a.sampler.is_exhausted(a) and b.sampler.is_exhausted(b)
 
 
-def test_conditional_parameters_are_not_enumerated_where_unused() -> None:
+def test_conditional_parameters_are_enumerated_like_the_others() -> None:
+    # Optuna's rule: every combination is a point, whether the objective uses a value or not
     space = {"c": ["a", "b"], "a_only": [1, 2], "b_only": [1, 2, 3]}
 
     def conditional(trial: BaseTrial) -> float:
@@ -99,8 +100,24 @@ def test_conditional_parameters_are_not_enumerated_where_unused() -> None:
 
     study = sj.create_study(sampler=GridSampler(space, seed=3))
     study.optimize(conditional)
-    points = _points(study)
-    assert len(points) == 5 and len(set(points)) == 5
+    trials = study.get_trials(deepcopy=False)
+    assert len(trials) == 12
+    assert sorted(t.system_attrs["grid_id"] for t in trials) == list(range(12))
+
+
+def test_grid_id_and_search_space_are_optunas_system_attributes() -> None:
+    sampler = GridSampler(SPACE, seed=4)
+    study = sj.create_study(sampler=sampler)
+    study.optimize(objective, n_trials=5)
+    for t in study.get_trials(deepcopy=False):
+        assert t.system_attrs["search_space"] == {k: SPACE[k] for k in sorted(SPACE)}
+        assert t.system_attrs["grid_id"] == t.number  # trial n < grid size takes point n
+        point = sampler._all_grids[t.number]
+        assert (t.params["c"], t.params["x"], t.params["y"]) == point  # names sorted: c, x, y
+    # the order is Optuna's: itertools.product of the sorted grid, shuffled by RandomState(seed)
+    expected = list(itertools.product(*(SPACE[k] for k in sorted(SPACE))))
+    np.random.RandomState(4).shuffle(expected)
+    assert sampler._all_grids == expected
 
 
 def test_failed_trials_count_as_visited() -> None:
@@ -117,23 +134,33 @@ def test_failed_trials_count_as_visited() -> None:
     assert sum(t.state == sj.trial.TrialState.FAIL for t in trials) == 6
 
 
-def test_enqueued_grid_point_is_not_repeated() -> None:
-    study = sj.create_study(sampler=GridSampler(SPACE, seed=0))
-    study.enqueue_trial({"x": 3, "y": 0.5, "c": None})
-    study.optimize(objective)
-    points = _points(study)
-    assert points[0] == (("c", None), ("x", 3.0), ("y", 0.5))
-    assert len(points) == 24 and set(points) == ALL_POINTS
-
-
-def test_partially_enqueued_trial_takes_a_free_point_with_its_fixed_values() -> None:
-    study = sj.create_study(sampler=GridSampler(SPACE, seed=0))
-    study.optimize(objective, n_trials=3)
-    study.enqueue_trial({"x": 2})
-    study.optimize(objective)
+def test_enqueued_trial_is_outside_the_grid() -> None:
+    # an enqueued trial keeps its values and takes no grid point (Optuna's rule)
+    study = sj.create_study(sampler=GridSampler({"a": [0, 50]}))
+    study.enqueue_trial({"a": 100})
+    study.optimize(lambda t: t.suggest_int("a", 0, 100))
     trials = study.get_trials(deepcopy=False)
-    assert trials[3].params["x"] == 2
-    assert len(trials) == 24 and set(_points(study)) == ALL_POINTS
+    assert [t.params["a"] for t in trials][0] == 100 and "grid_id" not in trials[0].system_attrs
+    assert sorted(t.params["a"] for t in trials[1:]) == [0, 50]
+
+
+def test_partially_enqueued_trial_raises() -> None:
+    study = sj.create_study(sampler=GridSampler({"a": [0, 50], "b": [1]}))
+    study.enqueue_trial({"a": 0})
+    with pytest.raises(ValueError, match="All parameters must be specified"):
+        study.optimize(lambda t: t.suggest_int("a", 0, 100) + t.suggest_int("b", 0, 1))
+
+
+def test_retried_trial_keeps_its_grid_point() -> None:
+    study = sj.create_study(sampler=GridSampler({"a": [0, 50]}))
+    trial = study.ask()
+    trial.suggest_int("a", 0, 100)
+    sj.storages.RetryFailedTrialCallback()(study, study.trials[0])
+    study.optimize(lambda t: t.suggest_int("a", 0, 100))
+    trials = study.get_trials(deepcopy=False)
+    assert len(trials) == 3
+    assert trials[0].system_attrs["grid_id"] == trials[1].system_attrs["grid_id"]
+    assert trials[0].params["a"] == trials[1].params["a"] != trials[2].params["a"]
 
 
 def test_same_seed_same_order_other_seed_other_order() -> None:
@@ -155,16 +182,28 @@ def test_pickled_study_resumes_without_repeating() -> None:
     assert len(points) == 24 and set(points) == ALL_POINTS
 
 
-def test_ask_tell_past_the_end_warns_instead_of_raising() -> None:
+def test_ask_tell_past_the_end_logs_and_re_evaluates(caplog: pytest.LogCaptureFixture) -> None:
     study = sj.create_study(sampler=GridSampler({"x": [0, 1]}, seed=0))
     for _ in range(2):
         t = study.ask()
         study.tell(t, t.suggest_int("x", 0, 1))
-    with pytest.warns(UserWarning, match="re-evaluating"):
+    sj.logging.enable_propagation()
+    try:
         t = study.ask()
-        value = t.suggest_int("x", 0, 1)
+    finally:
+        sj.logging.disable_propagation()
+    assert any("re-evaluating a configuration" in r.getMessage() for r in caplog.records)
+    value = t.suggest_int("x", 0, 1)
     study.tell(t, value)
     assert value in (0, 1)
+
+
+def test_optimizing_an_exhausted_grid_again_runs_one_more_trial() -> None:
+    study = sj.create_study(sampler=GridSampler({"a": [0, 50]}))
+    study.optimize(lambda t: t.suggest_int("a", 0, 100))
+    assert len(study.trials) == 2 and study.sampler.is_exhausted(study)
+    study.optimize(lambda t: t.suggest_int("a", 0, 100))
+    assert len(study.trials) == 3
 
 
 def test_multi_objective_study() -> None:
@@ -202,9 +241,6 @@ def test_grid_value_out_of_range_is_used_with_a_warning() -> None:
         ({"x": []}, "'x'.*is empty"),
         ({"x": "abc"}, "'x'.*must be a list"),
         ({"x": 3}, "'x'.*must be a list"),
-        ({"x": [1, object()]}, "'x'.*type object"),
-        ({"x": [[1, 2]]}, "'x'.*type list"),
-        ({"x": [float("nan")]}, "'x'.*NaN"),
         ({1: [1]}, "must be strings"),
     ],
 )
@@ -213,14 +249,21 @@ def test_bad_search_space_is_rejected(space: Any, message: str) -> None:
         GridSampler(space)
 
 
-def test_numpy_values_are_accepted_and_duplicates_collapse() -> None:
-    with pytest.warns(UserWarning, match="more than once"):
-        sampler = GridSampler({"x": np.arange(3), "y": np.linspace(0, 1, 2), "z": [1, 1]})
+def test_unsupported_values_warn_as_optuna_and_nan_is_a_grid_value() -> None:
+    with pytest.warns(UserWarning, match="x contains a value with the type of <class 'list'>"):
+        GridSampler({"x": [[1, 2]]})
+    study = sj.create_study(sampler=GridSampler({"x": [0, float("nan")]}))
+    study.optimize(lambda t: 1 if np.isnan(t.suggest_categorical("x", [0, float("nan")])) else 0)
+    assert len(study.trials) == 2
+
+
+def test_numpy_values_become_python_values_and_duplicates_are_points() -> None:
+    sampler = GridSampler({"x": np.arange(3), "y": np.linspace(0, 1, 2), "z": [1, 1]})
     study = sj.create_study(sampler=sampler)
     study.optimize(lambda t: t.suggest_int("x", 0, 2) + t.suggest_float("y", 0, 1)
                    + t.suggest_int("z", 0, 1))
     trials = study.get_trials(deepcopy=False)
-    assert len(trials) == 6
+    assert len(trials) == 12  # the duplicated z value is evaluated twice, as in Optuna
     assert all(type(t.params["x"]) is int for t in trials)
 
 

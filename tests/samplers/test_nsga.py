@@ -13,7 +13,6 @@ import pytest
 import skipjack
 from skipjack._mo import compute_hypervolume
 from skipjack.samplers import BaseGASampler, NSGAIIISampler, NSGAIISampler
-from skipjack.samplers._ga._generations import GENERATION_KEY
 from skipjack.samplers._nsgaiii._elite import das_dennis
 from skipjack.samplers.nsgaii import (
     BLXAlphaCrossover,
@@ -130,7 +129,7 @@ def test_generations_are_shared_and_survive_a_restart() -> None:
     # one population evolves: each closed generation has exactly population_size members
     counts: dict[int, int] = {}
     for t in study.get_trials(deepcopy=False, states=(skipjack.trial.TrialState.COMPLETE,)):
-        g = t.system_attrs.get(GENERATION_KEY, 0)
+        g = t.system_attrs.get("NSGAIISampler:generation", 0)
         counts[g] = counts.get(g, 0) + 1
     assert all(counts[g] == 8 for g in range(generation))
 
@@ -147,7 +146,9 @@ def test_two_interleaved_workers_fill_one_generation() -> None:
         trial = view.ask()
         x, y = trial.suggest_float("x", 0, 1), trial.suggest_float("y", 0, 1)
         view.tell(trial, (x, y))
-    tags = [t.system_attrs.get(GENERATION_KEY, 0) for t in study.get_trials(deepcopy=False)]
+    # Optuna's key: "<sampler class>:generation"
+    tags = [t.system_attrs.get("NSGAIISampler:generation", 0)
+            for t in study.get_trials(deepcopy=False)]
     assert tags == [g for g in range(6) for _ in range(4)]
 
 
@@ -186,10 +187,10 @@ def test_every_crossover_makes_valid_children_and_improves(crossover: Any) -> No
 def test_polynomial_mutation_stays_in_bounds_and_is_local() -> None:
     rng = np.random.RandomState(0)
     mutation = PolynomialMutation(eta=20)
-    values = [mutation.mutation(0.5, rng, np.array([0.0, 1.0])) for _ in range(2000)]
+    values = [mutation.mutation(0.5, rng, None, np.array([0.0, 1.0])) for _ in range(2000)]
     assert all(0.0 <= v <= 1.0 for v in values)
     assert np.median(np.abs(np.array(values) - 0.5)) < 0.05
-    edge = [mutation.mutation(1.0, rng, np.array([0.0, 1.0])) for _ in range(200)]
+    edge = [mutation.mutation(1.0, rng, None, np.array([0.0, 1.0])) for _ in range(200)]
     assert all(0.0 <= v <= 1.0 for v in edge)
 
 
@@ -250,5 +251,5 @@ def test_optuna_strategy_hooks_are_used() -> None:
     assert calls["after"] == 20 and calls["child"] >= 12 and calls["elite"] >= 3
     trials = study.get_trials(deepcopy=False)
     for t in trials:
-        if t.system_attrs.get(GENERATION_KEY, 0) >= 1:  # a child: x copied from a parent
+        if t.system_attrs.get("NSGAIIISampler:generation", 0) >= 1:  # a child: x copied from a parent
             assert t.params["x"] == min(p.params["x"] for p in trials[: t.number])

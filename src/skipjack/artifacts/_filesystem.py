@@ -24,7 +24,7 @@ def check_artifact_id(artifact_id: str) -> str:
     """
     if not isinstance(artifact_id, str) or not _SAFE_ID.match(artifact_id) or ".." in artifact_id:
         raise ValueError(
-            f"Invalid artifact id {artifact_id!r}: use the id returned by upload_artifact "
+            f"Invalid artifact_id {artifact_id!r}: use the id returned by upload_artifact "
             "(letters, digits, '.', '_' and '-', no path separators or '..')."
         )
     return artifact_id
@@ -48,7 +48,7 @@ class FileSystemArtifactStore:
     def _path(self, artifact_id: str) -> Path:
         path = (self._base / check_artifact_id(artifact_id)).resolve()
         if path.parent != self._base:
-            raise ValueError(f"Invalid artifact id {artifact_id!r}: it leaves the store's "
+            raise ValueError(f"Invalid artifact_id {artifact_id!r}: it leaves the store's "
                              "directory.")
         return path
 

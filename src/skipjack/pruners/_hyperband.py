@@ -90,6 +90,12 @@ class HyperbandPruner(BasePruner):
             self._max_resource = int(max_resource)
         self._reduction_factor = check_int(owner, "reduction_factor", reduction_factor, 2)
         self._bootstrap_count = check_int(owner, "bootstrap_count", bootstrap_count, 0)
+        if self._max_resource is None and self._bootstrap_count > 0:
+            raise ValueError(
+                f"{owner} cannot take bootstrap_count={bootstrap_count} with "
+                "max_resource='auto': the brackets are not known until a trial completes. Pass "
+                "an int max_resource, or bootstrap_count=0."
+            )
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         return self.decide(study, trial).prune

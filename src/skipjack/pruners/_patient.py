@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from skipjack._deprecation import experimental
 from skipjack._records import FrozenTrial, StudyDirection
 from skipjack.pruners._base import BasePruner
 from skipjack.pruners._common import check_int, check_number, keep, single_direction, stop
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["PatientPruner"]
 
 
+@experimental("2.8.0")
 class PatientPruner(BasePruner):
     """Wait ``patience`` steps without improvement before asking the wrapped pruner.
 

@@ -15,6 +15,7 @@ import math
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from skipjack._deprecation import experimental
 from skipjack._records import FrozenTrial, StudyDirection
 from skipjack.pruners._base import BasePruner
 from skipjack.pruners._common import check_int, check_number, keep, single_direction, stop
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["WilcoxonPruner"]
 
 
+@experimental("3.6.0")
 class WilcoxonPruner(BasePruner):
     """Prune by a paired Wilcoxon signed-rank test against the best trial.
 

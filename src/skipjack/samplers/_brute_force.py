@@ -1,106 +1,210 @@
-"""``BruteForceSampler``: try every point of a finite, possibly conditional, search space once.
+"""``BruteForceSampler``: try every point of a finite, possibly conditional, search space once
+(Optuna's rules, so the two libraries choose alike and fail alike).
 
 The study's trials form a tree: a trial's parameters, in the order it suggested them, are a path
-from the root, and the node where the path ends is a leaf (the objective suggested nothing more
-there). A node is *exhausted* when it is a leaf or when every value of the parameter suggested
-next below it leads to an exhausted node. Each suggestion picks, at random (seeded), a value whose
-subtree is not exhausted; the study stops once the root is exhausted. Conditional spaces need no
-declaration: a branch only holds the parameters its trials suggested.
+from the root; each node is a parameter with its candidate values (categorical choices by index,
+ints and stepped floats by value) and the node where a finished trial's path ends is a leaf. A node
+not visited yet counts as one unexplored point. Each suggestion is made on the tree of the trials
+that agree with the current trial's parameters so far and picks a child at random (seeded): with
+probability weights half proportional to the unexplored points below each child and half spread
+evenly over the children that still have some, avoiding children a running trial is exploring
+while others are free. The study stops after a trial when no parameter prefix of it has anything
+left to explore. A trial whose parameters contradict the tree (another range for a parameter, a
+parameter more or less than an earlier trial on the same path) raises ``ValueError``.
 
-Running trials (other workers', and values this sampler handed out but the trial has not stored
-yet) are in the tree too, their path still growing. By default a running trial's path end counts
-as a leaf while no other trial went further through that node: pickers avoid it, and a parallel
-study may stop before that subtree is complete (Optuna's looser criterion). With
-``avoid_premature_stop=True`` running trials never end a path: the study stops only when finished
-trials cover everything, and a trial that finds nothing untried outside running subtrees goes into
-one of them (it may repeat a point). Failed and pruned trials end their path like complete ones.
-See docs/enumerating_samplers.md.
+By default running trials count as exploring their whole subtree (a parallel study may stop before
+that subtree is complete); with ``avoid_premature_stop=True`` they do not. See
+docs/enumerating_samplers.md.
 """
 
 from __future__ import annotations
 
-import random
-import threading
+import decimal
+import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from numbers import Real
+from typing import TYPE_CHECKING, Any, Union
 
+import numpy as np
+
+from skipjack._deprecation import experimental
 from skipjack._records import FrozenTrial, TrialState
-from skipjack.distributions import BaseDistribution
+from skipjack.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from skipjack.samplers._base import BaseSampler
-from skipjack.samplers._finite import enumerate_distribution, stop_study, value_key
+from skipjack.samplers._finite import stop_study
 
 if TYPE_CHECKING:
     from skipjack.study import Study
 
 __all__ = ["BruteForceSampler"]
 
+# (low, high, step) of a parameter's candidates; categoricals are (0, n - 1, 1) over indices
+_Args = tuple[Union[int, float], Union[int, float], Union[int, float, None]]
+_Step = tuple[str, _Args, Any]  # (name, args, value) of one parameter of a trial's path
 
-# How the path end of a running trial is judged (see ``_Node.is_leaf``).
-_LOOSE = 0  # default: a running trial's path end is a leaf unless another trial went on
-_STRICT = 1  # avoid_premature_stop: running trials never end a path
+_NON_WAITING = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.FAIL)
+
+
+@lru_cache(maxsize=1024)
+def _candidates(low: float, high: float, step: float | None) -> tuple[Any, ...]:
+    """Every value of ``[low, high]`` on the grid of ``step`` (decimal arithmetic for floats)."""
+    if step is None:
+        if low == high:
+            return (low,)  # a single value (Optuna raises here too; nothing to enumerate)
+        raise ValueError(
+            "FloatDistribution.step must be given for BruteForceSampler (otherwise, the search "
+            "space will be infinite: a continuous float cannot be enumerated). Pass "
+            "suggest_float(..., step=...)."
+        )
+    if isinstance(low, int) and isinstance(high, int) and isinstance(step, int):
+        return tuple(range(low, high + 1, step))
+    value, last, delta = (decimal.Decimal(str(x)) for x in (low, high, step))
+    out = []
+    while value <= last:
+        out.append(float(value))
+        value += delta
+    return tuple(out)
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isnan(float(value))
 
 
 class _Node:
-    """One node of the trial tree: children by next parameter name, then by value key."""
+    """A parameter node: ``children`` is None until expanded, ``{}`` at a leaf; a child is a
+    ``_Node`` or None (not visited yet)."""
 
-    __slots__ = ("ends", "children", "memo")
+    __slots__ = ("name", "args", "children", "running")
 
     def __init__(self) -> None:
-        self.ends = 0  # bit mask of the states of the trials whose path ends here
-        self.children: dict[str, tuple[BaseDistribution, dict[tuple[Any, ...], _Node]]] = {}
-        self.memo: dict[int, bool] = {}
+        self.name: str | None = None
+        self.args: _Args | None = None
+        self.children: dict[Any, _Node | None] | None = None
+        self.running = False
 
-    def add(
-        self,
-        names: list[str],
-        params: dict[str, Any],
-        dists: dict[str, BaseDistribution],
-        end: int,
-    ) -> None:
-        node = self
-        for name in names:
-            value = params[name]
-            entry = node.children.get(name)
-            if entry is None:
-                entry = node.children[name] = (dists[name], {})
-            node = entry[1].setdefault(value_key(value), _Node())
-        node.ends |= end
-
-    def is_leaf(self, mode: int) -> bool:
-        if self.ends & _FINISHED:
-            return True
-        return bool(self.ends & _RUNNING) and mode == _LOOSE and not self.children
-
-    def exhausted(self, mode: int) -> bool:
-        """True when every path below this node has been tried (leaves judged by ``mode``)."""
-        cached = self.memo.get(mode)
-        if cached is not None:
-            return cached
-        result = self.is_leaf(mode)
-        if not result and self.children:
-            # The parameter suggested next here is the one the first trial through suggested.
-            dist, by_value = next(iter(self.children.values()))
-            try:
-                values = enumerate_distribution(dist)
-            except ValueError:
-                values = None  # continuous: never exhausted
-            result = values is not None and all(
-                (child := by_value.get(value_key(v))) is not None and child.exhausted(mode)
-                for v in values
+    def _check(self, name: str | None, args: _Args | None) -> None:
+        if self.name != name:
+            raise ValueError(
+                f"The search space of BruteForceSampler changed: a trial suggested {name!r} "
+                f"where an earlier trial on the same path suggested {self.name!r}. "
+                "BruteForceSampler needs the same parameters in the same order for the same "
+                "values of the earlier ones."
             )
-        self.memo[mode] = result
-        return result
+        if args != self.args:
+            assert self.children is not None and args is not None
+            raise ValueError(
+                f"search_space mismatch in {name}: {list(self.children)} != "
+                f"{list(_candidates(*args))}. BruteForceSampler needs one range per parameter."
+            )
+
+    def expand(self, name: str, args: _Args) -> None:
+        if self.children is None:
+            self.name, self.args = name, args
+            self.children = dict.fromkeys(_candidates(*args))
+        else:
+            self._check(name, args)
+
+    def set_leaf(self) -> None:
+        if self.children is not None:
+            self._check(None, None)
+        self.children = {}
+
+    def add_path(self, path: list[_Step]) -> _Node | None:
+        """The node where ``path`` ends (None when it leaves the candidates or passes a leaf)."""
+        node = self
+        for name, args, value in path:
+            node.expand(name, args)
+            children = node.children
+            if not children or value not in children:
+                return None
+            child = children[value]
+            if child is None:
+                child = children[value] = _Node()
+            node = child
+        return node
+
+    def open_points(self, exclude_running: bool) -> int:
+        if self.children is None:
+            return 0 if exclude_running and self.running else 1
+        return sum(1 if c is None else c.open_points(exclude_running)
+                   for c in self.children.values())
+
+    def has_open(self, exclude_running: bool) -> bool:
+        if self.children is None:
+            return not (exclude_running and self.running)
+        return any(c is None or c.has_open(exclude_running) for c in self.children.values())
+
+    def pick(self, rng: np.random.RandomState, exclude_running: bool) -> Any:
+        assert self.children
+        values = list(self.children)
+        kids = list(self.children.values())
+        counts = np.array([1 if c is None else c.open_points(exclude_running) for c in kids],
+                          dtype=float)
+        proportional = counts / counts.sum()
+        even = (counts > 0).astype(float)
+        even /= even.sum()
+        weights = 0.5 * proportional + 0.5 * even
+        running = np.array([c is not None and c.running for c in kids])
+        if np.any(~running & (weights > 0)):
+            weights[running] = 0.0
+        weights /= weights.sum()
+        return rng.choice(values, p=weights).item()
 
 
-# Bits of ``_Node.ends``.
-_RUNNING = 1
-_FINISHED = 2
+def _args(name: str, dist: BaseDistribution) -> _Args:
+    if isinstance(dist, CategoricalDistribution):
+        return (0, len(dist.choices) - 1, 1)
+    if isinstance(dist, (IntDistribution, FloatDistribution)):
+        return (dist.low, dist.high, dist.step)
+    raise ValueError(f"BruteForceSampler does not support the distribution {dist!r} of {name!r}.")
 
 
-def _end_bit(state: TrialState) -> int:
-    return _FINISHED if state.is_finished() else _RUNNING
+def _args_and_value(name: str, dist: BaseDistribution, value: Any) -> tuple[_Args, Any]:
+    """The candidates' args and the tree value (a categorical's index) of ``value``."""
+    if isinstance(dist, CategoricalDistribution):
+        return _args(name, dist), dist.to_internal_repr(value)
+    return _args(name, dist), value
 
 
+def _populate(
+    root: _Node, trials: Sequence[FrozenTrial], params: dict[str, Any], order: list[str]
+) -> None:
+    """Add the paths of the ``trials`` that agree with ``params`` (below those parameters), each
+    in suggestion order (``order``: names as the objective suggests them, learned here; a storage
+    may hand parameters back in another order)."""
+    rank = {name: i for i, name in enumerate(order)}
+    fixed = [(k, v) for k, v in params.items() if not _is_nan(v)]
+    nan_names = [k for k, v in params.items() if _is_nan(v)]
+    for trial in trials:
+        trial_params = trial.params
+        if params:
+            if any(k not in trial_params or trial_params[k] != v for k, v in fixed):
+                continue
+            if not all(_is_nan(trial_params.get(k)) for k in nan_names):
+                continue
+        path: list[_Step] = []
+        names = list(trial.distributions)
+        if rank:
+            names.sort(key=lambda n: rank.get(n, len(rank)))  # stable: unknown names keep order
+        distributions = trial.distributions
+        for name in names:
+            if name not in params:
+                path.append((name, *_args_and_value(name, distributions[name], trial_params[name])))
+        leaf = root.add_path(path)
+        if leaf is not None:
+            if trial.state.is_finished():
+                leaf.set_leaf()
+            else:
+                leaf.running = True
+
+
+@experimental("3.1.0")
 class BruteForceSampler(BaseSampler):
     """Exhaustive search of a finite search space, conditional parameters included.
 
@@ -109,44 +213,16 @@ class BruteForceSampler(BaseSampler):
     once every combination has been tried.
 
     Args:
-        seed: seed of the order in which untried values are picked.
-        avoid_premature_stop: decide the stop from finished trials only (see the module
-            docstring); parallel runs then never stop early but may repeat a few points.
+        seed: seed of the random choice among unexplored values.
+        avoid_premature_stop: running trials do not count as exploring their subtree (see the
+            module docstring); parallel runs then never stop early but may repeat a few points.
     """
 
     def __init__(self, seed: int | None = None, avoid_premature_stop: bool = False) -> None:
         self._seed = seed
-        self._rng = random.Random(seed)
+        self._rng = np.random.RandomState(seed)
         self._avoid_premature_stop = bool(avoid_premature_stop)
-        self._stop_mode = _STRICT if avoid_premature_stop else _LOOSE
-        self._lock = threading.Lock()
-        self._pending: dict[int, dict[str, tuple[Any, BaseDistribution]]] = {}
-        # Parameter names in the order the objective suggests them, learned from the trials this
-        # sampler drives (a storage may hand parameters back in another order).
-        self._order: list[str] = []
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
-
-    def reseed_rng(self) -> None:
-        with self._lock:
-            self._rng = random.Random()
-
-    def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        return {}
+        self._order: list[str] = []  # parameter names in the order the objective suggests them
 
     def _learn_order(self, names: list[str]) -> None:
         order = self._order
@@ -158,34 +234,23 @@ class BruteForceSampler(BaseSampler):
                 position += 1
                 order.insert(position, name)
 
-    def _path(self, params: dict[str, Any]) -> list[str]:
-        rank = {name: i for i, name in enumerate(self._order)}
-        names = list(params)
-        return sorted(names, key=lambda n: (rank.get(n, len(rank)), names.index(n)))
+    def reseed_rng(self) -> None:
+        self._rng.seed()
 
-    def _tree(self, study: Study, current: FrozenTrial | None, done: TrialState | None) -> _Node:
-        """Build the tree of the study's trials; ``current`` is left out unless ``done`` is set."""
-        root = _Node()
-        current_id = None if current is None else current.trial_id
-        for t in study.get_trials(deepcopy=False):
-            if t.trial_id == current_id or t.state == TrialState.WAITING:
-                continue
-            params, dists = t.params, t.distributions
-            pending = self._pending.get(t.trial_id)
-            if pending:
-                params, dists = dict(params), dict(dists)
-                for name, (value, dist) in pending.items():
-                    if name not in params:
-                        params[name], dists[name] = value, dist
-            if params or t.state == TrialState.COMPLETE:
-                root.add(self._path(params), params, dists, _end_bit(t.state))
-        if current is not None and done is not None:
-            if current.params or done == TrialState.COMPLETE:
-                root.add(
-                    self._path(current.params), current.params, current.distributions,
-                    _end_bit(done),
-                )
-        return root
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return {}
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def _others(study: Study, number: int) -> list[FrozenTrial]:
+        return [t for t in study.get_trials(deepcopy=False, states=_NON_WAITING)
+                if t.number != number]
 
     def sample_independent(
         self,
@@ -194,32 +259,17 @@ class BruteForceSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        candidates = enumerate_distribution(param_distribution)
-        with self._lock:
-            self._learn_order([*trial.params, param_name])
-            root = self._tree(study, trial, None)
-            node: _Node | None = root
-            for name in self._path(trial.params):
-                value = trial.params[name]
-                entry = node.children.get(name) if node is not None else None
-                node = None if entry is None else entry[1].get(value_key(value))
-            value = self._pick(node, param_name, candidates)
-            self._pending.setdefault(trial.trial_id, {})[param_name] = (value, param_distribution)
-        return value
-
-    def _pick(self, node: _Node | None, name: str, candidates: list[Any]) -> Any:
-        entry = None if node is None else node.children.get(name)
-        if entry is not None:
-            by_value = entry[1]
-            for mode in dict.fromkeys((_LOOSE, self._stop_mode)):
-                open_values = [
-                    v
-                    for v in candidates
-                    if (child := by_value.get(value_key(v))) is None or not child.exhausted(mode)
-                ]
-                if open_values:
-                    return open_values[self._rng.randrange(len(open_values))]
-        return candidates[self._rng.randrange(len(candidates))]
+        exclude_running = not self._avoid_premature_stop
+        args = _args(param_name, param_distribution)
+        self._learn_order([*trial.params, param_name])
+        root = _Node()
+        root.expand(param_name, args)
+        _populate(root, self._others(study, trial.number), dict(trial.params), self._order)
+        if root.has_open(exclude_running):
+            value = root.pick(self._rng, exclude_running)
+        else:
+            value = self._rng.choice(_candidates(*args)).item()
+        return param_distribution.to_external_repr(value)
 
     def after_trial(
         self,
@@ -228,9 +278,26 @@ class BruteForceSampler(BaseSampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
-        with self._lock:
-            self._pending.pop(trial.trial_id, None)
-            root = self._tree(study, trial, state)
-            done = root.exhausted(self._stop_mode)
-        if done:
-            stop_study(study)
+        exclude_running = not self._avoid_premature_stop
+        finished = _Finished(trial, state)
+        trials = [finished if t.number == trial.number else t
+                  for t in study.get_trials(deepcopy=False, states=_NON_WAITING)]
+        params = dict(trial.params)
+        for name in reversed(list(trial.params)):
+            del params[name]
+            root = _Node()
+            _populate(root, trials, params, self._order)  # type: ignore[arg-type]
+            if root.has_open(exclude_running):
+                return
+        stop_study(study)
+
+
+class _Finished:
+    """The current trial as it will be stored: its parameters with its final state."""
+
+    __slots__ = ("params", "distributions", "state")
+
+    def __init__(self, trial: FrozenTrial, state: TrialState) -> None:
+        self.params = trial.params
+        self.distributions = trial.distributions
+        self.state = state

@@ -1,37 +1,33 @@
-"""``GridSampler``: evaluate every point of a user-given grid once, then stop the study.
+"""``GridSampler``: evaluate every point of a user-given grid, then stop the study (Optuna's
+rules and storage format, so Optuna and skipjack workers can share one study).
 
-How a trial's grid point is known (samplers never write to the storage, so no ``grid_id`` system
-attribute is stored as Optuna does; see docs/enumerating_samplers.md):
-
-- the sampler remembers the point it handed to each trial it started (``trial_id -> grid id``);
-- any other trial (another worker's, an enqueued or added one) is read from its parameters: a
-  COMPLETE trial covers every grid point that agrees with the parameters it suggested, so values
-  of conditional parameters it never suggested are not enumerated again; a FAIL or PRUNED trial
-  covers one point (the one handed to it, or the one its parameters name in full); a RUNNING or
-  WAITING trial of another worker reserves the points its parameters so far agree with.
-
-Trial number ``n`` takes free point ``n`` (modulo the number of free points) in an order shuffled
-by the seed (a fixed shuffle without seed, so that every worker shares it): two workers deciding at
-the same moment see the same free points and hold different trial numbers, so they take different
-points without talking to each other. Once every point is covered or handed to a running trial of
-this sampler, the study is stopped (``before_trial`` and ``after_trial`` both check), so threads
-do not start surplus trials; running trials finish normally.
+The grid is ``itertools.product`` of the values (parameters sorted by name), shuffled once by
+``numpy.random.RandomState(seed or 0)`` as Optuna does. ``before_trial`` writes the trial's system
+attributes ``search_space`` (the grid) and ``grid_id`` (its point): trial number ``n`` takes point
+``n`` while ``n`` is below the grid size, and later trials a random point not yet taken by a
+finished or running trial of the same grid (a re-evaluated point, with a logged warning, when none
+is left). Trials that carry ``grid_id`` already (retried ones) or ``fixed_params`` (enqueued ones)
+keep them. After each trial the study is stopped once no point is left. See
+docs/enumerating_samplers.md.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union, cast
+from numbers import Real
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from skipjack._records import FrozenTrial, TrialState
-from skipjack.distributions import BaseDistribution, CategoricalDistribution
+from skipjack.distributions import BaseDistribution
+from skipjack.logging import get_logger
 from skipjack.samplers._base import BaseSampler
-from skipjack.samplers._finite import stop_study, value_key
+from skipjack.samplers._finite import stop_study
 
 if TYPE_CHECKING:
     from skipjack.study import Study
@@ -40,25 +36,27 @@ __all__ = ["GridSampler", "GridValueType"]
 
 GridValueType = Union[str, float, int, bool, None]
 
-_FIXED_PARAMS_KEY = "fixed_params"  # the system attribute of an enqueued trial (Optuna's key)
+_logger = get_logger(__name__)
+
+# Optuna's system-attribute keys.
+_GRID_ID_KEY = "grid_id"
+_SEARCH_SPACE_KEY = "search_space"
+_FIXED_PARAMS_KEY = "fixed_params"
 
 
-def _normalise_value(name: str, value: Any) -> GridValueType:
+def _normalise_value(name: str, value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int, float)):
-        if isinstance(value, float) and math.isnan(value):
-            raise ValueError(
-                f"The grid of parameter {name!r} in the 'search_space' argument of GridSampler "
-                "contains NaN, which no trial can match. Remove it."
-            )
         return value
     item = getattr(value, "item", None)  # numpy scalars (np.int64, np.float32, np.bool_)
     if callable(item) and type(value).__module__ == "numpy":
         return _normalise_value(name, item())
-    raise ValueError(
-        f"The grid of parameter {name!r} in the 'search_space' argument of GridSampler contains "
-        f"{value!r} of type {type(value).__name__}. Grid values must be str, int, float, bool or "
-        "None (they are stored as JSON); convert it to one of those types."
+    warnings.warn(
+        f"{name} contains a value with the type of {type(value)}, which is not supported by "
+        "`GridSampler`. Please make sure a value is `str`, `int`, `float`, `bool` or `None` for "
+        "persistent storage.",
+        stacklevel=4,
     )
+    return value
 
 
 def _validate_search_space(search_space: Any) -> dict[str, list[GridValueType]]:
@@ -80,20 +78,7 @@ def _validate_search_space(search_space: Any) -> dict[str, list[GridValueType]]:
                 f"The grid of parameter {name!r} in the 'search_space' argument of GridSampler "
                 f"must be a list of values. Got {raw!r}; write e.g. [{raw!r}]."
             )
-        values: list[GridValueType] = []
-        seen: set[tuple[Any, ...]] = set()
-        for value in raw:
-            value = _normalise_value(name, value)
-            key = value_key(value)
-            if key in seen:
-                warnings.warn(
-                    f"The grid of parameter {name!r} lists {value!r} more than once; GridSampler "
-                    "evaluates it once.",
-                    stacklevel=4,
-                )
-                continue
-            seen.add(key)
-            values.append(value)
+        values = [_normalise_value(name, value) for value in raw]
         if not values:
             raise ValueError(
                 f"The grid of parameter {name!r} in the 'search_space' argument of GridSampler "
@@ -109,51 +94,42 @@ def _validate_search_space(search_space: Any) -> dict[str, list[GridValueType]]:
 
 
 class GridSampler(BaseSampler):
-    """Try every combination of the values in ``search_space`` once, in a shuffled order.
+    """Try every combination of the values in ``search_space``, in a shuffled order.
 
     The objective may suggest only parameters of the grid (others raise ``ValueError``). When
-    every grid point has been handed out the running ``optimize`` is stopped, so
-    ``study.optimize(objective)`` without ``n_trials`` runs the grid exactly once. Workers that
-    share a storage avoid each other's points (see docs/enumerating_samplers.md for the rules and
-    the one remaining race).
+    every grid point has been taken ``optimize`` is stopped, so ``study.optimize(objective)``
+    without ``n_trials`` runs the grid once; optimizing again re-evaluates points.
 
     Args:
-        search_space: parameter name -> list of values (str, int, float, bool or None).
-        seed: seed of the order in which free points are taken. Without a seed the order is a
-            fixed shuffle (the same in every worker process, which keeps workers apart).
+        search_space: parameter name -> list of values (str, int, float, bool or None; other
+            types warn, as they cannot be stored).
+        seed: seed of the shuffle and of the choice among free points (``None`` means 0, so every
+            worker shares the order).
 
     Raises:
-        ValueError: ``search_space`` is not a dict of non-empty lists of supported values.
+        ValueError: ``search_space`` is not a dict of non-empty lists.
     """
 
     def __init__(
         self, search_space: Mapping[str, Sequence[GridValueType]], seed: int | None = None
     ) -> None:
         space = _validate_search_space(search_space)
-        self._search_space = space
-        self._names = list(space)
-        self._position = {name: i for i, name in enumerate(self._names)}
-        self._keys = [{value_key(v): i for i, v in enumerate(vals)} for vals in space.values()]
-        self._shape = tuple(len(v) for v in space.values())
-        self._n_points = int(np.prod(self._shape, dtype=np.int64))
-        self._seed = seed
-        # The order in which free points are taken; without a seed a fixed one, so that every
-        # worker of a distributed study shares it.
-        self._order = np.random.default_rng(0 if seed is None else seed).permutation(
-            self._n_points
-        )
+        self._search_space: dict[str, list[Any]] = space
+        self._param_names = list(space)
+        self._position = {name: i for i, name in enumerate(self._param_names)}
+        self._rng = np.random.RandomState(seed or 0)
+        grids = list(itertools.product(*space.values()))
+        self._rng.shuffle(grids)  # type: ignore[arg-type]  # a list shuffles in place
+        self._all_grids: list[tuple[Any, ...]] = grids
+        self._n_min_trials = len(grids)
         self._lock = threading.Lock()
         self._reset_cache(None)
 
-    # --- state ------------------------------------------------------------------------------------
-
     def _reset_cache(self, study_name: str | None) -> None:
         self._study_name = study_name
-        self._covered = np.zeros(self._shape, dtype=bool)  # by finished trials
-        self._n_covered = 0
-        self._folded: set[int] = set()  # trial ids folded into _covered
-        self._cursor = 0  # trials below this number are finished and folded
-        self._claims: dict[int, int] = {}  # running trial id -> grid id handed to it
+        self._visited: set[int] = set()  # grid ids of finished trials of this grid
+        self._cursor = 0  # trials below this index are finished and folded into _visited
+        self._handed: dict[int, int] = {}  # trial id -> grid id written by before_trial
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -164,172 +140,84 @@ class GridSampler(BaseSampler):
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-    # --- points and trials ------------------------------------------------------------------------
+    def reseed_rng(self) -> None:
+        self._rng.seed()
 
-    def _point(self, grid_id: int) -> dict[str, GridValueType]:
-        index = np.unravel_index(grid_id, self._shape)
-        return {n: self._search_space[n][int(i)] for n, i in zip(self._names, index)}
+    # --- grid bookkeeping -------------------------------------------------------------------------
 
-    def _slab(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """Index of the grid points that agree with ``params`` (None: none do, or no grid param)."""
-        index: list[Any] = []
-        matched = 0
-        for name, keys in zip(self._names, self._keys):
-            if name in params:
-                i = keys.get(value_key(params[name]))
-                if i is None:
-                    return None
-                index.append(i)
-                matched += 1
-            else:
-                index.append(slice(None))
-        return tuple(index) if matched else None
+    @staticmethod
+    def _grid_value_equal(a: Any, b: Any) -> bool:
+        a_nan = isinstance(a, Real) and not isinstance(a, bool) and math.isnan(float(a))
+        b_nan = isinstance(b, Real) and not isinstance(b, bool) and math.isnan(float(b))
+        return bool(a == b) or (a_nan and b_nan)
 
-    def _exact_id(self, params: Mapping[str, Any]) -> int | None:
-        slab = self._slab(params)
-        if slab is None or any(isinstance(i, slice) for i in slab):
-            return None
-        return int(np.ravel_multi_index(slab, self._shape))
+    def _same_search_space(self, search_space: Any) -> bool:
+        if not isinstance(search_space, Mapping) or set(search_space) != set(self._search_space):
+            return False
+        for name, values in search_space.items():
+            mine = self._search_space[name]
+            if len(values) != len(mine):
+                return False
+            if not all(self._grid_value_equal(a, b) for a, b in zip(values, mine)):
+                return False
+        return True
 
-    def _finished_cover(self, trial: FrozenTrial, state: TrialState) -> tuple[Any, ...] | None:
-        """The grid points a trial finishing in ``state`` covers (None: none)."""
-        params = trial.params
-        slab = self._slab(params)
-        if state == TrialState.COMPLETE and slab is not None:
-            return slab
-        claim = self._claims.get(trial.trial_id)
-        if claim is None:
-            exact = self._exact_id(params)
-            return None if exact is None else self._index(exact)
-        point = self._index(claim)
-        for name, keys, p in zip(self._names, self._keys, point):
-            if name in params and keys.get(value_key(params[name])) != p:
-                return None  # fixed parameters overrode the point handed out
-        return point
+    def _grid_id_of(self, trial: FrozenTrial) -> int | None:
+        attrs = trial.system_attrs
+        if _GRID_ID_KEY in attrs and self._same_search_space(attrs.get(_SEARCH_SPACE_KEY)):
+            return int(attrs[_GRID_ID_KEY])
+        return None
 
-    def _index(self, grid_id: int) -> tuple[int, ...]:
-        return tuple(int(i) for i in np.unravel_index(grid_id, self._shape))
-
-    def _fold(self, trial: FrozenTrial, state: TrialState) -> None:
-        if trial.trial_id in self._folded:
-            return
-        self._folded.add(trial.trial_id)
-        slab = self._finished_cover(trial, state)
-        self._claims.pop(trial.trial_id, None)
-        if slab is None:
-            return
-        self._covered[slab] = True
-        self._n_covered = int(np.count_nonzero(self._covered))
-
-    def _sync(self, study: Study, current: int = -1) -> list[FrozenTrial]:
-        """Fold newly finished trials in; return the unfinished trials of other workers.
-
-        ``current`` is the id of the trial being decided, left out of the result.
-        """
-        if study.study_name != self._study_name:
-            self._reset_cache(study.study_name)
-        trials = study.get_trials(deepcopy=False)
-        others: list[FrozenTrial] = []
-        advancing = True
-        for trial in trials[self._cursor:]:
-            if trial.state.is_finished():
-                self._fold(trial, trial.state)
-                if advancing:
-                    self._cursor = trial.number + 1
-            else:
-                advancing = False
-                if trial.trial_id not in self._claims and trial.trial_id != current:
-                    others.append(trial)
-        return others
-
-    # --- choosing a point -------------------------------------------------------------------------
-
-    def _blocked(self, others: list[FrozenTrial]) -> tuple[set[int], list[tuple[Any, ...]]]:
-        claimed = set(self._claims.values())
-        reserved = []
-        for trial in others:
-            params = dict(trial.params)
-            fixed = trial.system_attrs.get(_FIXED_PARAMS_KEY)
-            if isinstance(fixed, dict):
-                params.update(fixed)
-            slab = self._slab(params)
-            if slab is not None:
-                reserved.append(slab)
-        return claimed, reserved
-
-    def _choose(
-        self, others: list[FrozenTrial], within: tuple[Any, ...] | None, number: int
-    ) -> int:
-        # Design note: trial n takes free point number n (modulo their count) in the seeded order.
-        # Two workers that decide at the same moment see the same free points and hold different
-        # trial numbers, so they take different points without talking to each other.
-        claimed, reserved = self._blocked(others)
-        free = ~self._covered
-        if claimed:
-            free.flat[list(claimed)] = False
-        for slab in reserved:
-            free[slab] = False
-        candidates = self._restrict(free, within)
-        if candidates.size == 0:
-            warnings.warn(
-                "GridSampler is re-evaluating a configuration because every grid point has been "
-                "evaluated or is being evaluated. This happens when a worker starts a trial while "
-                "another takes the last point, or when a finished grid is optimized again.",
-                stacklevel=4,
-            )
-            candidates = self._restrict(~self._covered, within)
-            if candidates.size == 0:
-                candidates = self._restrict(np.ones_like(self._covered), within)
-        return int(candidates[number % candidates.size])
-
-    def _restrict(self, mask: np.ndarray, within: tuple[Any, ...] | None) -> np.ndarray:
-        """The grid ids where ``mask`` holds (inside ``within`` if given), in the seeded order."""
-        if within is not None:
-            only = np.zeros_like(mask)
-            only[within] = True
-            mask = mask & only
-        order = self._order
-        return cast(np.ndarray, order[mask.ravel()[order]])
+    def _get_unvisited_grid_ids(self, study: Study) -> list[int]:
+        """Grid ids no finished or running trial of this grid holds (if every point is held,
+        those no finished trial holds)."""
+        with self._lock:
+            if study.study_name != self._study_name:
+                self._reset_cache(study.study_name)
+            trials = study.get_trials(deepcopy=False)
+            running: set[int] = set()
+            advancing = True
+            for i in range(self._cursor, len(trials)):
+                t = trials[i]
+                finished = t.state.is_finished()
+                grid_id = self._grid_id_of(t)
+                if finished:
+                    if grid_id is not None:
+                        self._visited.add(grid_id)
+                    if advancing:
+                        self._cursor = i + 1
+                else:
+                    advancing = False
+                    if grid_id is not None and t.state == TrialState.RUNNING:
+                        running.add(grid_id)
+            unvisited = set(range(self._n_min_trials)) - self._visited
+            free = unvisited - running
+            return sorted(free if free else unvisited)
 
     # --- sampler hooks ----------------------------------------------------------------------------
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        attrs = trial.system_attrs
+        if _GRID_ID_KEY in attrs or _FIXED_PARAMS_KEY in attrs:
+            return
+        if 0 <= trial.number < self._n_min_trials:
+            grid_id = trial.number
+        else:
+            target = self._get_unvisited_grid_ids(study)
+            if not target:
+                _logger.warning(
+                    "`GridSampler` is re-evaluating a configuration because the grid has been "
+                    "exhausted. This may happen due to a timing issue during distributed "
+                    "optimization or when re-running optimizations on already finished studies."
+                )
+                target = list(range(self._n_min_trials))
+            with self._lock:
+                grid_id = int(self._rng.choice(target))
+        storage = study._storage
+        storage.set_trial_system_attr(trial.trial_id, _SEARCH_SPACE_KEY, self._search_space)
+        storage.set_trial_system_attr(trial.trial_id, _GRID_ID_KEY, grid_id)
         with self._lock:
-            others = self._sync(study, trial.trial_id)
-            fixed = trial.system_attrs.get(_FIXED_PARAMS_KEY)
-            grid_id = None
-            within = None
-            if isinstance(fixed, dict) and fixed:
-                grid_id = self._exact_id(fixed)
-                within = self._slab(fixed)
-            if grid_id is None:
-                grid_id = self._choose(others, within, trial.number)
-            self._claims[trial.trial_id] = grid_id
-            open_points = self._open_points()
-        # Every point is covered or handed to a running trial of this sampler: stop now (not when
-        # the last trial ends), so that threads about to start one more trial see the stop flag.
-        if open_points <= 0:
-            stop_study(study)
-
-    def _open_points(self) -> int:
-        """Points neither covered nor handed to a running trial of this sampler (those trials
-        all end up covering their point)."""
-        claimed = {c for c in self._claims.values() if not self._covered.flat[c]}
-        return self._n_points - self._n_covered - len(claimed)
-
-    def after_trial(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        state: TrialState,
-        values: Sequence[float] | None,
-    ) -> None:
-        with self._lock:
-            self._sync(study, trial.trial_id)
-            self._fold(trial, state)
-            done = self._open_points() <= 0
-        if done:
-            stop_study(study)
+            self._handed[trial.trial_id] = grid_id
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
@@ -348,41 +236,54 @@ class GridSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
+        with self._lock:
+            grid_id = self._handed.get(trial.trial_id)
+        if grid_id is None:
+            attrs = trial.system_attrs
+            if _GRID_ID_KEY not in attrs:
+                attrs = study._storage.get_trial_system_attrs(trial.trial_id)
+            if _GRID_ID_KEY not in attrs:
+                raise ValueError(
+                    "All parameters must be specified when using GridSampler with "
+                    f"enqueue_trial. The enqueued trial {trial.number} lacks {param_name!r}."
+                )
+            grid_id = int(attrs[_GRID_ID_KEY])
         if param_name not in self._position:
             raise ValueError(
                 f"The parameter name, {param_name}, is not found in the given grid. GridSampler "
-                f"only samples the parameters of its search_space {self._names}: add "
+                f"only samples the parameters of its search_space {self._param_names}: add "
                 f"{param_name!r} to the grid or do not suggest it."
             )
-        with self._lock:
-            grid_id = self._claims.get(trial.trial_id)
-        if grid_id is None:  # a trial that did not go through before_trial
-            self.before_trial(study, trial)
-            with self._lock:
-                grid_id = self._claims[trial.trial_id]
-        index = np.unravel_index(grid_id, self._shape)[self._position[param_name]]
-        value = self._search_space[param_name][int(index)]
-        if isinstance(param_distribution, CategoricalDistribution):
-            try:
-                param_distribution.to_internal_repr(value)
-            except ValueError:
-                raise ValueError(
-                    f"The grid value {value!r} of parameter {param_name!r} is not one of the "
-                    f"choices {list(param_distribution.choices)!r} given to suggest_categorical. "
-                    "Use only those choices in the grid."
-                ) from None
-            return value
-        internal = param_distribution.to_internal_repr(value)
-        if not param_distribution._contains(internal):
+        value = self._all_grids[grid_id][self._position[param_name]]
+        try:
+            contains = param_distribution._contains(param_distribution.to_internal_repr(value))
+        except ValueError:
+            contains = False
+        if not contains:
             warnings.warn(
-                f"The value `{value!r}` is out of range of the parameter `{param_name}`. The value "
-                f"will be used but the actual distribution is: `{param_distribution!r}`.",
+                f"The value `{value}` is out of range of the parameter `{param_name}`. The value "
+                f"will be used but the actual distribution is: `{param_distribution}`.",
                 stacklevel=2,
             )
         return value
 
-    def is_exhausted(self, study: Study) -> bool:
-        """Return True when every grid point is covered by a finished trial of ``study``."""
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
         with self._lock:
-            self._sync(study)
-            return self._n_covered >= self._n_points
+            self._handed.pop(trial.trial_id, None)
+        target = self._get_unvisited_grid_ids(study)
+        if not target:
+            stop_study(study)
+        elif len(target) == 1:
+            grid_id = study._storage.get_trial_system_attrs(trial.trial_id).get(_GRID_ID_KEY)
+            if grid_id == target[0]:
+                stop_study(study)
+
+    def is_exhausted(self, study: Study) -> bool:
+        """Return True when every grid point is held by a finished trial of ``study``."""
+        return not self._get_unvisited_grid_ids(study)

@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from skipjack._deprecation import experimental
 from skipjack._records import FrozenTrial, TrialState
 from skipjack.distributions import BaseDistribution, CategoricalDistribution
 from skipjack.samplers._base import BaseSampler
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["PartialFixedSampler"]
 
 
+@experimental("2.4.0")
 class PartialFixedSampler(BaseSampler):
     """Return fixed values for the parameters in ``fixed_params``; delegate the others.
 

@@ -1,19 +1,21 @@
 """``QMCSampler``: quasi-Monte Carlo sampling (Sobol' or Halton points from scipy.stats.qmc).
 
-Which point a trial gets (samplers never write to the storage, so Optuna's study-level counter
-attribute is not kept): trial number ``n`` takes point ``n`` of the sequence. Trial numbers are
-unique and contiguous in a study, so threads and processes sharing a storage take consecutive,
-distinct points with no coordination, and the result does not depend on timing. Trials that do not
-use the sequence (the first trial, which fixes the search space; enqueued or added trials) leave
-their point unused. See docs/enumerating_samplers.md.
+Which point a trial gets is Optuna's rule, so Optuna and skipjack workers share one sequence: a
+counter in the study's system attributes, under ``"qmc:" + sha256(json of the QMC type, the search
+space and, when scrambled, the seed)``, is read and advanced for each relative sample; the sample
+takes that point of the sequence (point 0 first). The read-and-advance is atomic between the
+threads of a process; across processes it is not (as Optuna's), so two workers may now and then
+take the same point.
 
-The search space is that of the study's first COMPLETE trial (single-value parameters left out),
-fixed from then on; that first trial and any parameter outside the space are sampled by the
-independent sampler. scipy is imported on first use.
+The search space is that of the study's first finished (COMPLETE or PRUNED) trial, fixed from then
+on; before any trial finished it is the union of the running trials' spaces. Parameters outside
+it are sampled by the independent sampler. scipy is imported on first use.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import threading
 import warnings
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from skipjack._deprecation import experimental
 from skipjack._records import FrozenTrial, TrialState
 from skipjack.distributions import (
     BaseDistribution,
@@ -29,7 +32,8 @@ from skipjack.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from skipjack.samplers._base import BaseSampler, warn_independent_sampling
+from skipjack.logging import get_logger
+from skipjack.samplers._base import BaseSampler
 from skipjack.samplers._random import RandomSampler
 
 if TYPE_CHECKING:
@@ -38,6 +42,10 @@ if TYPE_CHECKING:
 __all__ = ["QMCSampler", "unit_to_value"]
 
 _QMC_TYPES = ("sobol", "halton")
+_SUGGESTED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
+
+_logger = get_logger(__name__)
+_COUNTER_LOCK = threading.Lock()
 
 
 def unit_to_value(u: float, distribution: BaseDistribution) -> Any:
@@ -71,23 +79,25 @@ def unit_to_value(u: float, distribution: BaseDistribution) -> Any:
     raise TypeError(f"Unsupported distribution {distribution!r}.")
 
 
+@experimental("3.0.0")
 class QMCSampler(BaseSampler):
     """Quasi-Monte Carlo sampler: low-discrepancy points spread over the search space.
 
-    Trial number ``n`` takes point ``n`` of the sequence (see the module docstring), so parallel
-    workers take consecutive points and a sequential run with the same seed repeats itself.
+    Each relative sample takes the next point of the sequence by the study's counter (see the
+    module docstring), so a sequential run with the same seed repeats itself.
 
     Args:
         qmc_type: ``"sobol"`` or ``"halton"``.
         scramble: randomise the sequence (Owen scrambling for Sobol', permutations for Halton).
         seed: seed of the scrambling and of the default independent sampler. With
             ``scramble=True`` and no seed, a seed is drawn at random and every worker process
-            gets a different sequence (a warning says so, unless ``warn_asynchronous_seeding``
-            is False).
+            gets a different sequence (a logged warning says so, unless
+            ``warn_asynchronous_seeding`` is False).
         independent_sampler: samples the first trial and parameters outside the search space
             (default ``RandomSampler(seed=seed)``).
         warn_asynchronous_seeding: warn when ``scramble=True`` has no seed.
-        warn_independent_sampling: warn when a parameter falls back to the independent sampler.
+        warn_independent_sampling: log a warning when a parameter falls back to the independent
+            sampler after the first finished trial.
 
     Raises:
         ValueError: ``qmc_type`` is not one of ``"sobol"``, ``"halton"``.
@@ -108,19 +118,12 @@ class QMCSampler(BaseSampler):
                 f"The 'qmc_type' argument of QMCSampler must be one of {list(_QMC_TYPES)}. Got "
                 f"{qmc_type!r}."
             )
-        if seed is None and scramble:
-            seed = int(np.random.SeedSequence().generate_state(1)[0])
-            if warn_asynchronous_seeding:
-                warnings.warn(
-                    "No seed is provided for `QMCSampler` and the seed is set randomly. If you "
-                    "are running multiple `QMCSampler`s in parallel and/or distributed "
-                    "environment, the same seed must be used in all samplers to ensure that "
-                    "resulting samples are taken from the same QMC sequence. ",
-                    stacklevel=2,
-                )
+        if seed is None and scramble and warn_asynchronous_seeding:
+            self._log_asynchronous_seeding()
         self._qmc_type = qmc_type
         self._scramble = scramble
-        self._seed = seed
+        # the sequence's seed (a random one when none is given, as Optuna)
+        self._seed = int(np.random.SeedSequence().generate_state(1)[0]) if seed is None else seed
         self._independent_sampler = independent_sampler or RandomSampler(seed=seed)
         self._warn_independent_sampling = warn_independent_sampling
         self._initial_search_space: dict[str, BaseDistribution] | None = None
@@ -150,14 +153,66 @@ class QMCSampler(BaseSampler):
     ) -> dict[str, BaseDistribution]:
         if self._initial_search_space is not None:
             return self._initial_search_space
-        first = next(iter(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))), None)
-        if first is None:
-            return {}
-        space = {
-            name: dist for name, dist in sorted(first.distributions.items()) if not dist.single()
+        finished = study.get_trials(deepcopy=False, states=_SUGGESTED_STATES)
+        if finished:
+            first = min(finished, key=lambda t: t.number)
+            self._initial_search_space = dict(first.distributions)
+            return self._initial_search_space
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        union: dict[str, BaseDistribution] = {}
+        common: set[str] | None = None
+        for t in running:
+            union.update(t.distributions)
+            if common is None:
+                common = set(t.distributions)
+            elif t.distributions:
+                common &= set(t.distributions)
+        if common is not None and common != set(union):
+            _logger.warning(
+                "`QMCSampler` assumes that the search space does not include any conditions. "
+                "Please make sure the provided search space is non-conditional."
+            )
+        return union
+
+    @staticmethod
+    def _log_asynchronous_seeding() -> None:
+        _logger.warning(
+            "No seed is provided for `QMCSampler` and the seed is set randomly. If you are "
+            "running multiple `QMCSampler`s in parallel and/or distributed  environment, the same "
+            "seed must be used in all samplers to ensure that resulting samples are taken from "
+            "the same QMC sequence. "
+        )
+
+    def _log_independent_sampling(self, trial: FrozenTrial, param_name: str) -> None:
+        _logger.warning(
+            f"The parameter '{param_name}' in trial#{trial.number} is sampled independently using "
+            f"`{type(self._independent_sampler).__name__}` instead of `QMCSampler` (optimization "
+            "performance may be degraded). Dynamic search space is not supported by "
+            "`QMCSampler`. You can suppress this warning by setting `warn_independent_sampling` "
+            "to `False` in the constructor of `QMCSampler`, if this independent sampling is "
+            "intended behavior."
+        )
+
+    def _find_sample_id(self, study: Study, search_space: dict[str, BaseDistribution]) -> int:
+        """Read and advance the study's counter of this sequence (Optuna's attribute key)."""
+        qmc_vars: dict[str, Any] = {
+            "qmc_type": self._qmc_type,
+            "search_space": {name: str(d) for name, d in sorted(search_space.items())},
         }
-        self._initial_search_space = space
-        return space
+        if self._scramble:
+            qmc_vars.update(scramble=True, seed=self._seed)
+        else:
+            qmc_vars.update(scramble=False)
+        key = "qmc:" + hashlib.sha256(json.dumps(qmc_vars).encode()).hexdigest()
+        storage, study_id = study._storage, study._study_id
+        with _COUNTER_LOCK:  # threads of one process never share a point
+            sample_id = int(storage.get_study_system_attrs(study_id).get(key, -1)) + 1
+            storage.set_study_system_attr(study_id, key, sample_id)
+        return sample_id
+
+    def _sample_qmc(self, study: Study, search_space: dict[str, BaseDistribution]) -> np.ndarray:
+        """The next point of the sequence, shape (1, len(search_space))."""
+        return self.point(self._find_sample_id(study, search_space), len(search_space))[None, :]
 
     # --- sequence ---------------------------------------------------------------------------------
 
@@ -189,7 +244,7 @@ class QMCSampler(BaseSampler):
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        u = self.point(trial.number, len(search_space))
+        u = self._sample_qmc(study, search_space)[0]
         return {
             name: unit_to_value(u[i], dist) for i, (name, dist) in enumerate(search_space.items())
         }
@@ -201,15 +256,10 @@ class QMCSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        if self._initial_search_space is not None and self._warn_independent_sampling:
-            warn_independent_sampling(
-                param_name,
-                trial.number,
-                "QMCSampler",
-                type(self._independent_sampler).__name__,
-                "The parameter is not in the search space fixed by the study's first complete "
-                "trial, or its value from the sequence lies outside this trial's range.",
-            )
+        if self._warn_independent_sampling and study.get_trials(
+            deepcopy=False, states=_SUGGESTED_STATES
+        ):
+            self._log_independent_sampling(trial, param_name)
         return self._independent_sampler.sample_independent(
             study, trial, param_name, param_distribution
         )

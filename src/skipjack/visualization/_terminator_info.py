@@ -3,9 +3,11 @@ after each trial, computed on the complete trials up to it."""
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, NamedTuple
 
 from skipjack._records import FrozenTrial, TrialState
+from skipjack.exceptions import ExperimentalWarning
 
 if TYPE_CHECKING:
     from skipjack.study import Study
@@ -46,13 +48,16 @@ def improvement_info(
             "plot_terminator_improvement does not support multi-objective studies; the "
             "terminator judges a single objective."
         )
-    if improvement_evaluator is None:
-        improvement_evaluator = RegretBoundEvaluator()
-    if error_evaluator is None:
-        if isinstance(improvement_evaluator, BestValueStagnationEvaluator):
-            error_evaluator = StaticErrorEvaluator(constant=0)
-        else:
-            error_evaluator = CrossValidationErrorEvaluator()
+    with warnings.catch_warnings():
+        # plots emit no ExperimentalWarning (docs/compatibility.md), not even for the defaults
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        if improvement_evaluator is None:
+            improvement_evaluator = RegretBoundEvaluator()
+        if error_evaluator is None:
+            if isinstance(improvement_evaluator, BestValueStagnationEvaluator):
+                error_evaluator = StaticErrorEvaluator(constant=0)
+            else:
+                error_evaluator = CrossValidationErrorEvaluator()
     direction = study.direction
     numbers: list[int] = []
     improvements: list[float] = []

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 
+from skipjack._deprecation import warn_experimental_argument
 from skipjack._records import FrozenTrial, TrialState
 from skipjack.distributions import BaseDistribution, CategoricalDistribution
 from skipjack.samplers._base import BaseSampler, warn_independent_sampling
@@ -134,6 +135,12 @@ class CmaEsSampler(BaseSampler):
         self._with_margin = with_margin
         self._lr_adapt = lr_adapt
         self._source_trials = list(source_trials) if source_trials is not None else None
+        for name, on in (("consider_pruned_trials", consider_pruned_trials),
+                         ("use_separable_cma", use_separable_cma),
+                         ("source_trials", source_trials is not None),
+                         ("with_margin", with_margin), ("lr_adapt", lr_adapt)):
+            if on:
+                warn_experimental_argument(name)
         self._eligible_states = (
             (TrialState.COMPLETE, TrialState.PRUNED)
             if consider_pruned_trials

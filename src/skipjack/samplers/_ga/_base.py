@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from skipjack._records import FrozenTrial
 from skipjack.samplers._base import BaseSampler
 from skipjack.samplers._feed import TrialFeed
-from skipjack.samplers._ga._generations import GENERATION_KEY, GenerationLog
+from skipjack.samplers._ga._generations import GenerationLog, generation_key
 
 if TYPE_CHECKING:
     from skipjack.study import Study
@@ -43,7 +43,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
         self._population_size = population_size
         self._ga_lock = threading.RLock()
         self._log_key: tuple[Any, ...] | None = None
-        self._log = GenerationLog(population_size)
+        self._log = GenerationLog(population_size, self._get_generation_key())
         self._parents: dict[int, list[FrozenTrial]] = {}
         self._pending_generation: dict[int, int] = {}
         self._feed = TrialFeed()
@@ -53,7 +53,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
         state = self.__dict__.copy()
         del state["_ga_lock"]
         state["_log_key"] = None
-        state["_log"] = GenerationLog(self._population_size)
+        state["_log"] = GenerationLog(self._population_size, self._get_generation_key())
         state["_parents"] = {}
         state["_pending_generation"] = {}
         state["_feed"] = TrialFeed()
@@ -70,13 +70,13 @@ class BaseGASampler(BaseSampler, abc.ABC):
 
     @classmethod
     def _get_generation_key(cls) -> str:
-        return GENERATION_KEY
+        return generation_key(cls)
 
     def _sync(self, study: Study, current_number: int | None = None) -> GenerationLog:
         key = (id(study), study.study_name)
         if key != self._log_key:
             self._log_key = key
-            self._log = GenerationLog(self._population_size)
+            self._log = GenerationLog(self._population_size, self._get_generation_key())
             self._parents = {}
             self._feed.reset(key)
             self._on_reset()
@@ -89,7 +89,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
 
     def get_trial_generation(self, study: Study, trial: FrozenTrial) -> int:
         """The generation ``trial`` belongs to (the one it would join, if not sampled yet)."""
-        tag = trial.system_attrs.get(GENERATION_KEY)
+        tag = trial.system_attrs.get(self._get_generation_key())
         if tag is not None:
             return int(tag)
         with self._ga_lock:
@@ -141,4 +141,4 @@ class BaseGASampler(BaseSampler, abc.ABC):
         """The generation of a trial that was just sampled (recorded by the trial loop)."""
         with self._ga_lock:
             generation = self._pending_generation.pop(trial.number, None)
-        return {} if generation is None else {GENERATION_KEY: generation}
+        return {} if generation is None else {self._get_generation_key(): generation}

@@ -1,8 +1,9 @@
 """Generations of a genetic algorithm, rebuilt from a study's trials and shared by its workers.
 
 Design note: a GA sampler never stores its populations. Each trial it samples records the
-generation it belongs to (system attribute ``GENERATION_KEY``, written by the trial loop from the
-sampler's ``trial_system_attrs`` hook); a finished trial without it (the first trials, added or
+generation it belongs to (Optuna's system attribute ``"<sampler class name>:generation"``, e.g.
+``"NSGAIISampler:generation"``, written by the trial loop from the sampler's ``trial_system_attrs``
+hook, so Optuna and skipjack workers read each other's generations); a finished trial without it (the first trials, added or
 enqueued ones) belongs to generation 0. Generation ``g`` closes when its first ``population_size``
 COMPLETE trials by number are known and no trial numbered below the last of them is still running
 with generation ``g`` or no generation yet. Finished records never change, so every worker and
@@ -17,10 +18,12 @@ from collections.abc import Mapping, Sequence
 
 from skipjack._records import FrozenTrial, TrialState
 
-__all__ = ["GENERATION_KEY", "GenerationLog"]
+__all__ = ["generation_key", "GenerationLog"]
 
-# Optuna's NSGA samplers use this key for the same purpose.
-GENERATION_KEY = "nsga:generation"
+
+def generation_key(sampler_class: type) -> str:
+    """Optuna's system-attribute key of a GA sampler's generation: ``"<class name>:generation"``."""
+    return f"{sampler_class.__name__}:generation"
 
 
 class GenerationLog:
@@ -28,10 +31,12 @@ class GenerationLog:
 
     Args:
         population_size: members of a closed generation.
+        key: the system attribute holding a trial's generation.
     """
 
-    def __init__(self, population_size: int) -> None:
+    def __init__(self, population_size: int, key: str) -> None:
         self.population_size = population_size
+        self.key = key
         self.populations: list[list[FrozenTrial]] = []  # closed generations, in order
         self._buckets: dict[int, list[FrozenTrial]] = {}
         self._running: dict[int, int | None] = {}
@@ -56,13 +61,13 @@ class GenerationLog:
         """
         for trial in finished:
             if trial.state == TrialState.COMPLETE:
-                generation = int(trial.system_attrs.get(GENERATION_KEY, 0))
+                generation = int(trial.system_attrs.get(self.key, 0))
                 if generation >= self.generation:
                     self._buckets.setdefault(generation, []).append(trial)
         self._running = {}
         for number, trial in running.items():
             if number != current_number:
-                tag = trial.system_attrs.get(GENERATION_KEY)
+                tag = trial.system_attrs.get(self.key)
                 self._running[number] = None if tag is None else int(tag)
         self._close()
 

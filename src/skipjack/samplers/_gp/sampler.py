@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from skipjack._deprecation import warn_experimental_argument
 from skipjack._records import FrozenTrial, TrialState
 from skipjack.distributions import BaseDistribution
 from skipjack.samplers._base import BaseSampler, warn_independent_sampling
@@ -98,6 +99,8 @@ class GPSampler(BaseSampler):
         self._independent_sampler = independent_sampler or RandomSampler(seed=seed)
         self._n_startup_trials = n_startup_trials
         self._deterministic = bool(deterministic_objective)
+        if deterministic_objective:
+            warn_experimental_argument("deterministic_objective")
         self._max_history = max_history
         self._warn_independent_sampling = warn_independent_sampling
         self._search_space = IntersectionSearchSpace()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from skipjack._deprecation import experimental
 from skipjack._records import FrozenTrial
 from skipjack.samplers._nsgaiii._elite import das_dennis, select_elite_reference_points
 from skipjack.samplers.nsgaii._crossovers import BaseCrossover
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["NSGAIIISampler"]
 
 
+@experimental("3.2.0")
 class NSGAIIISampler(NSGAIISampler):
     """Many-objective optimization with NSGA-III.
 

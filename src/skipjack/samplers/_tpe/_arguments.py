@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from skipjack._deprecation import warn_deprecated_argument
+from skipjack._deprecation import warn_deprecated_argument, warn_experimental_argument
 
 __all__ = ["check_arguments"]
 
@@ -40,6 +40,8 @@ def check_arguments(args: dict[str, Any]) -> None:
             "The 'group' argument of TPESampler requires multivariate TPE. Got group=True "
             "with multivariate=False: pass multivariate=True (or leave it None)."
         )
+    if args["group"]:
+        warn_experimental_argument("group")
     prior_weight = args["prior_weight"]
     if prior_weight is not None and not prior_weight > 0:
         raise ValueError(

@@ -48,6 +48,11 @@ def default_gamma_multiobjective(x: int) -> int:
     return int(math.ceil(0.1 * x))
 
 
+def hyperopt_default_gamma(x: int) -> int:
+    """hyperopt 0.1.2's good-group size: ``min(ceil(0.25 sqrt(x)), 25)``."""
+    return min(math.ceil(0.25 * math.sqrt(x)), 25)
+
+
 def default_weights(x: int) -> np.ndarray:
     """Weights of ``x`` trials in time order: the newest 25 weigh 1, older ones ramp down to 1/x."""
     if x == 0:

@@ -29,7 +29,9 @@ import numpy as np
 from skipjack._records import FrozenTrial, TrialState
 from skipjack._records._frozen_trial import CONSTRAINTS_KEY
 from skipjack.distributions import BaseDistribution
+from skipjack.logging import get_logger
 from skipjack.samplers._base import BaseSampler
+from skipjack.samplers._constraints import store_constraints
 from skipjack.samplers._random import RandomSampler
 from skipjack.samplers._tpe._arguments import check_arguments
 from skipjack.samplers._tpe._groups import SpaceTracker
@@ -48,6 +50,7 @@ from skipjack.samplers._tpe._split import (
     default_gamma,
     default_gamma_multiobjective,
     default_weights,
+    hyperopt_default_gamma,
     split_rows,
 )
 
@@ -55,6 +58,8 @@ if TYPE_CHECKING:
     from skipjack.study import Study
 
 __all__ = ["TPESampler", "default_gamma", "default_weights"]
+
+_logger = get_logger(__name__)
 
 _DEFAULT_MAX_ABOVE_KERNELS = 1024
 
@@ -91,14 +96,13 @@ class TPESampler(BaseSampler):
             default) decides per study: True for single-objective, False for multi-objective.
         group: with multivariate TPE, decompose a conditional search space into groups of
             parameters that always occur together and sample each group from its own trials.
-        warn_independent_sampling: deprecated (Optuna 4.9); warn when multivariate TPE samples a
-            parameter on its own (default True).
+        warn_independent_sampling: deprecated (Optuna 4.9); log a warning when multivariate TPE
+            samples a parameter it has seen before on its own (default False, as Optuna 5).
         constant_liar: count running trials as bad ones, so parallel workers spread out.
         constraints_func: deprecated (Optuna 5.0; use ``Trial.set_constraint``). Called with each
-            finished trial; returns constraint values, feasible when all are <= 0. Design note:
-            samplers never write to the storage, so these values live in this sampler object only:
-            other processes (and studies loaded later) do not see them; ``set_constraint`` values
-            are stored with the trial and seen everywhere.
+            finished trial; returns constraint values, feasible when all are <= 0. As in Optuna,
+            the values are stored in the trial's system attribute ``constraints`` (so every
+            worker sees them); a NaN value raises ``ValueError`` after the trial is stored.
         categorical_distance_func: optional ``{param_name: f(choice_a, choice_b) -> distance}``;
             the categorical kernels of that parameter then favour nearby choices.
 
@@ -135,9 +139,7 @@ class TPESampler(BaseSampler):
         self._seed = seed
         self._multivariate = multivariate
         self._group = group
-        self._warn_independent_sampling = (
-            True if warn_independent_sampling is None else warn_independent_sampling
-        )
+        self._warn_independent_sampling = bool(warn_independent_sampling)
         self._constant_liar = constant_liar
         self._constraints_func = constraints_func
         base = EstimatorSettings(
@@ -165,7 +167,6 @@ class TPESampler(BaseSampler):
         self._ingested: set[int] = set()  # numbers of the finished trials already seen
         self._running: dict[int, FrozenTrial] = {}
         self._trial_states: dict[int, _TrialState] = {}
-        self._constraints_by_number: dict[int, list[float]] = {}
         self._specs: dict[tuple[str, BaseDistribution], ParamSpec] = {}
         self._kernels: dict[str, RowKernels] = {}
         self._weights_cache: dict[int, np.ndarray] = {}
@@ -232,10 +233,7 @@ class TPESampler(BaseSampler):
         return ts
 
     def _ingest(self, history: History, trial: FrozenTrial) -> None:
-        constraints = trial.system_attrs.get(CONSTRAINTS_KEY)
-        if constraints is None:
-            constraints = self._constraints_by_number.pop(trial.number, None)
-        history.add(trial, constraints)
+        history.add(trial, trial.system_attrs.get(CONSTRAINTS_KEY))
         if trial.state == TrialState.COMPLETE:
             self._tracker.add(trial.distributions)
 
@@ -250,6 +248,8 @@ class TPESampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
+        if self._multivariate is False:
+            return {}  # independent TPE: nothing joint (the study is read when suggesting)
         with self._lock:
             self._sync(study, trial)
             if not self._is_multivariate(study):
@@ -297,17 +297,45 @@ class TPESampler(BaseSampler):
                     study, trial, param_name, param_distribution
                 )
             if self._warn_independent_sampling and self._is_multivariate(study):
-                warnings.warn(
-                    f"The parameter '{param_name}' in trial#{trial.number} is sampled "
-                    "independently instead of by multivariate TPE (it is not in the joint search "
-                    "space of the finished trials; optimization performance may be degraded). You "
-                    "can suppress this warning by setting `warn_independent_sampling` to `False` "
-                    "in the constructor of `TPESampler`, if this independent sampling is intended "
-                    "behavior.",
-                    stacklevel=2,
-                )
+                self._log_independent_sampling(study, trial, param_name)
             space = {param_name: param_distribution}
             return self._sample(ts, space)[param_name]
+
+    @staticmethod
+    def hyperopt_parameters() -> dict[str, Any]:
+        """The default parameters of hyperopt 0.1.2, for ``TPESampler(**TPESampler.
+        hyperopt_parameters())``. Deprecated (Optuna 4.9, removed in 6.0), as in Optuna."""
+        warnings.warn(
+            "TPESampler.hyperopt_parameters has been deprecated in v4.9.0. This feature will be "
+            "removed in v6.0.0. See https://github.com/optuna/optuna/releases/tag/v4.9.0.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return {
+            "consider_prior": True,
+            "prior_weight": 1.0,
+            "consider_magic_clip": True,
+            "consider_endpoints": False,
+            "n_startup_trials": 20,
+            "n_ei_candidates": 24,
+            "gamma": hyperopt_default_gamma,
+            "weights": default_weights,
+        }
+
+    @staticmethod
+    def _log_independent_sampling(study: Study, trial: FrozenTrial, param_name: str) -> None:
+        """Optuna 5's log line for a parameter seen before that multivariate TPE samples on its
+        own (not at a parameter's first appearance)."""
+        finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        if any(param_name in t.params for t in finished):
+            _logger.warning(
+                f"The parameter '{param_name}' in trial#{trial.number} is sampled independently "
+                "using `RandomSampler` instead of `TPESampler` (optimization performance may be "
+                "degraded). `multivariate=True,group=False` does not support dynamic search "
+                "space (but `multivariate=True,group=True` works). You can suppress this warning "
+                "by setting `warn_independent_sampling` to `False` in the constructor of "
+                "`TPESampler`, if this independent sampling is intended behavior."
+            )
 
     def after_trial(
         self,
@@ -318,22 +346,8 @@ class TPESampler(BaseSampler):
     ) -> None:
         with self._lock:
             self._trial_states.pop(trial.number, None)
-            if self._constraints_func is None or state not in (
-                TrialState.COMPLETE, TrialState.PRUNED
-            ):
-                return
-            raw = self._constraints_func(trial)
-            try:
-                constraints = [float(c) for c in raw]
-            except (TypeError, ValueError):
-                raise ValueError(
-                    "The 'constraints_func' of TPESampler must return a sequence of floats. "
-                    f"Got {raw!r}."
-                ) from None
-            if any(c != c for c in constraints):
-                raise ValueError("The constraint values returned by 'constraints_func' must "
-                                 f"not be NaN. Got {constraints!r}.")
-            self._constraints_by_number[trial.number] = constraints
+        if self._constraints_func is not None:
+            store_constraints(self._constraints_func, study, trial, state, "TPESampler")
 
     # --- TPE --------------------------------------------------------------------------------------
 

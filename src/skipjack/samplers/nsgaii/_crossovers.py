@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from skipjack._deprecation import experimental
+
 if TYPE_CHECKING:
     from skipjack.study import Study
 
@@ -86,6 +88,7 @@ class UniformCrossover(BaseCrossover):
         return cast(np.ndarray, np.where(swap, parents_params[1], parents_params[0]))
 
 
+@experimental("3.0.0")
 class BLXAlphaCrossover(BaseCrossover):
     """Blend crossover (Eshelman and Schaffer, 1993): uniform in the parents' box widened by
     ``alpha`` times its width on each side.
@@ -122,6 +125,7 @@ def _default_eta(eta: float | None, study: Study) -> float:
     return 20.0 if study._is_multi_objective() else 2.0
 
 
+@experimental("3.0.0")
 class SBXCrossover(BaseCrossover):
     """Simulated binary crossover with bounds (Deb and Agrawal, 1995; Deb, 2001).
 
@@ -173,6 +177,7 @@ class SBXCrossover(BaseCrossover):
         return cast(np.ndarray, np.clip(child, low, high))
 
 
+@experimental("3.0.0")
 class VSBXCrossover(BaseCrossover):
     """vSBX (Pan et al., 2021): SBX whose two offspring use independent spread factors, one
     contracting towards and one expanding away from the parents, without depending on bounds.
@@ -212,6 +217,7 @@ class VSBXCrossover(BaseCrossover):
         return cast(np.ndarray, np.where(rng.rand(n) < 0.5, c1, c2))
 
 
+@experimental("3.0.0")
 class UNDXCrossover(BaseCrossover):
     """Unimodal normal distribution crossover (Ono and Kobayashi, 1997).
 
@@ -262,6 +268,7 @@ class UNDXCrossover(BaseCrossover):
         return cast(np.ndarray, child + distance * (basis @ eta))
 
 
+@experimental("3.0.0")
 class SPXCrossover(BaseCrossover):
     """Simplex crossover (Tsutsui, Yamamura and Higuchi, 1999): uniform in the simplex of three
     parents expanded by ``epsilon`` around their centroid.

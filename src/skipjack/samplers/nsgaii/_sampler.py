@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from skipjack._deprecation import warn_deprecated_argument
+from skipjack._deprecation import warn_deprecated_argument, warn_experimental_argument
 from skipjack._records import FrozenTrial, StudyDirection, TrialState
 from skipjack._records._frozen_trial import CONSTRAINTS_KEY
 from skipjack.distributions import (
@@ -18,6 +18,7 @@ from skipjack.distributions import (
     CategoricalDistribution,
     FloatDistribution,
 )
+from skipjack.samplers._constraints import store_constraints
 from skipjack.samplers._ga._base import BaseGASampler
 from skipjack.samplers._numeric_space import NumericSpace
 from skipjack.samplers._random import RandomSampler
@@ -130,6 +131,12 @@ class NSGAIISampler(BaseGASampler):
         if constraints_func is not None:
             warn_deprecated_argument(owner, "constraints_func", "5.0.0", "7.0.0",
                                      "Trial.set_constraint")
+        for name, strategy in (("elite_population_selection_strategy",
+                                elite_population_selection_strategy),
+                               ("child_generation_strategy", child_generation_strategy),
+                               ("after_trial_strategy", after_trial_strategy)):
+            if strategy is not None and owner == "NSGAIISampler":
+                warn_experimental_argument(name)
         self._mutation_prob = mutation_prob
         self._crossover = crossover
         self._crossover_prob = crossover_prob
@@ -211,6 +218,8 @@ class NSGAIISampler(BaseGASampler):
             self._pending_generation.pop(trial.number, None)
         if self._after_trial_strategy is not None:
             self._after_trial_strategy(study, trial, state, values)
+        elif self._constraints_func is not None:
+            store_constraints(self._constraints_func, study, trial, state, type(self).__name__)
 
     def _on_reset(self) -> None:
         self._violations = {}
@@ -360,7 +369,7 @@ class NSGAIISampler(BaseGASampler):
         if mutated and self._mutation is not None:
             for i, name in enumerate(space.names):
                 if name in mutated:
-                    x[i] = self._mutation.mutation(float(x[i]), rng, space.bounds[i])
+                    x[i] = self._mutation.mutation(float(x[i]), rng, study, space.bounds[i])
                     mutated.discard(name)
         child: dict[str, Any]
         if not space.dim:
