@@ -208,6 +208,29 @@ def test_distribution_compat_items() -> None:
                       (IntDistribution(1, 10, log=True), -1)):
         with pytest.raises(ValueError, match="positive"):
             dist.to_internal_repr(bad)
+    # Optuna's warning for a choice that cannot be stored (an unhashable one then raises)
     with pytest.warns(UserWarning, match="persistent storage"):
-        unhashable = CategoricalDistribution(choices=({"foo": "bar"},))  # type: ignore[arg-type]
-    assert unhashable.to_internal_repr({"foo": "bar"}) == 0
+        CategoricalDistribution(choices=(("a", 1),))  # type: ignore[arg-type]
+
+
+def test_cma_with_margin_warm_starts_from_source_trials() -> None:
+    def objective(t: sj.Trial) -> float:
+        return t.suggest_float("x", 2, 3) + t.suggest_int("k", 0, 5)
+
+    source = sj.create_study()
+    source.optimize(objective, n_trials=15)
+    study = sj.create_study(sampler=sj.samplers.CmaEsSampler(
+        with_margin=True, source_trials=source.trials, seed=0))
+    study.optimize(objective, n_trials=12)
+    assert len(study.trials) == 12
+    with pytest.raises(ValueError, match="use_separable_cma"):
+        sj.samplers.CmaEsSampler(use_separable_cma=True, source_trials=source.trials)
+
+
+def test_tpe_group_in_a_multi_objective_study_warns_once() -> None:
+    sampler = TPESampler(group=True, n_startup_trials=0, seed=0)
+    study = sj.create_study(sampler=sampler, directions=["minimize", "minimize"])
+    with pytest.warns(UserWarning, match="treated as True because ``group``") as record:
+        study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)),
+                       n_trials=4)
+    assert sum("``group``" in str(w.message) for w in record) == 1

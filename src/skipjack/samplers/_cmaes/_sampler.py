@@ -107,10 +107,10 @@ class CmaEsSampler(BaseSampler):
                 "CmaEsSampler cannot take 'source_trials' with 'x0' or 'sigma0': the warm start "
                 "computes both from the source trials. Pass only 'source_trials'."
             )
-        if source_trials is not None and (use_separable_cma or with_margin):
+        if source_trials is not None and use_separable_cma:
             raise ValueError(
                 "CmaEsSampler's 'source_trials' warm start needs the full covariance: it cannot "
-                "be combined with use_separable_cma or with_margin."
+                "be combined with use_separable_cma."
             )
         if source_trials is not None and not [
             t for t in source_trials if t.state == TrialState.COMPLETE

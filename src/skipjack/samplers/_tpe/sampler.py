@@ -139,6 +139,7 @@ class TPESampler(BaseSampler):
         self._seed = seed
         self._multivariate = multivariate
         self._group = group
+        self._warned_group_mo: str | None = None
         self._warn_independent_sampling = bool(warn_independent_sampling)
         self._constant_liar = constant_liar
         self._constraints_func = constraints_func
@@ -190,6 +191,17 @@ class TPESampler(BaseSampler):
 
     def _is_multivariate(self, study: Study) -> bool:
         if self._multivariate is None:
+            if self._group and study._is_multi_objective():
+                if self._warned_group_mo != study.study_name:
+                    self._warned_group_mo = study.study_name  # once per study, not per call
+                    warnings.warn(
+                        "``multivariate`` defaults to False for multi-objective optimization, "
+                        "but it is treated as True because ``group`` can only be enabled with "
+                        "the multivariate TPE. Set ``multivariate=True`` explicitly to suppress "
+                        "this warning.",
+                        stacklevel=3,
+                    )
+                return True
             return self._group or not study._is_multi_objective()
         return self._multivariate
 
