@@ -3,8 +3,9 @@
 In the spirit of PyMySQL's ``install_as_MySQLdb()``: after ``skipjack.install_as_optuna()``,
 ``import optuna`` returns the ``skipjack`` package and ``import optuna.x.y`` returns the module
 ``skipjack.x.y`` (the same module object, not a copy), even when the real optuna is installed.
-The private Optuna modules that add-ons reach into resolve to thin shims in
-``skipjack._optuna_shims`` (table ``SHIMS``).
+The private Optuna modules that add-ons reach into are thin shims over skipjack's own code,
+under Optuna's paths in skipjack, or in ``skipjack._optuna_shims`` where skipjack's module of
+that path holds other things (table ``SHIMS``).
 
 Whole processes: ``python -m skipjack run script.py [args]`` (or ``run -m module``, or
 ``run <console-script>`` such as ``optuna-dashboard``) installs the alias before the program
@@ -34,20 +35,16 @@ TARGET = "skipjack"
 ENV_FLAG = "SKIPJACK_AS_OPTUNA"
 SHADOW_DIR = str(Path(__file__).resolve().parent / "_optuna_shadow")
 
-# Optuna module path -> the skipjack module that stands in for it (where skipjack's own module of
-# that path is missing or has different contents).
+# Optuna module path -> the skipjack module that stands in for it, where skipjack's own module of
+# that path has other contents. The other private modules add-ons import exist in skipjack under
+# Optuna's paths (skipjack._imports, skipjack._experimental, skipjack._deprecated,
+# skipjack._transform, skipjack._typing, skipjack.study._study_direction, skipjack.study._frozen,
+# skipjack.storages._cached_storage), so a plain ``sys.modules["optuna"] = skipjack`` alias
+# finds them too.
 SHIMS: dict[str, str] = {
-    "optuna._imports": "skipjack._optuna_shims.imports",
-    "optuna._experimental": "skipjack._optuna_shims.experimental",
-    "optuna._deprecated": "skipjack._optuna_shims.deprecated",
-    "optuna._transform": "skipjack._optuna_shims.transform",
-    "optuna._typing": "skipjack._optuna_shims.typing_module",
-    "optuna.study._study_direction": "skipjack._optuna_shims.study_direction",
-    "optuna.study._frozen": "skipjack._optuna_shims.frozen",
-    "optuna.study.study": "skipjack._optuna_shims.study_module",
-    "optuna.storages._cached_storage": "skipjack._optuna_shims.cached_storage",
     "optuna.importance._base": "skipjack._optuna_shims.importance_base",
     "optuna.samplers._base": "skipjack._optuna_shims.samplers_base",
+    "optuna.study.study": "skipjack._optuna_shims.study_module",
 }
 
 

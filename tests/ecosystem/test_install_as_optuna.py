@@ -133,3 +133,25 @@ def test_run_passes_the_exit_code_and_arguments(tmp_path):
         env=env(), capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 3 and proc.stdout.strip() == "['a', '--b']"
+
+
+def test_private_modules_exist_under_optunas_paths_in_skipjack():
+    # so a plain prefix alias (sys.modules["optuna"] = skipjack plus optuna.x -> skipjack.x)
+    # finds them without the SHIMS table
+    import importlib
+
+    for path in ("_imports", "_experimental", "_deprecated", "_transform", "_typing",
+                 "study._study_direction", "study._frozen", "storages._cached_storage"):
+        importlib.import_module(f"skipjack.{path}")
+    from skipjack._imports import try_import
+    from skipjack.storages import InMemoryStorage
+    from skipjack.storages._cached_storage import _CachedStorage
+
+    with try_import() as imports:
+        import json  # noqa: F401
+    assert imports.is_successful()
+    wrapped = _CachedStorage(InMemoryStorage())
+    study_id = wrapped.create_new_study([__import__("skipjack").study.StudyDirection.MINIMIZE], "w")
+    assert wrapped._backend.get_study_name_from_id(study_id) == "w"
+    with pytest.raises(TypeError, match="backend"):
+        _CachedStorage("sqlite:///x.db")  # type: ignore[arg-type]

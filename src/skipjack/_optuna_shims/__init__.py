@@ -1,8 +1,7 @@
-"""Optuna's private modules that add-ons import, as thin shims over skipjack's own code.
+"""Optuna private modules whose path in skipjack holds other things (see ``_optuna_alias.SHIMS``).
 
-optuna-dashboard, optuna-integration, optunahub and optuna-fast-fanova import a few modules
-Optuna never documented (``optuna._imports``, ``optuna._experimental``, ...). When
-``skipjack.install_as_optuna()`` is active, those module paths resolve to the modules here
-(``skipjack._optuna_alias.SHIMS`` is the table); every other ``optuna.x.y`` resolves to
-``skipjack.x.y``. Nothing here is imported by skipjack itself.
+``optuna.importance._base``, ``optuna.samplers._base`` and ``optuna.study.study`` resolve here
+when ``skipjack.install_as_optuna()`` is active. The other private modules add-ons import live
+in skipjack under Optuna's own paths (``skipjack._imports``, ``skipjack._transform``, ...).
+Nothing here is imported by skipjack itself.
 """
