@@ -44,6 +44,7 @@ _LAZY = {
     "journal": "skipjack.storages.journal",
     "GrpcStorageProxy": "skipjack.storages._grpc",
     "run_grpc_proxy_server": "skipjack.storages._grpc",
+    "_CachedStorage": "skipjack.storages._cached_storage",  # Optuna's private name, for add-ons
     "BaseJournalLogStorage": "skipjack.storages.journal._deprecated",
     "JournalFileOpenLock": "skipjack.storages.journal._deprecated",
     "JournalFileStorage": "skipjack.storages.journal._deprecated",
