@@ -190,6 +190,10 @@ def test_get_trials_override_calling_private_get_trials():
     assert [t.number for t in view.get_trials(deepcopy=False)] == [1, 3]
     assert len(base.trials) == 4
     assert view.storage is base.storage and view.study_id == base.study_id == base._study_id
+    with pytest.raises(AttributeError):
+        view.storage = None  # read-only (``_storage`` stays for add-ons)
+    with pytest.raises(AttributeError):
+        view.study_id = 3
 
 
 def test_one_front_end_for_every_trial_kind():
