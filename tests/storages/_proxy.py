@@ -6,6 +6,15 @@ lets the next client message containing ``marker`` reach the server, then drops 
 before the answer comes back: the client cannot know whether its statement (e.g. a COMMIT) took
 effect. The database itself is never touched, so other tests and engineers using the shared
 server are not disturbed.
+
+Fault modes for the fault-injection suite (``tests/faults``):
+
+- ``latency(seconds)``: every chunk is delayed by ``seconds`` in each direction (a slow network);
+- ``drop()``: bytes in both directions are silently discarded while connections stay open and new
+  ones are accepted (a black hole: clients wait until their own timeouts);
+- ``partition()``: connections stay open but nothing moves; bytes are held and delivered in order
+  at ``heal()`` (a network partition that heals: TCP retransmits, nothing is lost);
+- ``heal()``: back to normal (latency 0, no drop, no partition).
 """
 
 from __future__ import annotations
@@ -33,7 +42,29 @@ class TcpProxy:
         self._marker: bytes | None = None
         self._cutting = False
         self.cuts = 0  # cut_after() cuts done
+        self._latency = 0.0
+        self._dropping = False
+        self._open = threading.Event()  # cleared during a partition
+        self._open.set()
         self.up()
+
+    def latency(self, seconds: float) -> None:
+        """Delay every chunk by ``seconds`` (each direction)."""
+        self._latency = float(seconds)
+
+    def drop(self) -> None:
+        """Discard every byte in both directions until ``heal()``; connections stay open."""
+        self._dropping = True
+
+    def partition(self) -> None:
+        """Hold every byte (both directions) until ``heal()``; connections stay open."""
+        self._open.clear()
+
+    def heal(self) -> None:
+        """End latency, drop and partition."""
+        self._latency = 0.0
+        self._dropping = False
+        self._open.set()
 
     def cut_after(self, marker: bytes) -> None:
         """Cut every connection right after the next client message containing ``marker``."""
@@ -91,6 +122,11 @@ class TcpProxy:
                 data = src.recv(65536)
                 if not data:
                     break
+                self._open.wait()  # a partition holds the bytes until heal()
+                if self._dropping:
+                    continue
+                if self._latency:
+                    time.sleep(self._latency)
                 if not upstream and self._cutting:
                     continue  # the answer to the marked message is never delivered
                 marker = self._marker

@@ -306,11 +306,19 @@ def corrupt_file_error(url: sa.engine.URL, error: BaseException) -> StorageInter
     """The clear error for a damaged SQLite file (instead of SQLAlchemy's dump of the SQL), or
     None for any other error."""
     text = str(getattr(error, "orig", error)).strip()
-    if url.get_backend_name() != "sqlite" or not any(
+    if url.get_backend_name() != "sqlite":
+        return None
+    path = url.database or ":memory:"
+    if "database or disk is full" in text:
+        return StorageInternalError(
+            f"The disk holding the SQLite file {path} is full ({text}): this write was not "
+            "made; the writes that returned before it are kept. Free space (or move the file) "
+            "and run again."
+        )
+    if not any(
         marker in text for marker in ("database disk image is malformed", "file is not a database")
     ):
         return None
-    path = url.database or ":memory:"
     return StorageInternalError(
         f"The SQLite file {path} is damaged ({text}): skipjack cannot read it. Restore it from "
         f"a backup, or recover what is readable with `sqlite3 {path} .recover | sqlite3 "
