@@ -94,8 +94,8 @@ def _in_objective(log: Path) -> bool:
     return last.get("kind") == "report" and last.get("step") in (0, 1)
 
 
-def run_with_kills(spec: dict[str, Any], tmp: Path, name: str, *, trials_each: int = 8,
-                   outside_kills: int = 4, n_enqueued: int = 4, seed: int = 0,
+def run_with_kills(spec: dict[str, Any], tmp: Path, name: str, *, trials_each: int = 6,
+                   outside_kills: int = 3, n_enqueued: int = 4, seed: int = 0,
                    points: tuple[str, ...] = ("objective", "tell", "objective"),
                    budget: float = 150.0) -> tuple[Figures, list[str]]:
     """8 workers on one study; ``len(points)`` of them kill themselves (at those points: "ask",
@@ -257,3 +257,48 @@ def check(spec: dict[str, Any], name: str, logs: Path | None) -> list[str]:
                 out.append(f"retry {copies[0].number} of killed trial {t.number} has "
                            f"{key}={copies[0].params.get(key)!r}, the killed trial had {value!r}")
     return out
+
+
+def run_with_server_restart(spec: dict[str, Any], tmp: Path, name: str, restart: Any, *,
+                            trials_each: int = 5, down_seconds: float = 3.0,
+                            budget: float = 150.0) -> tuple[Figures, list[str]]:
+    """8 workers on one study on a server of the test's own; ``restart(down_seconds)`` stops and
+    starts that server while they run. Every worker must ride the outage out (exit 0)."""
+    import threading
+
+    create(spec, name, n_enqueued=2)
+    spec = {**spec, "study": name}
+    logs = tmp / "logs"
+    logs.mkdir(exist_ok=True)
+    procs = [start_worker({**spec, "step_seconds": 0.15}, logs / f"w{i}.jsonl", trials_each)
+             for i in range(N_WORKERS)]
+    figures = Figures(runs=1)
+
+    def bounce() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+            _in_objective(p) for p in logs.glob("*.jsonl")
+        ):
+            time.sleep(0.05)
+        restart(down_seconds)
+        figures.restarts += 1
+
+    bouncer = threading.Thread(target=bounce)
+    bouncer.start()
+    errors: list[str] = []
+    deadline = time.monotonic() + budget
+    for i, p in enumerate(procs):
+        try:
+            p.wait(max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            errors.append(f"worker {i} still running after {budget:.0f} s")
+            continue
+        if p.returncode != 0:
+            errors.append(f"worker {i} exited with {p.returncode}: {p.stderr.read()[-2000:]}")
+    bouncer.join()
+    sweep(spec)
+    violations = check(spec, name, logs)
+    figures.violations = len(violations) + len(errors)
+    figures.trials = count_trials(spec, name)
+    return figures, errors + violations

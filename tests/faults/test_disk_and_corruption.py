@@ -101,14 +101,7 @@ def test_damaged_sqlite_file_is_named_within_a_second(tmp_path):
     elapsed = time.monotonic() - start
     message = str(info.value)
     assert "damaged" in message and str(path) in message and "SELECT" not in message, message
-    if not _retries_open():  # issue 16 finding 4 (the rdb helper's fix): no retry of this error
-        assert elapsed < 1.0, elapsed
-
-
-def _retries_open() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("skipjack.storages._rdb._write_behind") is not None
+    assert elapsed < 1.0, elapsed  # a non-transient error is not retried
 
 
 def test_not_a_database_is_named(tmp_path):

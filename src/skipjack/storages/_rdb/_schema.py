@@ -89,7 +89,10 @@ def _create(engine: Engine) -> None:
             if conn.execute(sa.select(alembic_version.c.version_num)).scalar() is None:
                 conn.execute(alembic_version.insert().values(version_num=m.ALEMBIC_HEAD))
         except BaseException:
-            conn.exec_driver_sql("ROLLBACK")
+            try:
+                conn.exec_driver_sql("ROLLBACK")
+            except Exception:  # noqa: BLE001 - the connection is gone (a server restart): the
+                pass  # server rolls back on its own; the original error decides the retry
             raise
         conn.exec_driver_sql("COMMIT")
 
