@@ -68,6 +68,7 @@ def test_full_disk_gives_a_clear_error_and_loses_nothing_written(kind, tmp_path)
         elapsed = time.monotonic() - start
         message = str(info.value).lower()
         assert "full" in message or "no space" in message, message
+        assert str(mount) in str(info.value), info.value  # names the file
         assert elapsed < 120
         _grow(mount, 8192)
         reopened = skipjack.load_study(study_name="full", storage=_open(kind, mount))

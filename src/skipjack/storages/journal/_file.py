@@ -237,9 +237,23 @@ class JournalFileBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHear
                     # a writer died in the middle of a line: end it so ours stays readable
                     payload = b"\n" + payload
                 view = memoryview(payload)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
+                try:
+                    while view:
+                        written = os.write(fd, view)
+                        view = view[written:]
+                except OSError as e:
+                    # e.g. a full disk: take back the part that was written (we hold the lock),
+                    # so the log never keeps half an operation
+                    try:
+                        os.ftruncate(fd, size)
+                    except OSError:
+                        pass
+                    raise OSError(
+                        e.errno,
+                        f"Cannot append to the journal file {self._path!r}: {e.strerror}. Nothing "
+                        "of this write was kept; the operations written before it are. Free space "
+                        "on that disk (or move the file) and run again.",
+                    ) from e
                 if self._fsync:
                     _sync_data(fd)
             finally:
