@@ -210,7 +210,9 @@ def check(spec: dict[str, Any], name: str, logs: Path | None) -> list[str]:
     by_number = {t.number: t for t in trials}
     for t in trials:
         if t.state in (TrialState.RUNNING, TrialState.WAITING):
-            out.append(f"trial {t.number} is still {t.state.name} after the grace period")
+            out.append(f"trial {t.number} is still {t.state.name} after the grace period "
+                       f"(params {t.params}, reports {t.intermediate_values}, started "
+                       f"{t.datetime_start})")
         if t.state == TrialState.COMPLETE and not t.values:
             out.append(f"COMPLETE trial {t.number} has no values")
     logged_params: dict[int, dict[str, Any]] = {}

@@ -122,7 +122,10 @@ def _schema_lock(conn: Connection) -> Iterator[None]:
     try:
         yield
     finally:
-        conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": name})
+        try:
+            conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": name})
+        except Exception:  # noqa: BLE001 - the connection is gone (a server restart): the
+            pass  # server released the lock with the session; the original error decides the retry
 
 
 def _legacy(conn: Connection) -> bool:
