@@ -14,7 +14,7 @@ def test_sigkilled_workers_lose_nothing(backend, tmp_path):
     spec = backend_spec(backend, tmp_path)
     figures, violations = run_with_kills(spec, tmp_path, f"kills-{backend}", seed=16)
     print("\n" + figures.line(f"kills/{backend}"))
-    assert figures.kills >= 5, figures
+    assert figures.kills >= 4, figures  # 3 self-kills + at least one from outside
     assert not violations, "\n".join(violations[:20])
 
 
