@@ -57,17 +57,15 @@ def test_four_threads_take_distinct_points() -> None:
 
 
 def test_four_threads_stop_by_themselves_once_the_grid_is_handed_out() -> None:
-    # A thread that had already started its next trial when the last point was handed out
-    # re-evaluates a point (with a warning): at most n_jobs - 1 such trials.
+    # A thread that had already started its next trial when the last point was taken
+    # re-evaluates a point (one still running, or a finished one with a logged warning): at most
+    # n_jobs - 1 such trials.
     study = sj.create_study(sampler=GridSampler(SPACE))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        study.optimize(objective, n_jobs=4)
+    study.optimize(objective, n_jobs=4)
     points = _points(study)
     assert set(points) == ALL_POINTS
     extra = len(points) - len(ALL_POINTS)
     assert 0 <= extra <= 3
-    assert sum("re-evaluating" in str(w.message) for w in caught) == extra
 
 
 def test_workers_sharing_a_storage_avoid_running_points() -> None:
