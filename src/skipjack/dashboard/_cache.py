@@ -77,7 +77,9 @@ class StudyView:
             if not force and self._loaded and now - self._last_refresh < self._min_interval:
                 return self.seq
             trials, watermark = self.storage.get_trials_since(self.study_id, self._watermark)
-            self._last_refresh = now
+            # Design note: the interval counts from the end of the read, so a slow read (a large
+            # study on a busy database) is not repeated back to back by the next caller.
+            self._last_refresh = self._clock()
             self._merge(trials, full=self._watermark is None and watermark is None)
             self._watermark = watermark
             self._loaded = True
