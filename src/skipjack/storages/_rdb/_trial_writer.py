@@ -280,13 +280,12 @@ class TrialWriter:
     def _row_statements(
         self, table: sa.Table, key_names: tuple[str, ...], data_names: tuple[str, ...],
         live: LiveTrial | None,
-    ) -> tuple[Any, Any, Any]:
-        """Prebuilt (conditional insert, conditional update, PostgreSQL conditional upsert) for
-        one row of a trial table."""
+    ) -> tuple[Any, Any]:
+        """Prebuilt (conditional insert, conditional update) for one row of a trial table."""
         full = live is not None
         no_start = live is None or live.datetime_start is None
 
-        def build() -> tuple[Any, Any, Any]:
+        def build() -> tuple[Any, Any]:
             if live is not None:
                 updatable = sa.and_(*_same_trial(live), _t.c.state.in_(_UNFINISHED))
             else:
@@ -304,19 +303,9 @@ class TrialWriter:
                        table.c.trial_id.in_(sa.select(_t.c.trial_id).where(updatable)))
                 .values({n: sa.bindparam(f"v_{n}", type_=table.c[n].type) for n in data_names})
             )
-            upsert = None
-            if self._db.dialect == "postgresql":
-                from sqlalchemy.dialects import postgresql as pg
+            return insert, update
 
-                base = pg.insert(table).from_select(
-                    ["trial_id", *names], sa.select(_t.c.trial_id, *binds).where(updatable))
-                upsert = base.on_conflict_do_update(
-                    index_elements=[table.c.trial_id, *[table.c[k] for k in key_names]],
-                    set_={n: base.excluded[n] for n in data_names},
-                ).execution_options(preserve_rowcount=True)
-            return insert, update, upsert
-
-        found: tuple[Any, Any, Any] = self._db.statement(
+        found: tuple[Any, Any] = self._db.statement(
             ("row", table.name, key_names, data_names, full, no_start), build)
         return found
 
@@ -332,38 +321,23 @@ class TrialWriter:
     ) -> None:
         """Insert (or update) one row of a trial table, only while the trial is updatable.
 
-        One statement in its own transaction: when it returns, the row is committed, visible to
-        every process, and survives this process's death.
-
-        Design note (PostgreSQL): the transaction is ``BEGIN; SET LOCAL synchronous_commit TO
-        OFF; INSERT ... ON CONFLICT DO UPDATE; COMMIT``: the commit does not wait for the WAL
-        flush (several ms on a busy disk), only for the server to apply it. Only a crash of the
-        database server itself within a fraction of a second can lose such a row, and then only
-        of a trial still running: WAL is written in order, so the durable commit of the trial's
-        ``tell`` (or of any later durable transaction) makes every earlier row durable too.
+        One statement in its own transaction: when it returns, the row is committed.
         """
-        insert, update, upsert = self._row_statements(table, tuple(key_cols), tuple(data), live)
+        insert, update = self._row_statements(table, tuple(key_cols), tuple(data), live)
         ident = live.identity() if live is not None else {"p_tid": trial_id}
         params = {**ident, **{f"c_{k}": v for k, v in key_cols.items()},
                   **{f"c_{k}": v for k, v in data.items()}}
 
         def work(conn: Connection) -> None:
-            if upsert is not None:
-                with transaction(conn):
-                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-                    written = conn.execute(upsert, params).rowcount
-                if written:
+            try:
+                if conn.execute(insert, params).rowcount:
                     return
-            else:
-                try:
-                    if conn.execute(insert, params).rowcount:
-                        return
-                except IntegrityError:  # the key exists (or a retry of a committed insert)
-                    update_params = {**ident, "tid": trial_id,
-                                     **{f"k_{k}": v for k, v in key_cols.items()},
-                                     **{f"v_{k}": v for k, v in data.items()}}
-                    if conn.execute(update, update_params).rowcount:
-                        return
+            except IntegrityError:  # the key exists (or a retry of a committed insert): update
+                update_params = {**ident, "tid": trial_id,
+                                 **{f"k_{k}": v for k, v in key_cols.items()},
+                                 **{f"v_{k}": v for k, v in data.items()}}
+                if conn.execute(update, update_params).rowcount:
+                    return
             if live is not None:
                 self._raise_live_not_updatable(conn, live)
             self._raise_not_updatable(conn, trial_id)
