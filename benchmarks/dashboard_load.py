@@ -180,7 +180,7 @@ def measure_optuna_dashboard(python: str, path: str, study_id: int, browser: Any
                               stderr=subprocess.DEVNULL)
     out: dict[str, float] = {}
     try:
-        wait_http(base + "api/studies")
+        wait_http(base + "api/studies", timeout=300.0)  # its first start compiles optuna
         ctx = browser.new_context(viewport={"width": 1280, "height": 860})
         page = ctx.new_page()
         t0 = time.perf_counter()

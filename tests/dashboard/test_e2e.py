@@ -198,3 +198,26 @@ def test_read_only_dashboard_offers_no_write(url, page):
         assert page.is_disabled(".note-save")
     finally:
         server.shutdown()
+
+
+def test_tell_a_waiting_trial_and_compare_studies(served, page, url):
+    study = skipjack.load_study(study_name="single", storage=url)
+    study.enqueue_trial({"x": 0.5, "lr": 0.01, "kind": "a"})
+    number = study.get_trials()[-1].number
+    ids = study_ids(url)
+    page.goto(f"{served.url}#/studies/{ids['single']}/trials/{number}")
+    page.wait_for_selector("form.tell")
+    page.fill(".tell-value", "0.25")
+    page.click("form.tell button")
+    page.wait_for_selector("h1 .s-complete", timeout=30_000)
+    told = skipjack.load_study(study_name="single", storage=url).get_trials()[number]
+    assert told.state == skipjack.trial.TrialState.COMPLETE and told.value == 0.25
+    page.goto(served.url)
+    page.wait_for_selector("#studies")
+    for box in page.query_selector_all("#studies input[type=checkbox]"):
+        box.check()
+    page.click("#compare-link")
+    page.wait_for_selector("#compare-plot .main-svg", timeout=30_000)
+    assert "single" in page.text_content("main") and EVIL in page.text_content("main")
+    shot(page, "compare")
+    assert page.errors == []
