@@ -82,6 +82,7 @@ CASES = [
      ["--log-file"]),
     (["nosuchcommand"], 2, ["nosuchcommand"]),
     (["-v"], 2, ["names no command"]),
+    (["study"], 2, ["study", "give one of its commands"]),
 ]
 
 

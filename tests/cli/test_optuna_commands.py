@@ -179,6 +179,18 @@ def test_multi_objective_values_and_best_trials(cli, storage):
     assert one.returncode == 2 and "best-trials" in one.stderr
 
 
+def test_metric_names_key_the_values_in_their_own_order(cli, tmp_path):
+    path = str(tmp_path / "m.log")
+    study = skipjack.create_study(storage=_open_or_create(path), study_name="m",
+                                  directions=["minimize", "maximize"])
+    study.set_metric_names(["zloss", "acc"])
+    study.tell(study.ask(), (0.5, 0.9))
+    nested = json.loads(cli("trials", "--storage", path, "--study-name", "m", "-f", "json").stdout)
+    assert list(nested[0]["values"].items()) == [("zloss", 0.5), ("acc", 0.9)]
+    header = cli("trials", "--storage", path, "--study-name", "m", "--flatten").stdout
+    assert header.splitlines()[1].split("|")[2:4] == [" values_zloss ", " values_acc "]
+
+
 def test_ask_tell_round_trip(cli, storage):
     cli("create-study", "--storage", storage, "--study-name", "s")
     asked = json.loads(cli("ask", "--storage", storage, "--study-name", "s",

@@ -168,8 +168,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     command_parser: argparse.ArgumentParser = getattr(args, "command_parser", parser)
     if getattr(args, "func", None) is None:
         command_parser.print_help()
-        print(f"{parser.prog}: error: {' '.join(argv)!r} names no command; see "
-              f"'{parser.prog} --help'.", file=sys.stderr)
+        if command_parser is parser:
+            print(f"{parser.prog}: error: {' '.join(argv)!r} names no command; see "
+                  f"'{parser.prog} --help'.", file=sys.stderr)
+        else:
+            print(f"{command_parser.prog}: error: give one of its commands (listed above).",
+                  file=sys.stderr)
         return 2
     if getattr(args, "study_name_required", False) and args.study_name is None:
         command_parser.error("the following arguments are required: --study-name")

@@ -60,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``artifacts`` command group."""
     parser = subparsers.add_parser("artifacts", help="artifacts gc: manage study artifacts",
                                    description="manage study artifacts")
+    parser.set_defaults(command_parser=parser)
     sub = parser.add_subparsers(dest="artifacts_command", metavar="COMMAND")
     gc = add_command(sub, "gc", "delete old artifacts except the best trials'", _gc)
     add_study_name(gc)

@@ -57,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``storage`` command group."""
     parser = subparsers.add_parser("storage", help="storage upgrade: migrate an RDB schema",
                                    description="manage RDB storages")
+    parser.set_defaults(command_parser=parser)
     commands = parser.add_subparsers(dest="storage_command", metavar="COMMAND")
     upgrade = add_command(commands, "upgrade",
                           "migrate a database to the schema this version uses (Alembic)", _upgrade)

@@ -36,7 +36,8 @@ def trial_records(study: Any) -> tuple[list[Record], list[Column]]:
     """Every trial of ``study`` as a record, and the columns in Optuna's order.
 
     The order is attribute by attribute (number, value or values, times, params, user_attrs,
-    state); within params, user_attrs and values the entries are sorted.
+    state); within params and user_attrs the entries are sorted, values come in objective order
+    (keyed by metric name when the study has metric names).
     """
     multi = study._is_multi_objective()
     n_objectives = len(study.directions)
@@ -65,7 +66,12 @@ def trial_records(study: Any) -> tuple[list[Record], list[Column]]:
                 put(attr, (attr, key), value)
         put("state", ("state", ""), trial.state.name)
         records.append(record)
-    columns = [c for attr in _TRIAL_ATTRS for c in sorted(seen[attr], key=lambda c: c[1])]
+    columns: list[Column] = []
+    for attr in _TRIAL_ATTRS:
+        if attr == "value" and multi and metric_names:
+            columns.extend(("values", name) for name in metric_names)  # the metrics' own order
+        else:
+            columns.extend(sorted(seen[attr], key=lambda c: c[1]))
     return records, columns
 
 
@@ -259,6 +265,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     group = subparsers.add_parser("study", help="study set-user-attr: change a study",
                                   description="change a study")
+    group.set_defaults(command_parser=group)
     study_commands = group.add_subparsers(dest="study_command", metavar="COMMAND")
     p = add_command(study_commands, "set-user-attr", "set a user attribute of a study",
                     _set_user_attr)
