@@ -277,3 +277,21 @@ def test_best_trial_json_and_yaml(cli, storage):
     assert record["value"] == 2.0 and record["state"] == "COMPLETE"
     assert cli("best-trial", "--storage", storage, "--study-name", "n", "-f", "yaml",
                "--flatten").stdout.splitlines()[-1] == "value: 2.0"
+
+
+def test_closed_pipe_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    path = str(tmp_path / "p.log")
+    study = skipjack.create_study(storage=_open_or_create(path), study_name="p")
+    for i in range(40):
+        study.enqueue_trial({"x": i / 40})
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=40)
+    proc = subprocess.Popen([sys.executable, "-m", "skipjack.cli", "trials", "--storage", path,
+                             "--study-name", "p", "-q"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `| head -0` does, before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and err == ""

@@ -139,7 +139,9 @@ def _run(args: argparse.Namespace, command_parser: argparse.ArgumentParser,
     from skipjack.exceptions import OptunaError
 
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, so that a closed pipe is handled below
+        return code
     except CLIUsageError as e:
         print(command_parser.format_usage(), end="")
         _report(args, e, log, known=True)
@@ -147,6 +149,12 @@ def _run(args: argparse.Namespace, command_parser: argparse.ArgumentParser,
     except KeyboardInterrupt:
         print(f"{_prog()}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of stdout went away (`| head`): finish quietly, and keep the interpreter's
+        # final flush from raising again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as e:
         _report(args, e, log, known=isinstance(e, (OptunaError, ValueError, KeyError)))
         return 1
