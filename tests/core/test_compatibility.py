@@ -12,7 +12,7 @@
 9. suggest_* reuse equal distribution objects.
 10. Enumerating samplers store Optuna's attributes; a malformed grid raises ValueError early.
 11. report/should_prune work in multi-objective studies; decisions are logged on the trial.
-12. RDB and journal writes are batched per trial (documented; covered by tests/storages).
+12. Distributions refuse infinite or NaN bounds (ValueError naming the argument).
 """
 
 import inspect
@@ -161,3 +161,16 @@ def test_14_plots_warn_nothing_and_name_their_traces():
         warnings.simplefilter("error")  # Optuna raises ExperimentalWarning for some plots
         figure = plot_optimization_history(study)
     assert all(trace.name for trace in figure.data)
+
+
+@pytest.mark.parametrize("low, high, bad", [(0.0, float("inf"), "high"),
+                                            (float("-inf"), 0.0, "low"),
+                                            (float("nan"), 1.0, "low")])
+def test_12_non_finite_bounds_are_refused(low, high, bad):
+    from skipjack.distributions import FloatDistribution
+
+    with pytest.raises(ValueError, match=f"'{bad}'"):
+        FloatDistribution(low, high)
+    study = create_study()
+    with pytest.raises(ValueError, match=f"'{bad}'"):
+        study.ask().suggest_float("x", low, high)
