@@ -103,16 +103,19 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real)
 
 
-def check_bound(value: Any, arg: str, where: str, *, integer: bool = False) -> None:
-    """``low``/``high`` of a float or int distribution: a finite real number (an integral one
-    for an int distribution: 0.5 would be truncated silently)."""
+def check_bound(
+    value: Any, arg: str, where: str, *, integer: bool = False, finite: bool = True
+) -> None:
+    """``low``/``high`` of a float or int distribution: a real number, finite for ``suggest_*``
+    (a distribution itself may hold an infinite bound, as Optuna's may; an int bound must be
+    integral: 0.5 would be truncated silently)."""
     if not _is_real(value):
         _fail(TypeError, "bound", arg, where, value)
-    if not math.isfinite(value):
+    if finite and not math.isfinite(value):
         _fail(ValueError, "bound", arg, where, value,
               fix="use a finite bound such as 1e10 (with log=True for ranges over many "
               "orders of magnitude)")
-    if integer and value != int(value):
+    if integer and math.isfinite(value) and value != int(value):
         _fail(ValueError, "int_bound", arg, where, value)
 
 
@@ -124,7 +127,7 @@ def check_step(value: Any, arg: str, where: str, *, integer: bool = False) -> No
         _fail(TypeError, "step", arg, where, value)
     if not math.isfinite(value):
         _fail(ValueError, "step", arg, where, value)
-    if integer and value != int(value):
+    if integer and math.isfinite(value) and value != int(value):
         _fail(ValueError, "int_bound", arg, where, value)
 
 

@@ -153,8 +153,8 @@ class FloatDistribution(BaseDistribution):
     def __init__(
         self, low: float, high: float, log: bool = False, step: float | None = None
     ) -> None:
-        check_bound(low, "low", "FloatDistribution/suggest_float")
-        check_bound(high, "high", "FloatDistribution/suggest_float")
+        check_bound(low, "low", "FloatDistribution/suggest_float", finite=False)
+        check_bound(high, "high", "FloatDistribution/suggest_float", finite=False)
         check_step(step, "step", "FloatDistribution/suggest_float")
         check_log(log, "FloatDistribution/suggest_float")
         if log and step is not None:
@@ -162,7 +162,7 @@ class FloatDistribution(BaseDistribution):
                 f"FloatDistribution cannot combine log=True with step={step!r}: "
                 "pass either log=True or a step, not both."
             )
-        if not low <= high:
+        if low > high:  # as Optuna: NaN and infinite bounds build (suggest_* refuses them)
             raise ValueError(
                 f"FloatDistribution needs low <= high, got low={low!r} > high={high!r}: "
                 "swap the bounds or fix the range."
@@ -239,8 +239,8 @@ class IntDistribution(BaseDistribution):
     high: int
 
     def __init__(self, low: int, high: int, log: bool = False, step: int = 1) -> None:
-        check_bound(low, "low", "IntDistribution/suggest_int", integer=True)
-        check_bound(high, "high", "IntDistribution/suggest_int", integer=True)
+        check_bound(low, "low", "IntDistribution/suggest_int", integer=True, finite=False)
+        check_bound(high, "high", "IntDistribution/suggest_int", integer=True, finite=False)
         check_step(step, "step", "IntDistribution/suggest_int", integer=True)
         check_log(log, "IntDistribution/suggest_int")
         if log and step != 1:
@@ -248,7 +248,7 @@ class IntDistribution(BaseDistribution):
                 f"IntDistribution cannot combine log=True with step={step!r}: "
                 "pass either log=True or a step, not both."
             )
-        if not low <= high:
+        if low > high:  # as Optuna: NaN and infinite bounds build (suggest_* refuses them)
             raise ValueError(
                 f"IntDistribution needs low <= high, got low={low!r} > high={high!r}: "
                 "swap the bounds or fix the range."

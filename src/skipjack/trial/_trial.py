@@ -21,7 +21,12 @@ from skipjack._records._frozen_trial import (
     CONSTRAINTS_KEY,
     with_constraint,
 )
-from skipjack._validation import MAX_NAME_LENGTH, check_json_value, check_param_name
+from skipjack._validation import (
+    MAX_NAME_LENGTH,
+    check_bound,
+    check_json_value,
+    check_param_name,
+)
 from skipjack.distributions import (
     BaseDistribution,
     CategoricalChoiceType,
@@ -193,6 +198,8 @@ class Trial(BaseTrial):
         try:
             distribution, plain = _FLOAT_CACHE[(low, high, step, log)]
         except (KeyError, TypeError):  # TypeError: unhashable bounds, rejected by the constructor
+            check_bound(low, "low", "suggest_float")  # a sampler cannot draw from inf
+            check_bound(high, "high", "suggest_float")
             distribution, plain = _remember(
                 _FLOAT_CACHE, (low, high, step, log),
                 FloatDistribution(low, high, log=log, step=step),
@@ -216,6 +223,8 @@ class Trial(BaseTrial):
         try:
             distribution, plain = _INT_CACHE[(low, high, step, log)]
         except (KeyError, TypeError):
+            check_bound(low, "low", "suggest_int", integer=True)
+            check_bound(high, "high", "suggest_int", integer=True)
             distribution, plain = _remember(
                 _INT_CACHE, (low, high, step, log),
                 IntDistribution(low, high, log=log, step=step),
