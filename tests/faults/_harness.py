@@ -118,7 +118,9 @@ def run_with_kills(spec: dict[str, Any], tmp: Path, name: str, *, trials_each: i
     kills_left = outside_kills
     restarted: set[int] = set()
     errors: list[str] = []
-    next_kill = time.monotonic() + rng.uniform(2.0, 5.0)
+    # The first outside kill lands a random moment after a worker first runs its objective (a
+    # fixed delay from the start let a fast backend finish before any kill landed).
+    next_kill: float | None = None
     while time.monotonic() < deadline:
         alive = [i for i, p in enumerate(procs) if p.poll() is None]
         for i, p in enumerate(procs):
@@ -134,12 +136,14 @@ def run_with_kills(spec: dict[str, Any], tmp: Path, name: str, *, trials_each: i
             elif code != 0:
                 errors.append(f"worker {i} exited with {code}: {p.stderr.read()[-2000:]}")
                 restarted.add(i)
-        if kills_left and time.monotonic() >= next_kill and alive:
+        if kills_left and alive and (next_kill is None or time.monotonic() >= next_kill):
             victims = [i for i in alive if i not in restarted and _in_objective(paths[i])]
-            if victims:
+            if victims and next_kill is None:
+                next_kill = time.monotonic() + rng.uniform(0.0, 1.0)
+            elif victims:
                 procs[rng.choice(victims)].send_signal(signal.SIGKILL)
                 kills_left -= 1
-                next_kill = time.monotonic() + rng.uniform(0.5, 3.0)
+                next_kill = time.monotonic() + rng.uniform(0.3, 1.5)
         if not alive and all(i in restarted or p.poll() == 0 for i, p in enumerate(procs)):
             break
         time.sleep(0.05)
