@@ -121,11 +121,17 @@ for line in sys.stdin:
 """
 
 
-def measure_skipjack(url: str, study_id: int, browser: Any) -> dict[str, float]:
+def measure_skipjack(url: str, study_id: int, browser: Any, src: str | None = None,
+                     updates: int = 10) -> dict[str, float]:
+    """The figures of one ``skipjack dashboard`` process (``src``: the code to serve with, put
+    first on its PYTHONPATH, e.g. an older checkout's ``src`` for a before/after run)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([src] + [p for p in [env.get("PYTHONPATH")] if p])
     server = subprocess.Popen([sys.executable, "-m", "skipjack.cli", "dashboard", "--storage", url,
-                               "--port", str(port)], stdout=subprocess.DEVNULL)
+                               "--port", str(port)], stdout=subprocess.DEVNULL, env=env)
     out: dict[str, float] = {}
     try:
         wait_http(base + "api/meta")
@@ -146,13 +152,19 @@ def measure_skipjack(url: str, study_id: int, browser: Any) -> dict[str, float]:
         warm.wait_for_selector("#plot-history .main-svg .point", timeout=300_000)
         out["history_plot_s"] = time.perf_counter() - t0
         warm.close()
+        loaded = ctx.new_page()  # the plot needed every trial: the server now holds the study
+        t0 = time.perf_counter()
+        loaded.goto(base + f"#/studies/{study_id}", wait_until="commit")
+        loaded.wait_for_selector("#trials tbody tr", timeout=300_000)
+        out["paint_loaded_s"] = time.perf_counter() - t0
+        loaded.close()
         page.wait_for_selector("#live.on", timeout=60_000)
         writer = subprocess.Popen([sys.executable, "-c", WRITER, url], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         assert writer.stdin is not None and writer.stdout is not None
         latencies = []
         try:
-            for _ in range(5):
+            for _ in range(updates):
                 writer.stdin.write("\n")
                 writer.stdin.flush()
                 number, written = writer.stdout.readline().split()
@@ -172,12 +184,23 @@ def measure_skipjack(url: str, study_id: int, browser: Any) -> dict[str, float]:
     return out
 
 
-def measure_optuna_dashboard(python: str, path: str, study_id: int, browser: Any) -> dict[str, float]:
+def measure_optuna_dashboard(python: str, path: str, study_id: int, browser: Any,
+                             alias_src: str | None = None) -> dict[str, float]:
+    """optuna-dashboard's first paint; with ``alias_src`` on skipjack (that ``src`` first on the
+    PYTHONPATH, started by ``python -m skipjack run optuna-dashboard``: ``import optuna``
+    resolves to skipjack) instead of Optuna."""
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
-    script = os.path.join(os.path.dirname(python), "optuna-dashboard")
-    server = subprocess.Popen([script, f"sqlite:///{path}", "--port", str(port)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    bindir = os.path.dirname(python)
+    script = os.path.join(bindir, "optuna-dashboard")
+    command = [script, f"sqlite:///{path}", "--port", str(port)]
+    env = dict(os.environ)
+    if alias_src is not None:
+        env["PYTHONPATH"] = alias_src
+        env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+        command = [python, "-m", "skipjack", "run"] + command
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=env)
     out: dict[str, float] = {}
     try:
         wait_http(base + "api/studies", timeout=300.0)  # its first start compiles optuna
@@ -197,18 +220,34 @@ def measure_optuna_dashboard(python: str, path: str, study_id: int, browser: Any
     return out
 
 
+def _fmt_s(value: float | None) -> str:
+    if value is None:
+        return "not measured"
+    return "> 240 s" if value == float("inf") else f"{value:.2f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--optuna-python", default=None,
                         help="a Python with optuna-dashboard installed, to compare")
+    parser.add_argument("--optuna-alias", action="store_true",
+                        help="also run optuna-dashboard on skipjack (import optuna -> skipjack)")
+    parser.add_argument("--baseline-src", default=None,
+                        help="the src folder of an older skipjack, measured first (before/after)")
+    parser.add_argument("--updates", type=int, default=10, help="live updates measured per run")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    import skipjack
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(skipjack.__file__)))
     executable = shutil.which("chromium")
     if executable is None:
         sys.exit("chromium is not installed: apt-get install chromium")
+    versions = ([("before", os.path.abspath(args.baseline_src))] if args.baseline_src else []) \
+        + [("after" if args.baseline_src else "skipjack", here)]
     results = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -216,32 +255,47 @@ def main() -> None:
             tmp = tempfile.mkdtemp(prefix="dash-bench-")
             path = os.path.join(tmp, "bench.db")
             t0 = time.perf_counter()
-            url, study_id = make_db(path, n)
+            _, study_id = make_db(path, n)
             row: dict[str, Any] = {"trials": n, "load_db_s": time.perf_counter() - t0}
             if args.optuna_python:
-                shutil.copy(path, path + ".optuna.db")
-                try:
-                    row["optuna_dashboard"] = measure_optuna_dashboard(
-                        args.optuna_python, path + ".optuna.db", study_id, browser)
-                except Exception as error:  # noqa: BLE001 - report, go on with ours
-                    row["optuna_dashboard"] = {"error": repr(error)}
-            row["skipjack"] = measure_skipjack(url, study_id, browser)
+                for key, alias in [("optuna_dashboard", None)] + (
+                        [("optuna_dashboard_on_skipjack", here)] if args.optuna_alias else []):
+                    copy = f"{path}.{key}.db"
+                    shutil.copy(path, copy)
+                    try:
+                        row[key] = measure_optuna_dashboard(args.optuna_python, copy, study_id,
+                                                            browser, alias_src=alias)
+                    except Exception as error:  # noqa: BLE001 - report, go on with ours
+                        row[key] = {"error": repr(error)}
+            for name, src in versions:  # each on its own copy: the live updates add trials
+                copy = f"{path}.{name}.db"
+                shutil.copy(path, copy)
+                row[name] = measure_skipjack(f"sqlite:///{copy}", study_id, browser, src,
+                                             args.updates)
             results.append(row)
             print(json.dumps(row), flush=True)
             shutil.rmtree(tmp, ignore_errors=True)
         browser.close()
     print()
-    print("| trials | first paint, cold | first paint, warm | history plot | live update "
-          "(median / max of 5) | optuna-dashboard first paint |")
-    print("|---|---|---|---|---|---|")
+    print("| trials | version | first paint, cold | first paint, warm | history plot | "
+          "first paint, study held | live update (median / max) |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
-        s = r["skipjack"]
-        od = r.get("optuna_dashboard", {}).get("paint_cold_s")
-        od_text = "not measured" if od is None else ("> 240 s" if od == float("inf")
-                                                     else f"{od:.2f} s")
-        print(f"| {r['trials']:,} | {s['paint_cold_s']:.2f} s | {s['paint_warm_s']:.2f} s | "
-              f"{s['history_plot_s']:.2f} s | {s['live_update_median_s'] * 1000:.0f} / "
-              f"{s['live_update_max_s'] * 1000:.0f} ms | {od_text} |")
+        for name, _ in versions:
+            s = r[name]
+            print(f"| {r['trials']:,} | {name} | {s['paint_cold_s']:.2f} s | "
+                  f"{s['paint_warm_s']:.2f} s | {s['history_plot_s']:.2f} s | "
+                  f"{s['paint_loaded_s']:.2f} s | {s['live_update_median_s'] * 1000:.0f} / "
+                  f"{s['live_update_max_s'] * 1000:.0f} ms |")
+    if args.optuna_python:
+        print()
+        print("| trials | optuna-dashboard first paint (Optuna) | optuna-dashboard first paint "
+              "(on skipjack) |")
+        print("|---|---|---|")
+        for r in results:
+            od = r.get("optuna_dashboard", {}).get("paint_cold_s")
+            oa = r.get("optuna_dashboard_on_skipjack", {}).get("paint_cold_s")
+            print(f"| {r['trials']:,} | {_fmt_s(od)} | {_fmt_s(oa)} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +12,7 @@ from skipjack.dashboard._api_read import dash, view_of
 from skipjack.dashboard._plots import history
 from skipjack.dashboard._serialize import jsonable, number
 from skipjack.dashboard._wire import Problem
+from skipjack.study._optimize import TRACEBACK_KEY, WORKER_KEY
 
 __all__ = ["router"]
 
@@ -45,8 +45,7 @@ def ops(request: Request, study_id: int) -> dict[str, Any]:
             (now - t.datetime_start).total_seconds(),
             "heartbeat_age": age,
             "stale": age is not None and grace is not None and age > grace,
-            "worker": jsonable(t.system_attrs.get("skipjack:worker")
-                               or t.user_attrs.get("worker")),
+            "worker": jsonable(t.system_attrs.get(WORKER_KEY) or t.user_attrs.get("worker")),
             "params": jsonable(t.params)})
     causes: dict[str, dict[str, Any]] = {}
     for t in trials:
@@ -58,8 +57,11 @@ def ops(request: Request, study_id: int) -> dict[str, Any]:
         entry["count"] += 1
         entry["trials"].append(t.number)
         if len(entry["examples"]) < _CAUSE_EXAMPLES:
+            traceback = t.system_attrs.get(TRACEBACK_KEY) or t.system_attrs.get("fail_traceback")
             entry["examples"].append({"number": t.number,
-                                      "reason": str(t.system_attrs.get("fail_reason") or "")})
+                                      "reason": str(t.system_attrs.get("fail_reason") or ""),
+                                      "traceback": None if traceback is None else str(traceback),
+                                      "worker": jsonable(t.system_attrs.get(WORKER_KEY))})
     for entry in causes.values():
         entry["trials"] = entry["trials"][-50:]
     per_minute = [0] * 60
@@ -76,6 +78,8 @@ def ops(request: Request, study_id: int) -> dict[str, Any]:
         "failures": sorted(causes.values(), key=lambda e: -e["count"]),
         "trials_per_minute": per_minute,
         "storage_latency_ms": _latency_ms(d.storage, study_id),
+        "storage_operations": [{k: v for k, v in r.items() if k != "_counts"}
+                               for r in storage_latency()[:12]],
         "budget": d.budget(view, trials),
     }
 
@@ -97,13 +101,56 @@ def _grace_period(storage: Any) -> float | None:
     return None if interval is None else 2.0 * interval
 
 
-def _latency_ms(storage: Any, study_id: int) -> float:
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        storage.get_study_directions(study_id)
-        timings.append((time.perf_counter() - start) * 1000.0)
-    return sorted(timings)[1]
+def _latency_ms(storage: Any, study_id: int) -> float | None:
+    """Median latency (ms) of the dashboard's storage calls, from the metrics layer."""
+    rows = storage_latency()
+    total = sum(r["count"] for r in rows)
+    if not total:
+        return None
+    everything = [0] * (len(_bounds()) + 1)
+    for r in rows:
+        for i, n in enumerate(r["_counts"]):
+            everything[i] += n
+    return _quantile(everything, 0.5)
+
+
+def _bounds() -> tuple[float, ...]:
+    from skipjack.observability._metrics import worker_metrics
+
+    return worker_metrics().storage.bounds
+
+
+def _quantile(counts: list[int], q: float) -> float | None:
+    """The upper bound (ms) of the bucket holding quantile ``q`` (the last bucket: its lower
+    bound), the usual estimate from a histogram."""
+    bounds = _bounds()
+    total = sum(counts)
+    if not total:
+        return None
+    rank, seen = q * total, 0
+    for i, n in enumerate(counts):
+        seen += n
+        if seen >= rank and n:
+            return 1000.0 * (bounds[i] if i < len(bounds) else bounds[-1])
+    return 1000.0 * bounds[-1]
+
+
+def storage_latency() -> list[dict[str, Any]]:
+    """Per storage operation of this dashboard: calls, mean, p50 and p95 (ms), read from the
+    metrics layer's ``skipjack_storage_operation_duration_seconds`` histogram (the dashboard's
+    storage is wrapped in ``TimedStorage``)."""
+    from skipjack.observability._metrics import worker_metrics
+
+    out: list[dict[str, Any]] = []
+    for (operation,), counts, total in worker_metrics().storage.bucket_counts():
+        n = sum(counts)
+        if not n:
+            continue
+        out.append({"operation": operation, "count": n, "mean_ms": 1000.0 * total / n,
+                    "p50_ms": _quantile(counts, 0.5), "p95_ms": _quantile(counts, 0.95),
+                    "_counts": counts})
+    out.sort(key=lambda r: -r["count"])
+    return out
 
 
 @router.get("/studies/{study_id}/health", response_model=None)

@@ -24,7 +24,7 @@ __all__ = ["router", "EVENT_LIMIT"]
 router = APIRouter(prefix="/api", responses={404: {"model": Problem}})
 
 EVENT_LIMIT = 500  # trials per live update; more than that and the client reloads its page
-EVENT_INTERVAL = 0.2  # seconds between two looks at the storage for a live client
+EVENT_INTERVAL = 0.05  # seconds between two looks at the storage for a live client
 _SORTS = ("name", "n_trials", "best_value", "last_activity", "id")
 
 
@@ -57,14 +57,24 @@ def studies(request: Request, q: str = "", sort: str = "id", order: str = "asc")
         raise BadQuery(f"The 'sort' argument must be one of {list(_SORTS)}. Got {sort!r}.")
     if order not in ("asc", "desc"):
         raise BadQuery(f"The 'order' argument must be 'asc' or 'desc'. Got {order!r}.")
+    from skipjack.dashboard._state import COLD_WAIT
+
     d = dash(request)
     out = []
-    for study_id, name in sorted(d.views.studies(fresh=True).items()):
-        if q and q.lower() not in name.lower():
-            continue
+    names = {i: n for i, n in sorted(d.views.studies(fresh=True).items())
+             if not q or q.lower() in n.lower()}
+    for study_id in names:  # start every first read at once; wait COLD_WAIT in all
         try:
-            out.append(d.summary(d.views.get(study_id)))
-        except KeyError:  # deleted meanwhile
+            d.views.get(study_id).wait_loaded(0.0)
+        except LookupError:  # deleted meanwhile
+            pass
+    deadline = time.monotonic() + COLD_WAIT
+    for study_id in names:
+        try:
+            view = d.views.get(study_id)
+            cold = d.cold(view, max(0.0, deadline - time.monotonic()))
+            out.append(d.cold_summary(view) if cold else d.summary(view))
+        except LookupError:  # deleted meanwhile
             d.views.forget(study_id)
     present = [s for s in out if s[sort] is not None and not isinstance(s[sort], str)
                or sort in ("name", "last_activity") and s[sort] is not None]
@@ -78,8 +88,12 @@ def study(request: Request, study_id: int) -> dict[str, Any]:
     """One study: its summary, attributes, note, parameter and attribute names."""
     d = dash(request)
     view = view_of(request, study_id)
-    trials = view.trials()
-    out = d.summary(view, trials)
+    if d.cold(view):  # first read still running: SQL aggregates and the latest trials
+        out = d.cold_summary(view)
+        trials = d.cold_latest(view, 100)
+    else:
+        trials = view.trials()
+        out = d.summary(view, trials)
     params: dict[str, None] = {}
     attrs: dict[str, None] = {}
     for t in trials[-2000:]:
@@ -107,7 +121,11 @@ def trials(
     query = TrialQuery(states=[s for s in state.split(",") if s] or None, params=param,
                        attrs=attr, sort=sort, order=order, offset=offset, limit=limit)
     query.check()
-    total, page = query.run(view.trials())
+    d = dash(request)
+    if sort == "number" and not query.states and not param and not attr and d.cold(view):
+        total, page = d.cold_page(view, order, offset, limit)  # first read still running
+    else:
+        total, page = query.run(view.trials())
     return {"total": total, "offset": offset, "limit": limit, "seq": view.seq,
             "trials": [trial_row(t) for t in page]}
 

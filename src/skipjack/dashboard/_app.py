@@ -37,7 +37,7 @@ def create_app(
     artifact_store: ArtifactStore | None = None,
     read_only: bool = False,
     token: str | None = None,
-    min_interval: float = 0.2,
+    min_interval: float = 0.1,
     prewarm: bool = False,
 ) -> Any:
     """The dashboard of ``storage`` as an ASGI app (serve it with uvicorn or any ASGI server).
@@ -56,6 +56,12 @@ def create_app(
         from skipjack.storages import get_storage
 
         storage = get_storage(storage)
+    from skipjack.observability._metrics import worker_metrics
+    from skipjack.observability._timed_storage import timed_storage
+
+    # Every storage call of the dashboard is timed by the metrics layer (the process's
+    # skipjack_storage_operation_duration_seconds histogram): the on-call view's latency.
+    storage = timed_storage(storage, worker_metrics().storage)
     app = FastAPI(title="skipjack dashboard", version=__version__, docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json",
                   description="JSON API of the skipjack dashboard: studies, trials, plots "

@@ -33,6 +33,9 @@ class TrialNotFound(LookupError):
     """No trial of that number in the study."""
 
 
+_LOADER_LOCK = threading.Lock()
+
+
 class StudyView:
     """The trials of one study, refreshed from the storage's incremental read.
 
@@ -42,7 +45,7 @@ class StudyView:
     """
 
     def __init__(self, storage: BaseStorage, study_id: int, name: str,
-                 min_interval: float = 0.2, clock: Callable[[], float] = time.monotonic) -> None:
+                 min_interval: float = 0.1, clock: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
         self.study_id = study_id
         self.name = name
@@ -61,6 +64,9 @@ class StudyView:
         self.best: FrozenTrial | None = None  # best COMPLETE trial (single objective)
         self.seq = 0
         self.last_activity: float | None = None  # wall-clock time of the latest change seen
+        self._ready = threading.Event()  # set once the first (full) read is merged
+        self._loader: threading.Thread | None = None
+        self._load_started = 0.0
 
     # --- refresh --------------------------------------------------------------------------------
 
@@ -83,7 +89,45 @@ class StudyView:
             self._merge(trials, full=self._watermark is None and watermark is None)
             self._watermark = watermark
             self._loaded = True
+            self._ready.set()
             return self.seq
+
+    @property
+    def loaded(self) -> bool:
+        """True once the first read of the whole study is merged."""
+        return self._loaded
+
+    def wait_loaded(self, timeout: float) -> bool:
+        """Start the first read in a background thread (once) and wait up to ``timeout`` s.
+
+        Returns ``loaded``. A large study's first read takes seconds (every row of every
+        trial); meanwhile pages are answered from the storage's own aggregates (see
+        ``Dashboard.cold_summary``) instead of waiting for it.
+        """
+        if self._loaded:
+            return True
+        with _LOADER_LOCK:
+            if self._loader is None or not self._loader.is_alive():
+                self._loader = threading.Thread(target=self._load, daemon=True,
+                                                name=f"skipjack-dashboard-load-{self.study_id}")
+                self._load_started = time.monotonic()
+                self._loader.start()
+        # Waiting counts from the start of the read: once a read has run longer than a page
+        # waits, later pages do not wait for it again.
+        left = timeout - (time.monotonic() - self._load_started)
+        return self._ready.wait(max(0.0, left)) if left > 0 else self._loaded
+
+    def join_loader(self) -> None:
+        """Wait until the first read started by ``wait_loaded`` ends (loaded or failed)."""
+        loader = self._loader
+        if loader is not None:
+            loader.join()
+
+    def _load(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # noqa: BLE001 - e.g. the study was deleted: the next request says so
+            pass
 
     def _merge(self, trials: list[FrozenTrial], full: bool) -> None:
         kept = self._trials
@@ -192,7 +236,7 @@ def _activity(t: FrozenTrial) -> float:
 class Views:
     """The ``StudyView`` of every study of a storage (by study id), created on first use."""
 
-    def __init__(self, storage: BaseStorage, min_interval: float = 0.2) -> None:
+    def __init__(self, storage: BaseStorage, min_interval: float = 0.1) -> None:
         self.storage = storage
         self._min_interval = min_interval
         self._lock = threading.Lock()

@@ -23,6 +23,8 @@ __all__ = ["Dashboard", "ReadOnly"]
 
 METRIC_NAMES_KEY = "study:metric_names"
 BUDGET_KEY = "skipjack:budget"
+COLD_WAIT = 0.2  # seconds a page waits for a study's first read before answering without it
+OVERVIEW_TTL = 1.0  # seconds the storage's aggregates of a study not read yet are reused
 
 
 class ReadOnly(PermissionError):
@@ -36,14 +38,37 @@ class Dashboard:
     artifact_store: ArtifactStore | None = None
     read_only: bool = False
     _summaries: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    _overviews: dict[int, tuple[float, dict[str, Any]]] = field(default_factory=dict)
 
     def prewarm(self) -> None:
-        """Read every study once (from a background thread at start), so first pages are fast."""
+        """Read every study once (from a background thread at start), so first pages are fast:
+        first the storage's aggregates of each (for pages asked before its first read ends),
+        then each study's trials."""
+        views = []
         for study_id in list(self.views.studies(fresh=True)):
             try:
-                self.summary(self.views.get(study_id))
+                view = self.views.get(study_id)
+                if hasattr(self.storage, "get_study_overview"):
+                    self.overview(view)
+                views.append(view)
             except Exception:  # noqa: BLE001 - a study deleted meanwhile; pages will say so
                 continue
+        for view in views:  # one after the other (each read runs in the view's loader)
+            view.wait_loaded(0.0)
+            view.join_loader()
+
+    def overview(self, view: StudyView) -> dict[str, Any]:
+        """The storage's aggregates of the study (``get_study_overview``), kept ``OVERVIEW_TTL`` s
+        (they are asked only while the study's first read runs)."""
+        import time
+
+        kept = self._overviews.get(view.study_id)
+        if kept is not None and time.monotonic() - kept[0] < OVERVIEW_TTL:
+            return kept[1]
+        overview: dict[str, Any] = self.storage.get_study_overview(  # type: ignore[attr-defined]
+            view.study_id)
+        self._overviews[view.study_id] = (time.monotonic(), overview)
+        return overview
 
     def check_writable(self) -> None:
         if self.read_only:
@@ -135,23 +160,67 @@ class Dashboard:
         out["stop_reason"] = jsonable(stop) if stop is not None else None
         return out
 
+    # --- a study not read yet (its first read still running) -----------------------------------
+
+    def cold(self, view: StudyView, wait: float = COLD_WAIT) -> bool:
+        """True when the study's first read is still running after ``wait`` seconds and the
+        storage computes summaries itself (``get_study_overview``: the RDB storage); pages then
+        come from SQL aggregates and indexed page reads instead of waiting for the first read."""
+        if view.loaded or not hasattr(self.storage, "get_study_overview"):
+            return False
+        return not view.wait_loaded(wait)
+
+    def cold_summary(self, view: StudyView) -> dict[str, Any]:
+        """The summary from the storage's aggregates (no trial read; ``n_best_trials`` of a
+        multi-objective study is None until the first read ends)."""
+        overview = self.overview(view)
+        system = self.storage.get_study_system_attrs(view.study_id)
+        best = overview["best"]
+        first, last = overview["first_start"], overview["last_activity"]
+        return {
+            "id": view.study_id, "name": view.name,
+            "directions": [d.name.lower() for d in view.directions],
+            "metric_names": system.get(METRIC_NAMES_KEY),
+            "n_trials": overview["n_trials"], "states": dict(overview["states"]),
+            "best_value": None if best is None else number(best[1]),
+            "best_values": None if best is None else [number(best[1])],
+            "best_trial": None if best is None else best[0], "n_best_trials": None,
+            "datetime_start": None if first is None else first.isoformat(),
+            "last_activity": None if last is None else last.isoformat(),
+            "loading": True,
+        }
+
+    def cold_page(self, view: StudyView, order: str, offset: int,
+                  limit: int) -> tuple[int, list[FrozenTrial]]:
+        """(total, one page in number order) read by number (trial numbers are dense)."""
+        overview = self.overview(view)
+        top = overview["max_number"]
+        if top is None:
+            return overview["n_trials"], []
+        if order == "desc":
+            numbers = list(range(top - offset, max(top - offset - limit, -1), -1))
+        else:
+            numbers = list(range(offset, min(offset + limit, top + 1)))
+        page = self.storage.get_trials_by_number(view.study_id, numbers)  # type: ignore[attr-defined]
+        return overview["n_trials"], page[::-1] if order == "desc" else page
+
+    def cold_latest(self, view: StudyView, n: int) -> list[FrozenTrial]:
+        """The ``n`` trials with the highest numbers (their parameter and attribute names)."""
+        return self.cold_page(view, "desc", 0, n)[1]
+
     # --- trials ---------------------------------------------------------------------------------
 
     def heartbeat_ages(self, view: StudyView, trials: list[FrozenTrial]) -> dict[int, float]:
-        """Seconds since the last heartbeat of each RUNNING trial, where the storage tells."""
-        running = [t for t in trials if t.state == TrialState.RUNNING]
+        """Seconds since the last heartbeat of each RUNNING trial (by number), from the
+        storage's ``get_heartbeat_ages`` ({} where the storage records no heartbeats)."""
+        running = {t.trial_id: t.number for t in trials if t.state == TrialState.RUNNING}
         if not running:
             return {}
-        backend = getattr(self.storage, "_backend", None)  # journal storages
-        reader = getattr(backend, "get_heartbeat_ages", None)
-        if reader is None:
-            return {}
         try:
-            ages = reader([t.trial_id for t in running])
+            ages = self.storage.get_heartbeat_ages(view.study_id)
         except Exception:  # noqa: BLE001 - a heartbeat read must not break the page
             return {}
-        by_id = {t.trial_id: t.number for t in running}
-        return {by_id[i]: float(a) for i, a in ages.items() if i in by_id}
+        return {running[i]: float(a) for i, a in ages.items() if i in running}
 
     def artifacts(self, trial: FrozenTrial) -> list[dict[str, Any]]:
         from skipjack.artifacts import get_all_artifact_meta

@@ -107,6 +107,19 @@ class HistogramFamily:
             fam.add_metric(list(values), buckets, total)
         return fam
 
+    @property
+    def bounds(self) -> tuple[float, ...]:
+        """The buckets' upper bounds (a last, unbounded bucket follows)."""
+        return self._bounds
+
+    def bucket_counts(self) -> Iterator[tuple[tuple[str, ...], list[int], float]]:
+        """Yield ``(label values, count per bucket (not cumulative; one more than bounds),
+        sum)`` per child (for quantile estimates, e.g. the dashboard's on-call view)."""
+        for values, child in list(self._children.items()):
+            child.fold()
+            with child.lock:
+                yield values, list(child.counts), child.total
+
     def samples(self) -> Iterator[tuple[tuple[str, ...], int, float]]:
         """Yield ``(label values, count, sum)`` per child (for reports and tests)."""
         for values, child in list(self._children.items()):

@@ -227,6 +227,15 @@ class BaseStorage(abc.ABC):
         """
         return self.get_all_trials(study_id, deepcopy=False), None
 
+    def get_heartbeat_ages(self, study_id: int) -> dict[int, float]:
+        """Seconds since the last heartbeat of each RUNNING trial of the study, by trial id.
+
+        Only trials with a recorded heartbeat are listed; ages are measured on the storage's
+        clock (database, file or Redis server), so worker clocks need not agree. The default
+        (a storage without heartbeats, e.g. in-memory) is ``{}``.
+        """
+        return {}
+
     def pop_waiting_trial_id(self, study_id: int) -> int | None:
         """Atomically move the oldest WAITING trial to RUNNING and return its id (None if none)."""
         for trial in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.WAITING,)):

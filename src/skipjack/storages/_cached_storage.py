@@ -102,6 +102,9 @@ class _CachedStorage(BaseStorage):
     ) -> tuple[list[FrozenTrial], Any]:
         return self._backend.get_trials_since(study_id, watermark)
 
+    def get_heartbeat_ages(self, study_id: int) -> dict[int, float]:
+        return self._backend.get_heartbeat_ages(study_id)
+
     def pop_waiting_trial_id(self, study_id: int) -> int | None:
         return self._backend.pop_waiting_trial_id(study_id)
 

@@ -61,6 +61,27 @@ def _count_lost(study_name: str) -> None:
         _lost[study_name] = _lost.get(study_name, 0) + 1
 
 
+WORKER_KEY = "skipjack:worker"  # {"host", "pid"} of the worker running the trial
+TRACEBACK_KEY = "skipjack:fail_traceback"  # the failed objective's traceback (its last lines)
+_TRACEBACK_LIMIT = 8000  # characters kept (the end: the innermost frames and the error)
+
+
+def worker_identity() -> dict[str, Any]:
+    """This process as a worker: host name and process id."""
+    import socket
+
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def format_traceback(error: BaseException) -> str:
+    """The traceback of ``error`` as Python prints it, cut to its last ``_TRACEBACK_LIMIT``
+    characters."""
+    import traceback
+
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return text if len(text) <= _TRACEBACK_LIMIT else "...\n" + text[-_TRACEBACK_LIMIT:]
+
+
 def _normalize_catch(catch: Any) -> tuple[type[BaseException], ...]:
     if isinstance(catch, type) and issubclass(catch, BaseException):
         return (catch,)
@@ -337,6 +358,9 @@ def run_trial(
     exc_info = None
     beat = HeartbeatThread(storage, trial._trial_id) if heartbeat else None  # type: ignore[arg-type]
     if beat is not None:
+        # Which worker holds the trial (for the on-call view); written only with heartbeats on,
+        # the setups where many workers share a study, so a plain run writes nothing more.
+        storage.set_trial_system_attr(trial._trial_id, WORKER_KEY, worker_identity())
         beat.start()
     if observer is not None:
         observer.objective_start()
@@ -362,6 +386,7 @@ def run_trial(
             storage.set_trial_system_attr(
                 trial._trial_id, FAIL_REASON_KEY, f"{type(error).__name__}: {error}"
             )
+            storage.set_trial_system_attr(trial._trial_id, TRACEBACK_KEY, format_traceback(error))
         frozen, warning_message = tell_with_warning(
             study, trial, result if state is None else None, state, suppress_warning=True
         )

@@ -62,3 +62,16 @@ class HeartbeatStore:
             return [tid for tid, beat, now in rows if now - beat > limit]
 
         return self._db.run("get_stale_trial_ids", work)
+
+    def ages(self, study_id: int) -> dict[int, float]:
+        """Seconds since the last beat of each RUNNING trial of the study that has one."""
+
+        def work(conn: Connection) -> dict[int, float]:
+            rows = conn.execute(
+                sa.select(_t.c.trial_id, _h.c.heartbeat, self._db_now())
+                .join(_h, _h.c.trial_id == _t.c.trial_id)
+                .where(_t.c.study_id == study_id, _t.c.state == "RUNNING")
+            ).all()
+            return {int(tid): max(0.0, (now - beat).total_seconds()) for tid, beat, now in rows}
+
+        return self._db.run("get_heartbeat_ages", work)

@@ -90,14 +90,23 @@ class TrialQueries:
         self._dialect = dialect
         t = m.trials
         self.by_trial_id = self._build(t.c.trial_id == sa.bindparam("trial_id"), with_study=False)
-        sync_cond = sa.and_(
-            t.c.study_id == sa.bindparam("study_id"),
-            sa.or_(
-                t.c.number > sa.bindparam("max_number"),
-                t.c.number.in_(sa.bindparam("unfinished", expanding=True)),
-            ),
+        # Design note: "number above the watermark OR among the unfinished numbers" as one
+        # condition on ``trials`` made SQLite (and MariaDB) walk every trial of the study through
+        # the study_id index, six times (about 50 ms at 100 000 trials, even when nothing
+        # changed). As two index range reads of (study_id, number) joined by UNION ALL, the
+        # cost is proportional to the trials read: the new ones and the unfinished ones.
+        changed_ids = sa.union_all(
+            sa.select(t.c.trial_id).where(t.c.study_id == sa.bindparam("study_id"),
+                                          t.c.number > sa.bindparam("max_number")),
+            sa.select(t.c.trial_id).where(
+                t.c.study_id == sa.bindparam("study_id"),
+                t.c.number.in_(sa.bindparam("unfinished", expanding=True))),
         )
-        self.sync = self._build(sync_cond, with_study=True)
+        self.sync = self._build(t.c.trial_id.in_(changed_ids), with_study=True)
+        self.by_numbers = self._build(
+            sa.and_(t.c.study_id == sa.bindparam("study_id"),
+                    t.c.number.in_(sa.bindparam("numbers", expanding=True))),
+            with_study=False)
 
     def _null(self, type_: Any) -> Any:
         # MySQL/MariaDB cannot CAST to every type (e.g. FLOAT); a bare NULL unions fine there.

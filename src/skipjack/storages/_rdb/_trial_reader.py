@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from skipjack._records import FrozenTrial, TrialState
+from skipjack._records import FrozenTrial, StudyDirection, TrialState
 from skipjack.storages._rdb import models as m
 from skipjack.storages._rdb._cache import StudyCache
 from skipjack.storages._rdb._engine import Database
@@ -28,6 +28,7 @@ from skipjack.storages._rdb._studies import StudyStore
 __all__ = ["TrialReader"]
 
 _t = m.trials
+_v = m.trial_values
 _FINISHED_CACHE_LIMIT = 100_000
 
 
@@ -204,3 +205,80 @@ class TrialReader:
         if best is None:
             raise ValueError("No trials are completed yet.")
         return best
+
+    # --- a study at a glance (SQL aggregates, no trial read) ----------------------------------
+
+    def get_trials_by_number(self, study_id: int, numbers: list[int]) -> list[FrozenTrial]:
+        """The trials of the study with those numbers (those that exist), in number order.
+
+        One round trip, whatever the study's size (the (study_id, number) index).
+        """
+        if not numbers:
+            return []
+        stmt = self._queries.by_numbers
+        params = {"study_id": study_id, "numbers": sorted(set(int(n) for n in numbers))}
+
+        def work(conn: Connection) -> list[FrozenTrial]:
+            return rows_to_trials(conn.execute(stmt, params))[0]
+
+        trials = self._db.run("get_trials_by_number", work)
+        if self._live:
+            trials = [self._live.overlay(t) for t in trials]
+        return trials
+
+    def get_study_overview(self, study_id: int) -> dict[str, Any]:
+        """Counts by state, the highest number, first start, last activity and the best trial.
+
+        Computed by the database (``GROUP BY``, ``MAX``, an ordered one-row select), so it costs
+        a few index reads at any size. ``best`` (single objective only) is ``(number, value)``
+        of the COMPLETE trial Optuna's ``best_trial`` picks, or None.
+        """
+        directions = self._studies.get_study_directions(study_id)
+
+        def work(conn: Connection) -> dict[str, Any]:
+            states = {s.name: 0 for s in TrialState}
+            for state, count in conn.execute(
+                sa.select(_t.c.state, sa.func.count()).where(_t.c.study_id == study_id)
+                .group_by(_t.c.state)
+            ):
+                states[str(getattr(state, "name", state))] = int(count)
+            top = conn.execute(  # an index lookup of (study_id, number)
+                sa.select(sa.func.max(_t.c.number)).where(_t.c.study_id == study_id)
+            ).scalar()
+            last = conn.execute(
+                sa.select(sa.func.max(sa.func.coalesce(_t.c.datetime_complete,
+                                                       _t.c.datetime_start)))
+                .where(_t.c.study_id == study_id)
+            ).scalar()
+            first = conn.execute(
+                sa.select(_t.c.datetime_start).where(_t.c.study_id == study_id)
+                .order_by(_t.c.number).limit(1)
+            ).scalar()
+            best = None
+            if len(directions) == 1:
+                best = self._best_row(conn, study_id, directions[0])
+            return {"n_trials": sum(states.values()), "states": states,
+                    "max_number": None if top is None else int(top),
+                    "first_start": first, "last_activity": last, "best": best}
+
+        return self._db.run("get_study_overview", work)
+
+    def _best_row(self, conn: Connection, study_id: int,
+                  direction: StudyDirection) -> tuple[int, float] | None:
+        from skipjack.storages._rdb._reader import decode_value
+
+        maximize = direction == StudyDirection.MAXIMIZE
+        # -inf < finite < +inf; ties go to the lowest number (as get_best_trial).
+        rank = sa.case((_v.c.value_type == "INF_NEG", 0), (_v.c.value_type == "FINITE", 1),
+                       else_=2)
+        order = ([rank.desc(), _v.c.value.desc()] if maximize else [rank, _v.c.value])
+        row = conn.execute(
+            sa.select(_t.c.number, _v.c.value, _v.c.value_type)
+            .join(_v, _v.c.trial_id == _t.c.trial_id)
+            .where(_t.c.study_id == study_id, _t.c.state == "COMPLETE", _v.c.objective == 0)
+            .order_by(*order, _t.c.number).limit(1)
+        ).first()
+        if row is None:
+            return None
+        kind = getattr(row[2], "name", row[2])
+        return int(row[0]), decode_value(row[1], str(kind))

@@ -263,6 +263,15 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         return self._reader.id_from_number(study_id, trial_number)
 
+    def get_trials_by_number(self, study_id: int, numbers: list[int]) -> list[FrozenTrial]:
+        """The study's trials with those numbers, in number order (one indexed round trip)."""
+        return self._reader.get_trials_by_number(study_id, numbers)
+
+    def get_study_overview(self, study_id: int) -> dict[str, Any]:
+        """Counts by state, highest number, first start, last activity and best ``(number,
+        value)`` of a study, computed by the database (no trial is read; see ``TrialReader``)."""
+        return self._reader.get_study_overview(study_id)
+
     def get_trial_number_from_id(self, trial_id: int) -> int:
         return self._reader.owner(trial_id)[1]
 
@@ -281,6 +290,11 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def get_heartbeat_interval(self) -> int | None:
         """Seconds between heartbeats, or None when heartbeats are off."""
         return self.heartbeat_interval
+
+    def get_heartbeat_ages(self, study_id: int) -> dict[int, float]:
+        """Seconds since the last heartbeat of each RUNNING trial (by trial id), on the
+        database server's clock."""
+        return self._heartbeats.ages(study_id)
 
     def get_grace_period(self) -> float | None:
         """Seconds without a heartbeat after which a trial is stale (default 2 x interval)."""

@@ -392,3 +392,13 @@ class JournalStorage(JournalLog, BaseStorage, BaseHeartbeat):
 
     def get_heartbeat_interval(self) -> int | None:
         return self.heartbeat_interval
+
+    def get_heartbeat_ages(self, study_id: int) -> dict[int, float]:
+        """Seconds since the last heartbeat of each RUNNING trial (by trial id), on the file
+        server's or the Redis server's clock; {} for a backend without heartbeats."""
+        backend = self._backend
+        if not isinstance(backend, JournalHeartbeatSupport):
+            return {}
+        with self._lock:
+            running = self._read().running_trial_ids(study_id)
+        return backend.get_heartbeat_ages(running) if running else {}

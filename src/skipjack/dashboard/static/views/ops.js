@@ -3,6 +3,13 @@ import { h, clear, fmt, seconds } from "../dom.js";
 import { app, crumbs } from "../app.js";
 import { loadPlotly } from "../plots.js";
 
+// The worker holding a trial: skipjack records {host, pid}; an objective's own "worker" attr is
+// shown as it is.
+function worker(w) {
+  if (w && typeof w === "object" && "host" in w) return `${w.host} (pid ${w.pid})`;
+  return fmt(w);
+}
+
 export async function opsPage(root, id) {
   const [study, ops, pruning] = await Promise.all([get(`/studies/${id}`), get(`/studies/${id}/ops`), get(`/studies/${id}/pruning`)]);
   crumbs({ text: "Studies", href: "#/" }, { text: study.name, href: `#/studies/${id}` }, { text: "operations" });
@@ -21,7 +28,7 @@ export async function opsPage(root, id) {
       h("div", { class: "card" }, h("div", { class: "label" }, "Running"), h("div", { class: "big" }, ops.running.length)),
       h("div", { class: "card" }, h("div", { class: "label" }, "Stale"), h("div", { class: "big" + (ops.stale.length ? " bad" : "") }, ops.stale.length)),
       h("div", { class: "card" }, h("div", { class: "label" }, "Trials / min (last 10 min)"), h("div", { class: "big" }, fmt(ops.trials_per_minute.slice(-10).reduce((a, c) => a + c, 0) / 10, 3))),
-      h("div", { class: "card" }, h("div", { class: "label" }, "Storage latency"), h("div", { class: "big" }, fmt(ops.storage_latency_ms, 3) + " ms")),
+      h("div", { class: "card" }, h("div", { class: "label" }, "Storage latency (median)"), h("div", { class: "big", id: "storage-latency" }, ops.storage_latency_ms === null ? "–" : fmt(ops.storage_latency_ms, 3) + " ms")),
       h("div", { class: "card" }, h("div", { class: "label" }, "Budget"), h("div", {}, `trials ${b.used.trials}`, h("br"), `trial time ${seconds(b.used.trial_seconds)}`,
         b.used.cost !== null ? [h("br"), `cost ${fmt(b.used.cost)}`] : null,
         Object.entries(b.burn).map(([k, v]) => [h("br"), `${k}: ${(100 * v).toFixed(1)}% of budget`]),
@@ -30,10 +37,16 @@ export async function opsPage(root, id) {
       h("thead", {}, h("tr", {}, ["trial", "running for", "heartbeat age", "worker", "params"].map((c) => h("th", {}, c)))),
       h("tbody", {}, ops.running.map((r) => h("tr", { class: r.stale ? "stale" : "" }, h("td", {}, h("a", { href: `#/studies/${id}/trials/${r.number}` }, "#" + r.number)),
         h("td", {}, seconds(r.running_for)), h("td", {}, r.heartbeat_age === null ? "n/a" : seconds(r.heartbeat_age) + (r.stale ? " (stale)" : "")),
-        h("td", {}, fmt(r.worker)), h("td", { class: "muted" }, JSON.stringify(r.params)))))) : h("p", { class: "muted" }, "none")),
+        h("td", { class: "worker" }, worker(r.worker)), h("td", { class: "muted" }, JSON.stringify(r.params)))))) : h("p", { class: "muted" }, "none")),
     h("section", {}, h("h3", {}, "Failures by cause"), ops.failures.length ? ops.failures.map((f) => h("details", { class: "cause" },
       h("summary", {}, `${f.cause}: ${f.count} trial(s)`),
-      f.examples.map((e) => h("div", {}, h("a", { href: `#/studies/${id}/trials/${e.number}` }, "#" + e.number), h("pre", {}, e.reason))))) : h("p", { class: "muted" }, "no failed trials")),
+      f.examples.map((e) => h("div", { class: "example" }, h("a", { href: `#/studies/${id}/trials/${e.number}` }, "#" + e.number),
+        e.worker ? h("span", { class: "muted" }, " on " + worker(e.worker)) : null, h("pre", {}, e.reason),
+        e.traceback ? h("pre", { class: "traceback" }, e.traceback) : null)))) : h("p", { class: "muted" }, "no failed trials")),
+    h("section", {}, h("h3", {}, "Storage calls of this dashboard (metrics layer)"), ops.storage_operations.length ? h("table", { class: "grid", id: "storage-ops" },
+      h("thead", {}, h("tr", {}, ["operation", "calls", "mean", "p50 ≤", "p95 ≤"].map((c) => h("th", {}, c)))),
+      h("tbody", {}, ops.storage_operations.map((o) => h("tr", {}, h("td", {}, o.operation), h("td", { class: "num" }, o.count),
+        h("td", { class: "num" }, fmt(o.mean_ms, 3) + " ms"), h("td", { class: "num" }, fmt(o.p50_ms, 3) + " ms"), h("td", { class: "num" }, fmt(o.p95_ms, 3) + " ms"))))) : h("p", { class: "muted" }, "none yet")),
     h("section", {}, h("h3", {}, "Finished trials per minute (last hour)"), tpm),
     health,
     h("section", { id: "pruning-debug" }, h("h3", {}, "Pruning"), h("p", {}, pruning.paused ? "Pruning is paused for every worker. " : "Pruning is on. ", pause),

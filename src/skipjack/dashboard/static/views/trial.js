@@ -23,6 +23,8 @@ export async function trialPage(root, studyId, number) {
       h("div", { class: "card" }, h("div", { class: "label" }, "Duration"), h("div", { class: "big" }, seconds(t.duration ?? t.running_for))),
       t.state === "RUNNING" ? h("div", { class: "card" }, h("div", { class: "label" }, "Heartbeat age"),
         h("div", { class: "big", id: "heartbeat-age" }, t.heartbeat_age === null ? "n/a" : seconds(t.heartbeat_age))) : null,
+      t.system_attrs["skipjack:worker"] ? h("div", { class: "card" }, h("div", { class: "label" }, "Worker"),
+        h("div", { id: "worker" }, `${t.system_attrs["skipjack:worker"].host} (pid ${t.system_attrs["skipjack:worker"].pid})`)) : null,
       h("div", { class: "card" }, h("div", { class: "label" }, "Started"), h("div", {}, t.datetime_start || "–")),
       h("div", { class: "card" }, h("div", { class: "label" }, "Finished"), h("div", {}, t.datetime_complete || "–"))),
   ];
