@@ -221,3 +221,23 @@ def test_tell_a_waiting_trial_and_compare_studies(served, page, url):
     assert "single" in page.text_content("main") and EVIL in page.text_content("main")
     shot(page, "compare")
     assert page.errors == []
+
+
+def test_the_static_export_opens_from_disk_with_its_plots(url, tmp_path, page):
+    from skipjack.dashboard import export_dashboard
+
+    out = tmp_path / "site"
+    storage = skipjack.storages.get_storage(url)
+    export_dashboard(storage, str(out))
+    ids = study_ids(url)
+    page.goto((out / "index.html").as_uri())
+    assert page.locator("#studies a", has_text=EVIL).count() == 1  # the name, as text
+    page.goto((out / f"study-{ids['single']}.html").as_uri())
+    page.wait_for_selector("#plot-0 .main-svg", timeout=60_000)  # drawn by plots.js
+    page.wait_for_selector("#plot-5 .main-svg", timeout=60_000)
+    assert page.locator("#trials tbody tr").count() == 20
+    shot(page, "export-study")
+    page.goto((out / f"study-{ids[EVIL]}.html").as_uri())
+    page.wait_for_selector(".plot .main-svg", timeout=60_000)
+    assert page.locator("#study-name").inner_text() == EVIL
+    assert not page.dialogs and not page.errors, (page.dialogs, page.errors)

@@ -17,6 +17,8 @@ import skipjack  # noqa: E402
 from skipjack.dashboard import export_dashboard, serve_dashboard  # noqa: E402
 from skipjack.dashboard._server import is_loopback  # noqa: E402
 
+from .conftest import EVIL  # noqa: E402
+
 TOKEN = "s3cret-token-for-tests-0123"
 
 
@@ -97,9 +99,19 @@ def test_cli_generates_a_token_off_loopback(url):
 
 def test_export_writes_static_pages_with_local_plotly(url, tmp_path):
     out = tmp_path / "site"
-    written = export_dashboard(skipjack.storages.get_storage(url), str(out))
+    storage = skipjack.storages.get_storage(url)
+    ids = {s.study_name: s.study_id for s in storage.get_all_studies()}
+    written = export_dashboard(storage, str(out))
     assert {p.rsplit("/", 1)[-1] for p in written} == {
-        "index.html", "study-0.html", "study-1.html", "plotly.min.js"}
-    page = (out / "study-1.html").read_text()  # "single" sorts after "<script...>"
+        "index.html", "style.css", "export.js", "plotly.min.js",
+        *(f"study-{i}.html" for i in ids.values())}
+    page = (out / f"study-{ids['single']}.html").read_text()
     assert 'src="plotly.min.js"' in page and 'href="index.html"' in page
-    assert "<script>alert" not in (out / "index.html").read_text()
+    assert page.count('class="plot-data"') == 6 and page.count("<tr data-number=") == 20
+    evil = (out / f"study-{ids[EVIL]}.html").read_text()
+    index = (out / "index.html").read_text()
+    for text in (index, evil, page):  # the name and the categorical choice only as text
+        assert "<script>alert" not in text
+    assert "&lt;script&gt;alert" in index and "Pareto front" in evil
+    script = (out / "export.js").read_text()
+    assert "\nimport " not in script and "\nexport " not in script and "function draw(" in script

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from skipjack.dashboard._pages import export_dashboard
+from skipjack.dashboard._export import export_dashboard
 from skipjack.dashboard._server import serve_dashboard
 
 __all__ = ["create_app", "export_dashboard", "serve_dashboard"]
