@@ -13,7 +13,7 @@ from skipjack._records import FrozenTrial, TrialState
 from skipjack.distributions import BaseDistribution
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["IntersectionSearchSpace", "intersection_search_space"]
 
@@ -51,9 +51,9 @@ class IntersectionSearchSpace:
         self._space: dict[str, BaseDistribution] | None = None
         self._seen: set[int] = set()
 
-    def calculate(self, study: Study) -> dict[str, BaseDistribution]:
+    def calculate(self, study: ReadOnlyStudy) -> dict[str, BaseDistribution]:
         """Return the intersection search space of ``study``, sorted by parameter name."""
-        study_id = getattr(study, "_study_id", None)
+        study_id = study.study_id
         if study_id != self._study_id:
             if self._study_id is not None:
                 # as Optuna: one instance follows one study (its cursor is that study's)

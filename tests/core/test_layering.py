@@ -2,13 +2,16 @@
 
 Layers, bottom to top (docs/architecture.md):
 0 data: exceptions, logging, distributions, _records, _mo, _deprecation, version
-1 storages
+1 storages, _study_protocol (the read-only study samplers and pruners are typed against)
 2 samplers, pruners, search_space
 3 trial, study
 4 everything else (testing, cli, report, observability, integration, artifacts, visualization...)
 
-A module may import (outside ``if TYPE_CHECKING:``) only modules of its own layer or lower ones,
-and no library module imports the top-level ``skipjack`` package (which loads the facade).
+A module may import only modules of its own layer or lower ones, type-only imports (inside
+``if TYPE_CHECKING:``) and imports inside functions included, and no library module imports the
+top-level ``skipjack`` package (which loads the facade). Counting type-only imports, no two areas
+below the trial loop (``samplers``, ``pruners``, ``storages``, ...) import each other in a cycle.
+(In layer 3, ``trial/_trial.py`` names ``Study`` for typing: ``Trial.study`` is Optuna's ``Study``.)
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ SRC = pathlib.Path(__file__).resolve().parents[2] / "src" / "skipjack"
 LAYERS = {
     "exceptions": 0, "logging": 0, "distributions": 0, "_records": 0, "_mo": 0,
     "_deprecation": 0, "version": 0, "_validation": 0,
-    "storages": 1,
+    "storages": 1, "_study_protocol": 1,
     "samplers": 2, "pruners": 2, "search_space": 2,
     "trial": 3, "study": 3,
 }
@@ -86,6 +89,63 @@ def _runtime_imports(tree: ast.AST, module: str, is_package: bool) -> list[tuple
     return found
 
 
+def _all_imports(tree: ast.AST, module: str, is_package: bool) -> list[tuple[int, str]]:
+    """Every import of the module: type-only ones and those inside functions too."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")
+                if not is_package:
+                    base = base[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.append((node.lineno, target))
+    return found
+
+
+def _area(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _type_only_violations(sources: dict[str, tuple[str, bool]]) -> list[str]:
+    """Upward imports (type-only included) below the top layer, and cycles between core areas."""
+    violations = []
+    edges: dict[str, set[str]] = {}
+    for module, (text, is_package) in sources.items():
+        layer = _layer(module)
+        if layer >= TOP:
+            continue
+        for lineno, target in _all_imports(ast.parse(text), module, is_package):
+            if not target.startswith("skipjack."):
+                continue
+            if _layer(target) > layer:
+                violations.append(
+                    f"{module}:{lineno} (layer {layer}) imports {target} (layer "
+                    f"{_layer(target)}), type-only or not"
+                )
+            if layer < 3 and _area(target) != _area(module):
+                edges.setdefault(_area(module), set()).add(_area(target))
+    # a cycle between areas: an area that reaches itself
+    for start in sorted(edges):
+        seen: set[str] = set()
+        todo = list(edges[start])
+        while todo:
+            area = todo.pop()
+            if area == start:
+                violations.append(f"import cycle through the areas {start} and {sorted(seen)}")
+                break
+            if area not in seen:
+                seen.add(area)
+                todo.extend(edges.get(area, ()))
+    return violations
+
+
 def _modules() -> list[pathlib.Path]:
     return sorted(SRC.rglob("*.py"))
 
@@ -109,6 +169,32 @@ def test_dependencies_point_down() -> None:
                     f"{module}:{lineno} (layer {layer}) imports {target} (layer {_layer(target)})"
                 )
     assert not violations, "\n".join(violations)
+
+
+def test_no_cycle_counting_type_only_imports() -> None:
+    # samplers and pruners type the study they get as ``_study_protocol.ReadOnlyStudy``: typing
+    # it as ``skipjack.study.Study`` tied them, the trial and the study into one cycle.
+    sources = {
+        _module_name(p): (p.read_text(), p.name == "__init__.py") for p in _modules()
+    }
+    violations = _type_only_violations(sources)
+    assert not violations, "\n".join(violations)
+
+
+def test_type_only_check_catches_the_study_import() -> None:
+    old = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from skipjack.study import Study\n",
+        False,
+    )
+    found = _type_only_violations({"skipjack.samplers._x": old})
+    assert found and "imports skipjack.study (layer 3), type-only" in found[0]
+    cycle = {
+        "skipjack.samplers._x": ("from skipjack.pruners._y import z\n", False),
+        "skipjack.pruners._y": ("def f():\n    from skipjack.samplers._x import w\n", False),
+    }
+    assert any("import cycle" in v for v in _type_only_violations(cycle))
 
 
 def test_layering_check_catches_an_upward_import() -> None:

@@ -18,7 +18,7 @@ from skipjack._records import FrozenTrial
 from skipjack.pruners._decision import PruneDecision
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["BasePruner"]
 
@@ -34,10 +34,10 @@ class BasePruner(abc.ABC):
     """
 
     @abc.abstractmethod
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, study: ReadOnlyStudy, trial: FrozenTrial) -> bool:
         """Return True when ``trial`` should stop now."""
 
-    def decide(self, study: Study, trial: FrozenTrial) -> PruneDecision:
+    def decide(self, study: ReadOnlyStudy, trial: FrozenTrial) -> PruneDecision:
         """Return the decision for ``trial`` with the rule, threshold and values behind it.
 
         The default wraps ``prune``; built-in pruners override it (and derive ``prune`` from it).

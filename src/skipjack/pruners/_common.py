@@ -10,7 +10,7 @@ from skipjack._records import FrozenTrial, StudyDirection
 from skipjack.pruners._decision import PruneDecision, PruneVerdict
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = [
     "check_int",
@@ -65,7 +65,7 @@ def best_intermediate_value(trial: FrozenTrial, direction: StudyDirection) -> fl
     return max(values) if direction == StudyDirection.MAXIMIZE else min(values)
 
 
-def single_direction(study: Study, pruner: str) -> StudyDirection:
+def single_direction(study: ReadOnlyStudy, pruner: str) -> StudyDirection:
     """The study's direction, or a clear error for a multi-objective study."""
     if study._is_multi_objective():
         raise NotImplementedError(

@@ -27,7 +27,7 @@ from skipjack.pruners._decision import PruneDecision, Rule
 from skipjack.pruners._successive_halving import decide_by_rungs, first_completed
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["HyperbandPruner", "bracket_budgets", "bracket_of"]
 
@@ -97,13 +97,13 @@ class HyperbandPruner(BasePruner):
                 "an int max_resource, or bootstrap_count=0."
             )
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, study: ReadOnlyStudy, trial: FrozenTrial) -> bool:
         return self.decide(study, trial).prune
 
     def _budgets(self, max_resource: int) -> list[int]:
         return bracket_budgets(self._min_resource, max_resource, self._reduction_factor)
 
-    def decide(self, study: Study, trial: FrozenTrial) -> PruneDecision:
+    def decide(self, study: ReadOnlyStudy, trial: FrozenTrial) -> PruneDecision:
         name = "HyperbandPruner"
         direction = single_direction(study, name)
         if trial.last_step is None:

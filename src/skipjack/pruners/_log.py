@@ -18,7 +18,14 @@ from skipjack.pruners._attrs import intermediate_vectors as _vectors
 from skipjack.pruners._decision import PruneDecision
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from typing import Protocol
+
+    from skipjack._study_protocol import ReadOnlyStudy
+
+    class _StudyWithUserAttrs(ReadOnlyStudy, Protocol):
+        """A study whose user attributes can be set (the pause switch is one)."""
+
+        def set_user_attr(self, key: str, value: Any) -> None: ...
 
 __all__ = [
     "decision_log",
@@ -51,7 +58,7 @@ def intermediate_vectors(trial: Any) -> dict[int, tuple[float, ...]]:
     return _vectors(attrs)
 
 
-def set_pruning_paused(study: Study, paused: bool = True) -> None:
+def set_pruning_paused(study: _StudyWithUserAttrs, paused: bool = True) -> None:
     """Pause (or resume) pruning for every worker of ``study``.
 
     Sets the study user attribute ``skipjack:pruning_paused``; workers notice it within
@@ -63,6 +70,6 @@ def set_pruning_paused(study: Study, paused: bool = True) -> None:
     study.set_user_attr(PAUSE_KEY, paused)
 
 
-def is_pruning_paused(study: Study) -> bool:
+def is_pruning_paused(study: ReadOnlyStudy) -> bool:
     """True when the study's pause switch is on."""
     return bool(study.user_attrs.get(PAUSE_KEY, False))

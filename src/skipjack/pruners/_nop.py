@@ -9,7 +9,7 @@ from skipjack.pruners._base import BasePruner
 from skipjack.pruners._decision import PruneDecision, PruneVerdict, Rule
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["NopPruner"]
 
@@ -17,8 +17,8 @@ __all__ = ["NopPruner"]
 class NopPruner(BasePruner):
     """A pruner that never prunes a trial."""
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, study: ReadOnlyStudy, trial: FrozenTrial) -> bool:
         return False
 
-    def decide(self, study: Study, trial: FrozenTrial) -> PruneDecision:
+    def decide(self, study: ReadOnlyStudy, trial: FrozenTrial) -> PruneDecision:
         return PruneDecision(PruneVerdict.CONTINUE, "NopPruner", Rule.NEVER, trial.last_step)

@@ -23,7 +23,7 @@ from skipjack.pruners._common import check_int, check_number, is_first_in_interv
 from skipjack.pruners._decision import PruneDecision, Rule, format_numbers
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["ParetoPruner", "decide_by_dominance", "reported_vector"]
 
@@ -64,10 +64,10 @@ class ParetoPruner(BasePruner):
         self._interval_steps = check_int(owner, "interval_steps", interval_steps, 1)
         self._n_min_trials = check_int(owner, "n_min_trials", n_min_trials, 1)
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, study: ReadOnlyStudy, trial: FrozenTrial) -> bool:
         return self.decide(study, trial).prune
 
-    def decide(self, study: Study, trial: FrozenTrial) -> PruneDecision:
+    def decide(self, study: ReadOnlyStudy, trial: FrozenTrial) -> PruneDecision:
         return decide_by_dominance(
             study,
             trial,
@@ -96,7 +96,7 @@ def _loss(vector: Sequence[float], directions: Sequence[StudyDirection]) -> list
 
 
 def decide_by_dominance(
-    study: Study,
+    study: ReadOnlyStudy,
     trial: FrozenTrial,
     *,
     pruner: str,

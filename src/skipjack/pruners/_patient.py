@@ -12,7 +12,7 @@ from skipjack.pruners._common import check_int, check_number, keep, single_direc
 from skipjack.pruners._decision import PruneDecision, Rule
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["PatientPruner"]
 
@@ -48,10 +48,10 @@ class PatientPruner(BasePruner):
             raise ValueError(f"The 'min_delta' argument of {owner} must be >= 0. Got {delta}.")
         self._min_delta = delta
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, study: ReadOnlyStudy, trial: FrozenTrial) -> bool:
         return self.decide(study, trial).prune
 
-    def decide(self, study: Study, trial: FrozenTrial) -> PruneDecision:
+    def decide(self, study: ReadOnlyStudy, trial: FrozenTrial) -> PruneDecision:
         name = "PatientPruner"
         step = trial.last_step
         if step is None:

@@ -29,7 +29,7 @@ from skipjack.pruners._decision import PruneDecision, Rule, format_numbers
 from skipjack.pruners._pareto import decide_by_dominance
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["PercentilePruner", "percentile_of"]
 
@@ -87,10 +87,10 @@ class PercentilePruner(BasePruner):
         self._interval_steps = check_int(owner, "interval_steps", interval_steps, 1)
         self._n_min_trials = check_int(owner, "n_min_trials", n_min_trials, 1)
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, study: ReadOnlyStudy, trial: FrozenTrial) -> bool:
         return self.decide(study, trial).prune
 
-    def decide(self, study: Study, trial: FrozenTrial) -> PruneDecision:
+    def decide(self, study: ReadOnlyStudy, trial: FrozenTrial) -> PruneDecision:
         name = type(self).__name__
         if study._is_multi_objective():
             return decide_by_dominance(

@@ -29,7 +29,7 @@ from skipjack.pruners._common import check_int, keep, single_direction, stop
 from skipjack.pruners._decision import PruneDecision, Rule, format_numbers
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["SuccessiveHalvingPruner", "first_completed", "decide_by_rungs"]
 
@@ -76,10 +76,10 @@ class SuccessiveHalvingPruner(BasePruner):
                 "min_resource='auto': pass an int min_resource, or bootstrap_count=0."
             )
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, study: ReadOnlyStudy, trial: FrozenTrial) -> bool:
         return self.decide(study, trial).prune
 
-    def decide(self, study: Study, trial: FrozenTrial) -> PruneDecision:
+    def decide(self, study: ReadOnlyStudy, trial: FrozenTrial) -> PruneDecision:
         name = "SuccessiveHalvingPruner"
         direction = single_direction(study, name)
         if trial.last_step is None:
@@ -107,7 +107,7 @@ class SuccessiveHalvingPruner(BasePruner):
         )
 
 
-def first_completed(study: Study) -> FrozenTrial | None:
+def first_completed(study: ReadOnlyStudy) -> FrozenTrial | None:
     """The study's first trial to complete with reports (by completion time, then number)."""
     first: FrozenTrial | None = None
     first_key: tuple[Any, int] | None = None

@@ -17,7 +17,7 @@ from skipjack.pruners._common import (
 from skipjack.pruners._decision import PruneDecision, Rule
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["ThresholdPruner"]
 
@@ -61,10 +61,10 @@ class ThresholdPruner(BasePruner):
         self._n_warmup_steps = check_int(owner, "n_warmup_steps", n_warmup_steps, 0)
         self._interval_steps = check_int(owner, "interval_steps", interval_steps, 1)
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, study: ReadOnlyStudy, trial: FrozenTrial) -> bool:
         return self.decide(study, trial).prune
 
-    def decide(self, study: Study, trial: FrozenTrial) -> PruneDecision:
+    def decide(self, study: ReadOnlyStudy, trial: FrozenTrial) -> PruneDecision:
         name = "ThresholdPruner"
         step = trial.last_step
         if step is None:

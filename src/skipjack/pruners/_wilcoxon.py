@@ -22,7 +22,7 @@ from skipjack.pruners._common import check_int, check_number, keep, single_direc
 from skipjack.pruners._decision import PruneDecision, Rule
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["WilcoxonPruner"]
 
@@ -49,10 +49,10 @@ class WilcoxonPruner(BasePruner):
         self._p_threshold = p
         self._n_startup_steps = check_int(owner, "n_startup_steps", n_startup_steps, 0)
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, study: ReadOnlyStudy, trial: FrozenTrial) -> bool:
         return self.decide(study, trial).prune
 
-    def decide(self, study: Study, trial: FrozenTrial) -> PruneDecision:
+    def decide(self, study: ReadOnlyStudy, trial: FrozenTrial) -> PruneDecision:
         name = "WilcoxonPruner"
         step = trial.last_step
         if step is None:

@@ -35,7 +35,7 @@ from skipjack.distributions import BaseDistribution, CategoricalDistribution
 from skipjack.samplers._base import BaseSampler
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["AutoSampler", "CHOICE_KEY", "REASON_KEY"]
 
@@ -147,10 +147,10 @@ class AutoSampler(BaseSampler):
 
     # --- the decision -----------------------------------------------------------------------------
 
-    def decide(self, study: Study) -> tuple[str, str]:
+    def decide(self, study: ReadOnlyStudy) -> tuple[str, str]:
         """Return ``(sampler class name, reason)`` for the next trial of ``study``."""
         with self._lock:
-            facts = self._facts.setdefault(getattr(study, "_study_id", 0), _Facts())
+            facts = self._facts.setdefault(study.study_id, _Facts())
             facts.update(study.get_trials(deepcopy=False))
             n = facts.n_finished
             if len(study.directions) > 1:
@@ -176,7 +176,7 @@ class AutoSampler(BaseSampler):
                 f"numeric space and {n} >= {self._gp_max_trials} finished trials: CMA-ES is "
                 "cheap per trial on long continuous searches")
 
-    def _sampler(self, name: str, study: Study) -> BaseSampler:
+    def _sampler(self, name: str, study: ReadOnlyStudy) -> BaseSampler:
         known = self._samplers.get(name)
         if known is not None:
             return known
@@ -193,7 +193,7 @@ class AutoSampler(BaseSampler):
         self._samplers[name] = sampler
         return sampler
 
-    def _for_trial(self, study: Study, trial: FrozenTrial) -> BaseSampler:
+    def _for_trial(self, study: ReadOnlyStudy, trial: FrozenTrial) -> BaseSampler:
         with self._lock:
             choice = self._chosen.get(trial.trial_id)
             if choice is None:
@@ -203,22 +203,22 @@ class AutoSampler(BaseSampler):
 
     # --- BaseSampler, delegated -------------------------------------------------------------------
 
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+    def before_trial(self, study: ReadOnlyStudy, trial: FrozenTrial) -> None:
         self._for_trial(study, trial).before_trial(study, trial)
 
     def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
+        self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         return self._for_trial(study, trial).infer_relative_search_space(study, trial)
 
     def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         return self._for_trial(study, trial).sample_relative(study, trial, search_space)
 
     def sample_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
@@ -229,7 +229,7 @@ class AutoSampler(BaseSampler):
 
     def after_trial(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,
@@ -243,7 +243,7 @@ class AutoSampler(BaseSampler):
 
     # --- records, written by the trial loop -------------------------------------------------------
 
-    def trial_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+    def trial_system_attrs(self, study: ReadOnlyStudy, trial: FrozenTrial) -> dict[str, Any]:
         """Attributes for the trial loop to record after joint sampling: the delegate's own
         (e.g. a CMA-ES generation) plus the choice and its reason."""
         sampler = self._for_trial(study, trial)
@@ -255,20 +255,20 @@ class AutoSampler(BaseSampler):
         attrs[REASON_KEY] = reason
         return attrs
 
-    def study_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+    def study_system_attrs(self, study: ReadOnlyStudy, trial: FrozenTrial) -> dict[str, Any]:
         """Study attributes for the trial loop to record when a trial starts: the choice, only
         when it differs from the previous trial's."""
         self._for_trial(study, trial)
         with self._lock:
             name, reason = self._chosen[trial.trial_id]
-            study_id = getattr(study, "_study_id", 0)
+            study_id = study.study_id
             if self._last.get(study_id) == name:
                 return {}
             self._last[study_id] = name
         return {CHOICE_KEY: {"sampler": name, "reason": reason, "from_trial": trial.number}}
 
 
-def _best_params(study: Study) -> dict[str, Any] | None:
+def _best_params(study: ReadOnlyStudy) -> dict[str, Any] | None:
     try:
         best = study.best_trial
     except (ValueError, RuntimeError):

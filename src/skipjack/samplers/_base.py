@@ -38,7 +38,7 @@ from skipjack.distributions import BaseDistribution
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["BaseSampler"]
 
@@ -54,50 +54,50 @@ class BaseSampler(abc.ABC):
 
     @abc.abstractmethod
     def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
+        self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         """Return the parameters to sample jointly for ``trial`` (empty for none)."""
 
     @abc.abstractmethod
     def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         """Return values (external representation) for parameters of ``search_space``."""
 
     @abc.abstractmethod
     def sample_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
         """Return a value (external representation) for one parameter."""
 
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+    def before_trial(self, study: ReadOnlyStudy, trial: FrozenTrial) -> None:
         """Called once when ``trial`` starts, before any sampling."""
 
     def after_trial(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
         """Called once when ``trial`` finishes, before its state is stored."""
 
-    def study_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+    def study_system_attrs(self, study: ReadOnlyStudy, trial: FrozenTrial) -> dict[str, Any]:
         """Study system attributes to record when ``trial`` starts (default: none)."""
         return _NOTHING
 
-    def trial_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+    def trial_system_attrs(self, study: ReadOnlyStudy, trial: FrozenTrial) -> dict[str, Any]:
         """System attributes to record on ``trial`` after ``sample_relative`` (default: none)."""
         return _NOTHING
 
     def reseed_rng(self) -> None:
         """Reseed the random number generator (called for each worker of a parallel run)."""
 
-    def _raise_error_if_multi_objective(self, study: Study) -> None:
+    def _raise_error_if_multi_objective(self, study: ReadOnlyStudy) -> None:
         if study._is_multi_objective():
             raise ValueError(
                 f"If the study is being used for multi-objective optimization, {self} cannot "

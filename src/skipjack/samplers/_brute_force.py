@@ -40,7 +40,7 @@ from skipjack.samplers._base import BaseSampler
 from skipjack.samplers._finite import stop_study
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["BruteForceSampler"]
 
@@ -238,23 +238,23 @@ class BruteForceSampler(BaseSampler):
         self._rng.seed()
 
     def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
+        self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         return {}
 
     def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         return {}
 
     @staticmethod
-    def _others(study: Study, number: int) -> list[FrozenTrial]:
+    def _others(study: ReadOnlyStudy, number: int) -> list[FrozenTrial]:
         return [t for t in study.get_trials(deepcopy=False, states=_NON_WAITING)
                 if t.number != number]
 
     def sample_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
@@ -273,7 +273,7 @@ class BruteForceSampler(BaseSampler):
 
     def after_trial(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,

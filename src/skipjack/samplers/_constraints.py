@@ -16,14 +16,14 @@ from skipjack._records import FrozenTrial, TrialState
 from skipjack._records._frozen_trial import CONSTRAINTS_KEY
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["store_constraints"]
 
 
 def store_constraints(
     constraints_func: Callable[[FrozenTrial], Sequence[float]],
-    study: Study,
+    study: ReadOnlyStudy,
     trial: FrozenTrial,
     state: TrialState,
     owner: str,
@@ -59,5 +59,5 @@ def store_constraints(
             )
         constraints = values
     finally:
-        study._storage.set_trial_system_attr(trial.trial_id, CONSTRAINTS_KEY, constraints)
+        study.storage.set_trial_system_attr(trial.trial_id, CONSTRAINTS_KEY, constraints)
     return constraints

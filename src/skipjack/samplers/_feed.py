@@ -15,7 +15,7 @@ from skipjack._records import FrozenTrial, TrialState
 from skipjack.distributions import BaseDistribution
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["TrialFeed"]
 
@@ -41,7 +41,7 @@ class TrialFeed:
         self._space: dict[str, BaseDistribution] | None = None
         self._sorted_space: dict[str, BaseDistribution] = {}
 
-    def poll(self, study: Study) -> list[FrozenTrial]:
+    def poll(self, study: ReadOnlyStudy) -> list[FrozenTrial]:
         """Return the trials that finished since the last poll, ordered by number."""
         key = (id(study), study.study_name)
         if key != self.key:

@@ -20,7 +20,7 @@ from skipjack.distributions import (
 )
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["value_key", "enumerate_distribution", "stop_study"]
 
@@ -69,7 +69,7 @@ def enumerate_distribution(distribution: BaseDistribution) -> list[Any]:
     raise TypeError(f"Unsupported distribution {distribution!r}.")
 
 
-def stop_study(study: Study) -> None:
+def stop_study(study: ReadOnlyStudy) -> None:
     """Stop ``study.optimize`` after its running trials; do nothing outside ``optimize``.
 
     ``Study.stop`` raises ``RuntimeError`` when no ``optimize`` runs (ask-and-tell); a sampler

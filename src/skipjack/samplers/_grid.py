@@ -30,7 +30,7 @@ from skipjack.samplers._base import BaseSampler
 from skipjack.samplers._finite import stop_study
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["GridSampler", "GridValueType"]
 
@@ -168,7 +168,7 @@ class GridSampler(BaseSampler):
             return int(attrs[_GRID_ID_KEY])
         return None
 
-    def _get_unvisited_grid_ids(self, study: Study) -> list[int]:
+    def _get_unvisited_grid_ids(self, study: ReadOnlyStudy) -> list[int]:
         """Grid ids no finished or running trial of this grid holds (if every point is held,
         those no finished trial holds)."""
         with self._lock:
@@ -196,7 +196,7 @@ class GridSampler(BaseSampler):
 
     # --- sampler hooks ----------------------------------------------------------------------------
 
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+    def before_trial(self, study: ReadOnlyStudy, trial: FrozenTrial) -> None:
         attrs = trial.system_attrs
         if _GRID_ID_KEY in attrs or _FIXED_PARAMS_KEY in attrs:
             return
@@ -213,25 +213,25 @@ class GridSampler(BaseSampler):
                 target = list(range(self._n_min_trials))
             with self._lock:
                 grid_id = int(self._rng.choice(target))
-        storage = study._storage
+        storage = study.storage
         storage.set_trial_system_attr(trial.trial_id, _SEARCH_SPACE_KEY, self._search_space)
         storage.set_trial_system_attr(trial.trial_id, _GRID_ID_KEY, grid_id)
         with self._lock:
             self._handed[trial.trial_id] = grid_id
 
     def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
+        self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         return {}
 
     def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         return {}
 
     def sample_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
@@ -241,7 +241,7 @@ class GridSampler(BaseSampler):
         if grid_id is None:
             attrs = trial.system_attrs
             if _GRID_ID_KEY not in attrs:
-                attrs = study._storage.get_trial_system_attrs(trial.trial_id)
+                attrs = study.storage.get_trial_system_attrs(trial.trial_id)
             if _GRID_ID_KEY not in attrs:
                 raise ValueError(
                     "All parameters must be specified when using GridSampler with "
@@ -269,7 +269,7 @@ class GridSampler(BaseSampler):
 
     def after_trial(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,
@@ -280,10 +280,10 @@ class GridSampler(BaseSampler):
         if not target:
             stop_study(study)
         elif len(target) == 1:
-            grid_id = study._storage.get_trial_system_attrs(trial.trial_id).get(_GRID_ID_KEY)
+            grid_id = study.storage.get_trial_system_attrs(trial.trial_id).get(_GRID_ID_KEY)
             if grid_id == target[0]:
                 stop_study(study)
 
-    def is_exhausted(self, study: Study) -> bool:
+    def is_exhausted(self, study: ReadOnlyStudy) -> bool:
         """Return True when every grid point is held by a finished trial of ``study``."""
         return not self._get_unvisited_grid_ids(study)

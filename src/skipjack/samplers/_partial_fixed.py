@@ -12,7 +12,7 @@ from skipjack.distributions import BaseDistribution, CategoricalDistribution
 from skipjack.samplers._base import BaseSampler
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["PartialFixedSampler"]
 
@@ -51,19 +51,19 @@ class PartialFixedSampler(BaseSampler):
         self._base_sampler.reseed_rng()
 
     def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
+        self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         space = self._base_sampler.infer_relative_search_space(study, trial)
         return {n: d for n, d in space.items() if n not in self._fixed_params}
 
     def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         return self._base_sampler.sample_relative(study, trial, search_space)
 
     def sample_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
@@ -91,18 +91,18 @@ class PartialFixedSampler(BaseSampler):
             )
         return value
 
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+    def before_trial(self, study: ReadOnlyStudy, trial: FrozenTrial) -> None:
         self._base_sampler.before_trial(study, trial)
 
-    def study_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+    def study_system_attrs(self, study: ReadOnlyStudy, trial: FrozenTrial) -> dict[str, Any]:
         return self._base_sampler.study_system_attrs(study, trial)
 
-    def trial_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+    def trial_system_attrs(self, study: ReadOnlyStudy, trial: FrozenTrial) -> dict[str, Any]:
         return self._base_sampler.trial_system_attrs(study, trial)
 
     def after_trial(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,

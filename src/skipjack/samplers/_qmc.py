@@ -37,7 +37,7 @@ from skipjack.samplers._base import BaseSampler
 from skipjack.samplers._random import RandomSampler
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["QMCSampler", "unit_to_value"]
 
@@ -149,7 +149,7 @@ class QMCSampler(BaseSampler):
     # --- search space -----------------------------------------------------------------------------
 
     def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
+        self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         if self._initial_search_space is not None:
             return self._initial_search_space
@@ -193,7 +193,7 @@ class QMCSampler(BaseSampler):
             "intended behavior."
         )
 
-    def _find_sample_id(self, study: Study, search_space: dict[str, BaseDistribution]) -> int:
+    def _find_sample_id(self, study: ReadOnlyStudy, search_space: dict[str, BaseDistribution]) -> int:
         """Read and advance the study's counter of this sequence (Optuna's attribute key)."""
         qmc_vars: dict[str, Any] = {
             "qmc_type": self._qmc_type,
@@ -204,13 +204,13 @@ class QMCSampler(BaseSampler):
         else:
             qmc_vars.update(scramble=False)
         key = "qmc:" + hashlib.sha256(json.dumps(qmc_vars).encode()).hexdigest()
-        storage, study_id = study._storage, study._study_id
+        storage, study_id = study.storage, study.study_id
         with _COUNTER_LOCK:  # threads of one process never share a point
             sample_id = int(storage.get_study_system_attrs(study_id).get(key, -1)) + 1
             storage.set_study_system_attr(study_id, key, sample_id)
         return sample_id
 
-    def _sample_qmc(self, study: Study, search_space: dict[str, BaseDistribution]) -> np.ndarray:
+    def _sample_qmc(self, study: ReadOnlyStudy, search_space: dict[str, BaseDistribution]) -> np.ndarray:
         """The next point of the sequence, shape (1, len(search_space))."""
         return self.point(self._find_sample_id(study, search_space), len(search_space))[None, :]
 
@@ -240,7 +240,7 @@ class QMCSampler(BaseSampler):
             return cast(np.ndarray, points[index].copy())
 
     def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         if not search_space:
             return {}
@@ -251,7 +251,7 @@ class QMCSampler(BaseSampler):
 
     def sample_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
@@ -264,12 +264,12 @@ class QMCSampler(BaseSampler):
             study, trial, param_name, param_distribution
         )
 
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+    def before_trial(self, study: ReadOnlyStudy, trial: FrozenTrial) -> None:
         self._independent_sampler.before_trial(study, trial)
 
     def after_trial(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,

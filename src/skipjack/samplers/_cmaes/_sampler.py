@@ -18,7 +18,7 @@ from skipjack.samplers._numeric_space import NumericSpace
 from skipjack.samplers._random import RandomSampler
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["CmaEsSampler"]
 
@@ -182,7 +182,7 @@ class CmaEsSampler(BaseSampler):
             self._independent_sampler.reseed_rng()
 
     def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
+        self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         with self._lock:
             self._poll(study, trial.number)
@@ -200,7 +200,7 @@ class CmaEsSampler(BaseSampler):
             return cached[1]
 
     def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         self._raise_error_if_multi_objective(study)
         if len(search_space) < 2:
@@ -224,7 +224,7 @@ class CmaEsSampler(BaseSampler):
             self._pending[trial.number] = attrs
             return state.space.decode(x_eval)
 
-    def trial_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+    def trial_system_attrs(self, study: ReadOnlyStudy, trial: FrozenTrial) -> dict[str, Any]:
         """Attributes to record on ``trial``: the generation it was sampled from (see the hook in
         ``BaseSampler``'s docstring)."""
         with self._lock:
@@ -232,7 +232,7 @@ class CmaEsSampler(BaseSampler):
 
     def sample_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
@@ -255,12 +255,12 @@ class CmaEsSampler(BaseSampler):
             study, trial, param_name, param_distribution
         )
 
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+    def before_trial(self, study: ReadOnlyStudy, trial: FrozenTrial) -> None:
         self._independent_sampler.before_trial(study, trial)
 
     def after_trial(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,
@@ -271,7 +271,7 @@ class CmaEsSampler(BaseSampler):
 
     # --- state ------------------------------------------------------------------------------------
 
-    def _poll(self, study: Study, current_number: int) -> None:
+    def _poll(self, study: ReadOnlyStudy, current_number: int) -> None:
         key = (id(study), study.study_name)
         if key != self._feed.key:
             self._feed.reset(key)
@@ -288,7 +288,7 @@ class CmaEsSampler(BaseSampler):
             self._state.update(finished, self._feed.running, current_number)
 
     def _get_state(
-        self, study: Study, search_space: dict[str, BaseDistribution], current_number: int
+        self, study: ReadOnlyStudy, search_space: dict[str, BaseDistribution], current_number: int
     ) -> CmaState:
         cached = self._space_cache
         if cached is not None and cached[1] is search_space:

@@ -12,7 +12,7 @@ from skipjack.samplers._feed import TrialFeed
 from skipjack.samplers._ga._generations import GenerationLog, generation_key
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["BaseGASampler"]
 
@@ -72,7 +72,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
     def _get_generation_key(cls) -> str:
         return generation_key(cls)
 
-    def _sync(self, study: Study, current_number: int | None = None) -> GenerationLog:
+    def _sync(self, study: ReadOnlyStudy, current_number: int | None = None) -> GenerationLog:
         key = (id(study), study.study_name)
         if key != self._log_key:
             self._log_key = key
@@ -87,7 +87,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
     def _on_reset(self) -> None:
         """Forget per-study caches (called when the sampler meets another study)."""
 
-    def get_trial_generation(self, study: Study, trial: FrozenTrial) -> int:
+    def get_trial_generation(self, study: ReadOnlyStudy, trial: FrozenTrial) -> int:
         """The generation ``trial`` belongs to (the one it would join, if not sampled yet)."""
         tag = trial.system_attrs.get(self._get_generation_key())
         if tag is not None:
@@ -95,13 +95,13 @@ class BaseGASampler(BaseSampler, abc.ABC):
         with self._ga_lock:
             return self._sync(study, trial.number).generation
 
-    def get_population(self, study: Study, generation: int) -> list[FrozenTrial]:
+    def get_population(self, study: ReadOnlyStudy, generation: int) -> list[FrozenTrial]:
         """The members of a closed ``generation`` (empty while it is open)."""
         with self._ga_lock:
             log = self._sync(study)
             return list(log.populations[generation]) if generation < log.generation else []
 
-    def get_parent_population(self, study: Study, generation: int) -> list[FrozenTrial]:
+    def get_parent_population(self, study: ReadOnlyStudy, generation: int) -> list[FrozenTrial]:
         """The parents of ``generation`` (>= 1): selected from generation ``generation - 1`` and
         its own parents. Empty for generation 0, whose trials are sampled at random."""
         if generation <= 0:
@@ -110,7 +110,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
             self._sync(study)
             return list(self._parents_of(study, generation))
 
-    def _parents_of(self, study: Study, generation: int) -> list[FrozenTrial]:
+    def _parents_of(self, study: ReadOnlyStudy, generation: int) -> list[FrozenTrial]:
         cached = self._parents.get(generation)
         if cached is None:
             for g in range(1, generation + 1):
@@ -128,7 +128,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
         return [merged[n] for n in sorted(merged)]
 
     @abc.abstractmethod
-    def select_parent(self, study: Study, generation: int) -> list[FrozenTrial]:
+    def select_parent(self, study: ReadOnlyStudy, generation: int) -> list[FrozenTrial]:
         """Return the parents of ``generation`` (>= 1).
 
         Called at most once per generation and process, in increasing order, with generation
@@ -137,7 +137,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
         workers select the same parents.
         """
 
-    def trial_system_attrs(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+    def trial_system_attrs(self, study: ReadOnlyStudy, trial: FrozenTrial) -> dict[str, Any]:
         """The generation of a trial that was just sampled (recorded by the trial loop)."""
         with self._ga_lock:
             generation = self._pending_generation.pop(trial.number, None)

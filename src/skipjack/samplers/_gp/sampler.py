@@ -35,7 +35,7 @@ from skipjack.samplers._random import RandomSampler
 from skipjack.search_space import IntersectionSearchSpace
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["GPSampler"]
 
@@ -126,13 +126,13 @@ class GPSampler(BaseSampler):
     # --- the sampler contract ---------------------------------------------------------------------
 
     def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
+        self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         space = self._search_space.calculate(study)
         return {n: d for n, d in space.items() if not d.single()}
 
     def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         if not search_space:
             return {}
@@ -154,7 +154,7 @@ class GPSampler(BaseSampler):
 
     def sample_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
@@ -176,12 +176,12 @@ class GPSampler(BaseSampler):
             study, trial, param_name, param_distribution
         )
 
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+    def before_trial(self, study: ReadOnlyStudy, trial: FrozenTrial) -> None:
         self._independent_sampler.before_trial(study, trial)
 
     def after_trial(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,
@@ -223,7 +223,7 @@ class GPSampler(BaseSampler):
         return gp
 
     def _running_points(
-        self, study: Study, trial: FrozenTrial, enc: Encoding, space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, enc: Encoding, space: dict[str, BaseDistribution]
     ) -> np.ndarray:
         running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
         params_list: list[dict[str, Any]] = []
@@ -247,7 +247,7 @@ class GPSampler(BaseSampler):
 
     def _propose(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         space: dict[str, BaseDistribution],
         completed: list[FrozenTrial],

@@ -15,7 +15,7 @@ from skipjack.samplers.nsgaii._mutations import BaseMutation
 from skipjack.samplers.nsgaii._sampler import NSGAIISampler
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["NSGAIIISampler"]
 
@@ -100,7 +100,7 @@ class NSGAIIISampler(NSGAIISampler):
         return refs
 
     def _select_elite(
-        self, study: Study, losses: np.ndarray, violations: np.ndarray, generation: int
+        self, study: ReadOnlyStudy, losses: np.ndarray, violations: np.ndarray, generation: int
     ) -> list[int]:
         return select_elite_reference_points(
             losses,

@@ -55,7 +55,7 @@ from skipjack.samplers._tpe._split import (
 )
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["TPESampler", "default_gamma", "default_weights"]
 
@@ -189,7 +189,7 @@ class TPESampler(BaseSampler):
             self._rng = np.random.default_rng()
             self._random_sampler.reseed_rng()
 
-    def _is_multivariate(self, study: Study) -> bool:
+    def _is_multivariate(self, study: ReadOnlyStudy) -> bool:
         if self._multivariate is None:
             if self._group and study._is_multi_objective():
                 if self._warned_group_mo != study.study_name:
@@ -205,7 +205,7 @@ class TPESampler(BaseSampler):
             return self._group or not study._is_multi_objective()
         return self._multivariate
 
-    def _sync(self, study: Study, trial: FrozenTrial) -> _TrialState:
+    def _sync(self, study: ReadOnlyStudy, trial: FrozenTrial) -> _TrialState:
         """Ingest trials finished since the last call; note the running ones for the liar.
 
         Uses the study's incremental read (``get_trials_since``) when it has one, so the cost does
@@ -249,7 +249,7 @@ class TPESampler(BaseSampler):
         if trial.state == TrialState.COMPLETE:
             self._tracker.add(trial.distributions)
 
-    def _trial_state(self, study: Study, trial: FrozenTrial) -> _TrialState:
+    def _trial_state(self, study: ReadOnlyStudy, trial: FrozenTrial) -> _TrialState:
         ts = self._trial_states.get(trial.number)
         if ts is None or self._history is None or study.study_name != self._study_name:
             ts = self._sync(study, trial)
@@ -258,7 +258,7 @@ class TPESampler(BaseSampler):
     # --- the sampler interface ------------------------------------------------------------------
 
     def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
+        self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         if self._multivariate is False:
             return {}  # independent TPE: nothing joint (the study is read when suggesting)
@@ -274,7 +274,7 @@ class TPESampler(BaseSampler):
             return self._tracker.intersection()
 
     def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         if not search_space:
             return {}
@@ -297,7 +297,7 @@ class TPESampler(BaseSampler):
 
     def sample_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
@@ -335,7 +335,7 @@ class TPESampler(BaseSampler):
         }
 
     @staticmethod
-    def _log_independent_sampling(study: Study, trial: FrozenTrial, param_name: str) -> None:
+    def _log_independent_sampling(study: ReadOnlyStudy, trial: FrozenTrial, param_name: str) -> None:
         """Optuna 5's log line for a parameter seen before that multivariate TPE samples on its
         own (not at a parameter's first appearance)."""
         finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
@@ -351,7 +351,7 @@ class TPESampler(BaseSampler):
 
     def after_trial(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,

@@ -17,7 +17,7 @@ import numpy as np
 from skipjack._deprecation import experimental
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = [
     "BaseCrossover",
@@ -46,7 +46,7 @@ class BaseCrossover(abc.ABC):
         self,
         parents_params: np.ndarray,
         rng: np.random.RandomState,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space_bounds: np.ndarray,
     ) -> np.ndarray:
         """Return the child's parameters, an array (n_params,)."""
@@ -81,7 +81,7 @@ class UniformCrossover(BaseCrossover):
         self,
         parents_params: np.ndarray,
         rng: np.random.RandomState,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space_bounds: np.ndarray,
     ) -> np.ndarray:
         swap = rng.rand(parents_params.shape[1]) < self._swapping_prob
@@ -110,7 +110,7 @@ class BLXAlphaCrossover(BaseCrossover):
         self,
         parents_params: np.ndarray,
         rng: np.random.RandomState,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space_bounds: np.ndarray,
     ) -> np.ndarray:
         low = parents_params.min(axis=0)
@@ -119,7 +119,7 @@ class BLXAlphaCrossover(BaseCrossover):
         return cast(np.ndarray, rng.uniform(low - spread, high + spread))
 
 
-def _default_eta(eta: float | None, study: Study) -> float:
+def _default_eta(eta: float | None, study: ReadOnlyStudy) -> float:
     if eta is not None:
         return eta
     return 20.0 if study._is_multi_objective() else 2.0
@@ -149,7 +149,7 @@ class SBXCrossover(BaseCrossover):
         self,
         parents_params: np.ndarray,
         rng: np.random.RandomState,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space_bounds: np.ndarray,
     ) -> np.ndarray:
         eta = _default_eta(self._eta, study)
@@ -198,7 +198,7 @@ class VSBXCrossover(BaseCrossover):
         self,
         parents_params: np.ndarray,
         rng: np.random.RandomState,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space_bounds: np.ndarray,
     ) -> np.ndarray:
         eta = _default_eta(self._eta, study)
@@ -243,7 +243,7 @@ class UNDXCrossover(BaseCrossover):
         self,
         parents_params: np.ndarray,
         rng: np.random.RandomState,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space_bounds: np.ndarray,
     ) -> np.ndarray:
         p1, p2, p3 = parents_params[0], parents_params[1], parents_params[2]
@@ -289,7 +289,7 @@ class SPXCrossover(BaseCrossover):
         self,
         parents_params: np.ndarray,
         rng: np.random.RandomState,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space_bounds: np.ndarray,
     ) -> np.ndarray:
         k, n = parents_params.shape

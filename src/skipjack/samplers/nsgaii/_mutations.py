@@ -16,7 +16,7 @@ import numpy as np
 from skipjack._deprecation import experimental
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["BaseMutation", "PolynomialMutation", "UniformMutation"]
 
@@ -33,7 +33,7 @@ class BaseMutation(abc.ABC):
         self,
         param: float,
         rng: np.random.RandomState,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space_bounds: np.ndarray,
     ) -> float:
         """Return the mutated value (inside ``search_space_bound``)."""
@@ -46,7 +46,7 @@ class UniformMutation(BaseMutation):
         self,
         param: float,
         rng: np.random.RandomState,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space_bounds: np.ndarray,
     ) -> float:
         return float(rng.uniform(search_space_bounds[0], search_space_bounds[1]))
@@ -72,7 +72,7 @@ class PolynomialMutation(BaseMutation):
         self,
         param: float,
         rng: np.random.RandomState,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space_bounds: np.ndarray,
     ) -> float:
         value = param

@@ -27,7 +27,7 @@ from skipjack.samplers.nsgaii._elite import crowding_distance, select_elite_crow
 from skipjack.samplers.nsgaii._mutations import BaseMutation
 
 if TYPE_CHECKING:
-    from skipjack.study import Study
+    from skipjack._study_protocol import ReadOnlyStudy
 
 __all__ = ["NSGAIISampler"]
 
@@ -99,14 +99,14 @@ class NSGAIISampler(BaseGASampler):
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
         mutation: BaseMutation | None = None,
         elite_population_selection_strategy: (
-            Callable[[Study, list[FrozenTrial]], list[FrozenTrial]] | None
+            Callable[[ReadOnlyStudy, list[FrozenTrial]], list[FrozenTrial]] | None
         ) = None,
         child_generation_strategy: (
-            Callable[[Study, dict[str, BaseDistribution], list[FrozenTrial]], dict[str, Any]]
+            Callable[[ReadOnlyStudy, dict[str, BaseDistribution], list[FrozenTrial]], dict[str, Any]]
             | None
         ) = None,
         after_trial_strategy: (
-            Callable[[Study, FrozenTrial, TrialState, Sequence[float] | None], None] | None
+            Callable[[ReadOnlyStudy, FrozenTrial, TrialState, Sequence[float] | None], None] | None
         ) = None,
     ) -> None:
         owner = type(self).__name__
@@ -167,7 +167,7 @@ class NSGAIISampler(BaseGASampler):
             self._random_sampler.reseed_rng()
 
     def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
+        self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         with self._ga_lock:
             self._sync(study, trial.number)
@@ -181,7 +181,7 @@ class NSGAIISampler(BaseGASampler):
             return cached[1]
 
     def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         with self._ga_lock:
             # infer_relative_search_space synced for this trial a moment ago
@@ -198,7 +198,7 @@ class NSGAIISampler(BaseGASampler):
 
     def sample_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
@@ -209,7 +209,7 @@ class NSGAIISampler(BaseGASampler):
 
     def after_trial(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,
@@ -254,7 +254,7 @@ class NSGAIISampler(BaseGASampler):
             return 0.0
         return float(sum(c for c in constraints if c > 0))
 
-    def _losses(self, study: Study, trials: Sequence[FrozenTrial]) -> np.ndarray:
+    def _losses(self, study: ReadOnlyStudy, trials: Sequence[FrozenTrial]) -> np.ndarray:
         signs = np.array(
             [-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in study.directions]
         )
@@ -265,7 +265,7 @@ class NSGAIISampler(BaseGASampler):
         # Same in every worker: selection must not depend on who computes it.
         return np.random.default_rng([generation, (self._seed or 0) % (2**31), 0x6A])
 
-    def select_parent(self, study: Study, generation: int) -> list[FrozenTrial]:
+    def select_parent(self, study: ReadOnlyStudy, generation: int) -> list[FrozenTrial]:
         members = self._members_for_selection(generation)
         if self._elite_strategy is not None:
             return list(self._elite_strategy(study, members))
@@ -275,14 +275,14 @@ class NSGAIISampler(BaseGASampler):
         return [members[i] for i in sorted(chosen)]
 
     def _select_elite(
-        self, study: Study, losses: np.ndarray, violations: np.ndarray, generation: int
+        self, study: ReadOnlyStudy, losses: np.ndarray, violations: np.ndarray, generation: int
     ) -> list[int]:
         return select_elite_crowding(
             losses, violations, self._population_size, self._generation_rng(generation)
         )
 
     def _tournament_keys(
-        self, study: Study, generation: int, parents: list[FrozenTrial]
+        self, study: ReadOnlyStudy, generation: int, parents: list[FrozenTrial]
     ) -> tuple[np.ndarray, np.ndarray]:
         keys = self._tournament.get(generation)
         if keys is None:
@@ -302,7 +302,7 @@ class NSGAIISampler(BaseGASampler):
 
     def _plan(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         search_space: dict[str, BaseDistribution],
         generation: int,
         parents: list[FrozenTrial],
@@ -337,7 +337,7 @@ class NSGAIISampler(BaseGASampler):
 
     def _make_child(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         search_space: dict[str, BaseDistribution],
         generation: int,
@@ -391,7 +391,7 @@ class NSGAIISampler(BaseGASampler):
 
     def _crossover_numeric(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         rng: np.random.RandomState,
         space: NumericSpace,
         parents_x: np.ndarray,
