@@ -162,7 +162,7 @@ def test_killed_worker_trial_fails_and_is_retried(backend, tmp_path, redis_prefi
     os.kill(proc.pid, signal.SIGKILL)
     proc.join()
     hanging = running[0]
-    assert storage._get_stale_trial_ids(study_id) == []  # within the grace period
+    assert storage.get_stale_trial_ids(study_id) == []  # within the grace period
     time.sleep(beat["grace_period"] + 0.5)
 
     retrying = factory(failed_trial_callback=callbacks.RetryFailedTrialCallback(max_retry=2))

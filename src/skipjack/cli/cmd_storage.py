@@ -21,7 +21,7 @@ _RDB_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "oracle"
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from skipjack.storages._factory import mask_password
+    from skipjack.storages._url import mask_password
 
     url = args.url or args.storage or next(
         (os.environ[v] for v in ENV_VARS if os.environ.get(v)), None)

@@ -25,7 +25,7 @@ TIMED_OPERATIONS = tuple(
     if not name.startswith("_") and callable(getattr(BaseStorage, name))
     # the trial session is built from the wrapper's own (timed) calls: not forwarded
     and name not in ("remove_session", "start_trial", "open_trial")
-) + ("record_heartbeat", "_get_stale_trial_ids")
+) + ("record_heartbeat", "get_stale_trial_ids")
 
 
 def _timed(name: str) -> Callable[..., Any]:
@@ -81,7 +81,7 @@ class TimedStorage(BaseStorage):
 
 
 for _name in TIMED_OPERATIONS:
-    if not _name.startswith("_get_stale") and _name != "record_heartbeat":
+    if _name not in ("get_stale_trial_ids", "record_heartbeat"):
         setattr(TimedStorage, _name, _timed(_name))
 TimedStorage.__abstractmethods__ = frozenset()
 
@@ -90,7 +90,11 @@ class _TimedHeartbeatStorage(TimedStorage, BaseHeartbeat):
     """``TimedStorage`` of a storage with heartbeats."""
 
     record_heartbeat = _timed("record_heartbeat")
-    _get_stale_trial_ids = _timed("_get_stale_trial_ids")
+    get_stale_trial_ids = _timed("get_stale_trial_ids")
+
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        """Forwarded to the wrapped storage (untimed: ``get_stale_trial_ids`` is the timed call)."""
+        return self._inner._get_stale_trial_ids(study_id)  # type: ignore[attr-defined,no-any-return]
 
     def get_heartbeat_interval(self) -> int | None:
         """Forwarded to the wrapped storage."""

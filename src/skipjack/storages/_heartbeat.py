@@ -31,9 +31,17 @@ class BaseHeartbeat(abc.ABC):
     def record_heartbeat(self, trial_id: int) -> None:
         """Record that the worker running ``trial_id`` is alive (now)."""
 
+    def get_stale_trial_ids(self, study_id: int) -> list[int]:
+        """Return the ids of RUNNING trials whose last heartbeat is older than the grace period.
+
+        The public seam ``fail_stale_trials`` calls (so wrappers see and forward it); the default
+        asks ``_get_stale_trial_ids``, the method Optuna's heartbeat storages implement.
+        """
+        return self._get_stale_trial_ids(study_id)
+
     @abc.abstractmethod
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
-        """Return the ids of RUNNING trials whose last heartbeat is older than the grace period."""
+        """The backend's answer to ``get_stale_trial_ids`` (Optuna's name for the hook)."""
 
     @abc.abstractmethod
     def get_heartbeat_interval(self) -> int | None:
@@ -100,11 +108,11 @@ def fail_stale_trials(study: Any) -> None:
     Each failed trial gets the system attribute ``fail_reason`` and is passed to the storage's
     ``heartbeat_stale_trial_callback``. Safe to call from many workers at once: a trial is failed once.
     """
-    storage = study._storage
+    storage = study.storage
     if not is_heartbeat_enabled(storage):
         return
     failed: list[int] = []
-    for trial_id in storage._get_stale_trial_ids(study._study_id):
+    for trial_id in storage.get_stale_trial_ids(study.study_id):
         try:
             storage.set_trial_system_attr(
                 trial_id, "fail_reason", "Trial failed: its heartbeat stopped (worker died?)."

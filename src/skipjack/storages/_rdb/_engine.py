@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from skipjack.exceptions import StorageInternalError
 from skipjack.logging import get_logger
-from skipjack.storages._factory import mask_password
+from skipjack.storages._url import CONNECT_TIMEOUT_VAR, connect_timeout, mask_password
 
 __all__ = [
     "Database",
@@ -292,8 +292,6 @@ def unreachable_error(url: sa.engine.URL, error: BaseException) -> StorageIntern
     detail = mask_password(detail)
     if url.password:
         detail = detail.replace(str(url.password), "***")
-    from skipjack.storages._factory import CONNECT_TIMEOUT_VAR, connect_timeout
-
     return StorageInternalError(
         f"Cannot connect to the {describe_server(url)} "
         f"(URL {url.render_as_string(hide_password=True)}): {detail}. Waited "
@@ -340,8 +338,6 @@ def with_retries(engine: Engine, what: str, fn: Callable[[Connection], T]) -> T:
         StorageInternalError: the error persisted, or cannot be cured by waiting; the message
             names the server (never the password) and what to check.
     """
-    from skipjack.storages._factory import connect_timeout
-
     delay = _BACKOFF_BASE
     attempt = 0
     deadline: float | None = None

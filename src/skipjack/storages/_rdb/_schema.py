@@ -26,6 +26,7 @@ from skipjack.exceptions import StorageInternalError
 from skipjack.logging import get_logger
 from skipjack.storages._rdb import models as m
 from skipjack.storages._rdb._engine import describe_server, unreachable_error
+from skipjack.storages._url import connect_timeout
 from skipjack.version import __version__
 
 __all__ = [
@@ -153,7 +154,6 @@ def ensure_schema(engine: Engine, create: bool, check: bool) -> None:
             ``skipjack storage upgrade URL``.
         StorageInternalError: the server cannot be reached (host and port named, no password).
     """
-    from skipjack.storages._factory import connect_timeout
     from skipjack.storages._rdb._engine import (
         _is_connection_error,
         is_permanent,

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from skipjack.storages._factory import connect_timeout, mask_password
+from skipjack.storages._url import connect_timeout, mask_password
 from skipjack.storages.journal._base import (
     BaseJournalBackend,
     JournalHeartbeatSupport,
