@@ -9,8 +9,8 @@ Invariants (each breach is one violation, described in words):
 4. every parameter, report and finished value a worker logged as written (the call returned) is
    in the study, with that value;
 5. each enqueued trial ran once (one trial holds its fixed parameters, apart from retry copies);
-6. each killed trial (FAIL without a fail_reason: failed by a heartbeat check) was retried, and
-   the retry holds the parameters the killed trial had written.
+6. each killed trial (FAIL with the heartbeat check's fail_reason) was retried, and the retry
+   holds the parameters the killed trial had written.
 """
 
 from __future__ import annotations
@@ -252,8 +252,9 @@ def check(spec: dict[str, Any], name: str, logs: Path | None) -> list[str]:
         if history:
             retries.setdefault(history[-1], []).append(t)
     for t in trials:
-        if t.state != TrialState.FAIL or "fail_reason" in t.system_attrs:
-            continue
+        if t.state != TrialState.FAIL or not str(t.system_attrs.get("fail_reason", "")).startswith(
+                "Trial failed: its heartbeat stopped"):
+            continue  # failed by its own worker (the objective raised), not killed
         copies = retries.get(t.number, [])
         if not copies:
             out.append(f"killed trial {t.number} was not retried")

@@ -18,12 +18,10 @@ def test_sigkilled_workers_lose_nothing(backend, tmp_path):
     assert not violations, "\n".join(violations[:20])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "new finding (issue 16 follow-up): a worker killed inside ask (sampler.before_trial, relative "
-    "sampling) leaves its trial RUNNING forever: the first heartbeat is recorded after ask "
-    "returns, and fail_stale_trials only fails trials that have a heartbeat"))
-@pytest.mark.parametrize("backend", ["journal"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mysql", "journal", "redis"])
 def test_worker_killed_inside_ask_leaves_no_running_trial(backend, tmp_path):
+    """A worker killed inside ``ask`` (in the sampler's ``before_trial``) after the storage
+    started its trial: the trial has its first heartbeat already, so it is failed and retried."""
     spec = backend_spec(backend, tmp_path)
     figures, violations = run_with_kills(spec, tmp_path, f"ask-{backend}", points=("ask",),
                                          outside_kills=0, trials_each=4, n_enqueued=0)

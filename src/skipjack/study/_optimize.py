@@ -331,6 +331,32 @@ def _loop(
             bar.update(study, frozen)
 
 
+def _ask_beating(study: Study) -> tuple[Trial, HeartbeatThread]:
+    """``study.ask()`` for a storage with heartbeats: the trial's first heartbeat is written as
+    soon as the storage has started the trial, before the sampler's ``before_trial`` and the
+    relative search space run, and the heartbeat thread keeps beating through them.
+
+    Design note: ``fail_stale_trials`` fails only trials that have a heartbeat (as Optuna's
+    does: a trial of ``ask``/``tell`` called by the user never gets one and is never failed).
+    When the first beat came after ``ask`` returned, a worker killed inside ``ask`` left its
+    trial RUNNING forever. Now the window is one round trip: between the commit that starts the
+    trial and the commit of its first beat.
+    """
+    storage = study._storage
+    session = storage.start_trial(study._study_id)
+    beat = HeartbeatThread(storage, session.trial_id)  # type: ignore[arg-type]
+    beat.start()  # the first beat is written before this returns
+    try:
+        # Which worker holds the trial (for the on-call view); written only with heartbeats on,
+        # the setups where many workers share a study, so a plain run writes nothing more.
+        storage.set_trial_system_attr(session.trial_id, WORKER_KEY, worker_identity())
+        trial = Trial(study, session.trial_id, _session=session)
+    except BaseException:
+        beat.stop()  # the trial goes stale after the grace period and is failed as a dead one
+        raise
+    return trial, beat
+
+
 def run_trial(
     study: Study,
     func: ObjectiveFuncType,
@@ -348,7 +374,11 @@ def run_trial(
         fail_stale_trials(study)
     hooks = study._hooks
     observer = None if hooks is None else hooks.trial_begin(study)
-    trial = study.ask()
+    beat: HeartbeatThread | None = None
+    if heartbeat:
+        trial, beat = _ask_beating(study)
+    else:
+        trial = study.ask()
     if observer is not None:
         trial._observer = observer
         observer.after_ask(trial)
@@ -356,12 +386,6 @@ def run_trial(
     result: Any = None
     error: BaseException | None = None
     exc_info = None
-    beat = HeartbeatThread(storage, trial._trial_id) if heartbeat else None  # type: ignore[arg-type]
-    if beat is not None:
-        # Which worker holds the trial (for the on-call view); written only with heartbeats on,
-        # the setups where many workers share a study, so a plain run writes nothing more.
-        storage.set_trial_system_attr(trial._trial_id, WORKER_KEY, worker_identity())
-        beat.start()
     if observer is not None:
         observer.objective_start()
     try:
