@@ -16,12 +16,7 @@ from tests.faults._own_servers import OwnMariaDB, OwnPostgres, OwnRedis
 SERVERS = {"postgresql": OwnPostgres, "mysql": OwnMariaDB, "redis": OwnRedis}
 
 
-ORPHAN = pytest.mark.xfail(strict=False, reason=(
-    "open (docs/reliability.md): a trial whose INSERT answer is lost in the restart can stay "
-    "RUNNING with no heartbeat, which fail_stale_trials never fails (seen 1 run in 3 on MariaDB)"))
-
-
-@pytest.mark.parametrize("backend", ["postgresql", pytest.param("mysql", marks=ORPHAN), "redis"])
+@pytest.mark.parametrize("backend", ["postgresql", "mysql", "redis"])
 def test_workers_ride_out_a_server_restart(backend, tmp_path):
     server = SERVERS[backend]()
     try:

@@ -507,12 +507,22 @@ class TrialWriter:
             .order_by(_t.c.number).limit(1)))
         params = {"p_sid": study_id}
         dialect = self._db.dialect
+        now = self._now()
+        attempts = 0
 
         def work(conn: Connection) -> int | None:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                # As in create_new_trial: the previous attempt may have taken a trial and lost
+                # the answer; the trial RUNNING since our start time (to the microsecond) is it.
+                mine = conn.execute(self._created_by_attempt(), {
+                    "p_sid": study_id, "p_start": now}).first()
+                if mine is not None:
+                    return int(mine[0])
             # Fast path: a plain read, no lock, when nothing is waiting (the common case).
             if conn.execute(find, params).first() is None:
                 return None
-            now = self._now()
             if dialect in ("postgresql", "sqlite"):
                 pick = find.with_for_update(skip_locked=True).scalar_subquery()
                 row = conn.execute(
