@@ -10,12 +10,21 @@ Transient errors (lock timeouts, deadlocks, serialization failures, a dropped co
 retried with exponential backoff; after the last attempt a ``StorageInternalError`` says what
 failed. A server that cannot be reached at all raises a ``StorageInternalError`` naming the host
 and port, with the password masked.
+
+A reply that never comes (a black hole: a NAT or firewall that forgets the connection without a
+reset, a proxy that swallows the bytes) is bounded by ``reply_timeout()``
+(``$SKIPJACK_REPLY_TIMEOUT``, default 60 s): PyMySQL gets it as its read and write timeouts;
+psycopg has no read timeout, so a watchdog thread (``_ReplyWatch``) shuts down the socket of a
+call that has waited longer, and libpq's TCP keepalives and ``tcp_user_timeout`` catch a dead
+peer at the TCP level. Either way the call sees a lost connection, which is retried on a new one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import random
+import socket
 import threading
 import time
 import weakref
@@ -44,6 +53,8 @@ __all__ = [
     "unreachable_error",
     "RETRY_ATTEMPTS",
     "cached",
+    "reply_timeout",
+    "REPLY_TIMEOUT_VAR",
 ]
 
 _logger = get_logger(__name__)
@@ -87,6 +98,149 @@ _TRANSIENT_TEXT = ("database is locked", "database table is locked", "deadlock",
 
 _POOL_SIZING = ("pool_size", "max_overflow", "pool_timeout", "pool_use_lifo")
 
+REPLY_TIMEOUT_VAR = "SKIPJACK_REPLY_TIMEOUT"
+DEFAULT_REPLY_TIMEOUT = 60.0
+PG_CONNECT_TIMEOUT = 10  # seconds libpq waits for one new connection (PyMySQL's default is 10 too)
+_PG_DRIVERS = ("psycopg", "psycopg2")
+_MYSQL_DRIVERS = ("pymysql", "mysqldb")
+
+
+def reply_timeout() -> float | None:
+    """Seconds a call waits for the database server's reply before its connection is taken as
+    lost and the call is retried on a new one (``$SKIPJACK_REPLY_TIMEOUT``, default 60; 0 turns
+    the limit off). Not for SQLite (a local file: its lock waits have their own busy timeout).
+
+    Raises:
+        ValueError: the variable is set but is not a number >= 0.
+    """
+    text = os.environ.get(REPLY_TIMEOUT_VAR, "").strip()
+    if not text:
+        return DEFAULT_REPLY_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(
+            f"${REPLY_TIMEOUT_VAR} must be a number of seconds >= 0 (e.g. 60; 0 turns the limit "
+            f"off). Got {text!r}."
+        )
+    return value or None
+
+
+def _reply_connect_args(driver: str, connect_args: dict[str, Any], limit: float | None) -> None:
+    """Default connect arguments that bound a wait for the server (the user's own win)."""
+    if driver in _PG_DRIVERS:
+        connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT)
+        if limit is not None:
+            # libpq: a peer that stops acknowledging (data unacknowledged for the limit) or
+            # answering keepalive probes (after ~2/3 of the limit idle) ends the connection.
+            connect_args.setdefault("keepalives", 1)
+            connect_args.setdefault("keepalives_idle", max(1, int(limit // 3)))
+            connect_args.setdefault("keepalives_interval", max(1, int(limit // 9)))
+            connect_args.setdefault("keepalives_count", 3)
+            if _libpq_version(driver) >= 120000:  # libpq 12 added tcp_user_timeout
+                connect_args.setdefault("tcp_user_timeout", int(limit * 1000))
+    elif driver in _MYSQL_DRIVERS and limit is not None:
+        connect_args.setdefault("read_timeout", max(1, int(round(limit))))
+        connect_args.setdefault("write_timeout", max(1, int(round(limit))))
+
+
+def _libpq_version(driver: str) -> int:
+    try:
+        if driver == "psycopg":
+            import psycopg
+
+            return int(psycopg.pq.version())
+        import psycopg2.extensions  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        return int(psycopg2.extensions.libpq_version())
+    except Exception:  # noqa: BLE001 - driver missing: the engine's own ImportError says so
+        return 0
+
+
+class _ReplyWatch:
+    """Ends the PostgreSQL connections whose call has waited too long for a reply.
+
+    psycopg waits for a reply without a limit. A call registers its DBAPI connection with a
+    deadline (``begin``) and unregisters when it returns (``end``); a daemon thread, started with
+    the first call, shuts down (``shutdown(2)``, both directions) the socket of a call still
+    registered past its deadline. The driver then sees a closed connection, SQLAlchemy
+    invalidates it, and ``with_retries`` retries the call on a new connection, as after a server
+    restart. The cost per call is one lock and one dictionary entry.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[int, tuple[float, float, Any, str]] = {}
+        self._next = 0
+        self._tick = 1.0
+        self._thread: threading.Thread | None = None
+
+    def begin(self, dbapi_connection: Any, limit: float, where: str) -> int:
+        with self._lock:
+            self._next += 1
+            token = self._next
+            self._calls[token] = (time.monotonic() + limit, limit, dbapi_connection, where)
+            if limit / 4 < self._tick:
+                self._tick = max(0.05, limit / 4)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="skipjack-reply-watch")
+                self._thread.start()
+        return token
+
+    def end(self, token: int) -> None:
+        with self._lock:
+            self._calls.pop(token, None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self._tick)
+            now = time.monotonic()
+            with self._lock:
+                expired = [(t, call) for t, call in self._calls.items() if call[0] <= now]
+                for token, (_, limit, connection, where) in expired:
+                    del self._calls[token]
+                    if _shut_down(connection):
+                        _logger.warning(
+                            f"No reply from the {where} for {limit:g} s: closing the connection "
+                            f"and retrying on a new one (${REPLY_TIMEOUT_VAR} sets the limit)."
+                        )
+
+
+def _shut_down(dbapi_connection: Any) -> bool:
+    try:
+        fd = dbapi_connection.fileno()
+        sock = socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM)  # a duplicate of the fd
+    except Exception:  # noqa: BLE001 - closed meanwhile: nothing to end
+        return False
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
+_REPLY_WATCH = _ReplyWatch()
+_REPLY_LIMITS: weakref.WeakKeyDictionary[Engine, tuple[float, str]] = weakref.WeakKeyDictionary()
+
+
+def _watch_pings(engine: Engine, limit: float, where: str) -> None:
+    """Bound the pool's pre-ping (a ``SELECT 1`` on checkout) by the reply limit too."""
+    original = engine.dialect.do_ping
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        token = _REPLY_WATCH.begin(dbapi_connection, limit, where)
+        try:
+            return bool(original(dbapi_connection))
+        finally:
+            _REPLY_WATCH.end(token)
+
+    setattr(engine.dialect, "do_ping", do_ping)  # noqa: B010 - this engine's own dialect
+
 
 def normalize_url(url: str) -> str:
     """Return ``url`` with the driver skipjack uses for its backend.
@@ -129,6 +283,7 @@ def create_engine(url: str, engine_kwargs: dict[str, Any] | None) -> Engine:
     parsed = sa.engine.make_url(url)
     backend = parsed.get_backend_name()
     memory = False
+    limit: float | None = None
     if backend == "sqlite":
         connect_args = dict(kwargs.pop("connect_args", {}) or {})
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
@@ -147,6 +302,10 @@ def create_engine(url: str, engine_kwargs: dict[str, Any] | None) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 4)
         kwargs.setdefault("max_overflow", 16)
+        limit = reply_timeout()
+        connect_args = dict(kwargs.pop("connect_args", {}) or {})
+        _reply_connect_args(parsed.get_driver_name(), connect_args, limit)
+        kwargs["connect_args"] = connect_args
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except ImportError as error:
@@ -158,6 +317,10 @@ def create_engine(url: str, engine_kwargs: dict[str, Any] | None) -> Engine:
         ) from error
     # An in-memory SQLite database is one connection shared by every thread: serialize its use.
     _ENGINE_LOCKS[engine] = threading.RLock() if memory else contextlib.nullcontext()
+    if backend != "sqlite" and limit is not None and parsed.get_driver_name() in _PG_DRIVERS:
+        where = describe_server(parsed)
+        _REPLY_LIMITS[engine] = (limit, where)
+        _watch_pings(engine, limit, where)
     if backend == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -341,10 +504,17 @@ def with_retries(engine: Engine, what: str, fn: Callable[[Connection], T]) -> T:
     delay = _BACKOFF_BASE
     attempt = 0
     deadline: float | None = None
+    watched = _REPLY_LIMITS.get(engine)
     while True:
         try:
             with _ENGINE_LOCKS.get(engine, _NO_LOCK), engine.connect() as conn:
-                return fn(conn)
+                if watched is None:
+                    return fn(conn)
+                token = _REPLY_WATCH.begin(conn.connection.dbapi_connection, *watched)
+                try:
+                    return fn(conn)
+                finally:
+                    _REPLY_WATCH.end(token)
         except DBAPIError as error:
             if is_permanent(error) and _is_connection_error(error):
                 raise permanent_error(engine.url, error) from error
