@@ -97,6 +97,7 @@ def test_bad_command_line(cli, journal, tmp_path, argv, code, words):
         filled.append(arg)
     proc = cli(*filled, ok=False)
     assert proc.returncode == code, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr
     line = _error_line(proc.stderr)
     for word in words:
         assert word in line, line
