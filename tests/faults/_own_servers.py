@@ -48,19 +48,31 @@ def _pg_bin(name: str) -> str:
 
 
 class OwnPostgres:
-    def __init__(self) -> None:
+    """``password``: the server asks for it (scram-sha-256) instead of trusting every client."""
+
+    def __init__(self, password: str | None = None) -> None:
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="skipjack-faults-pg-"))
         self.data = self.dir / "data"
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
-        subprocess.run(_as("postgres", _pg_bin("initdb"), "-D", str(self.data), "-A", "trust",
+        auth = ["-A", "trust"]
+        env = dict(os.environ)
+        if password is not None:
+            pwfile = self.dir / "pw"
+            pwfile.write_text(password + "\n")
+            if os.geteuid() == 0:
+                shutil.chown(pwfile, "postgres", "postgres")
+            auth = ["-A", "scram-sha-256", f"--pwfile={pwfile}"]
+            env["PGPASSWORD"] = password
+        subprocess.run(_as("postgres", _pg_bin("initdb"), "-D", str(self.data), *auth,
                            "-U", "postgres", "--no-sync"), check=True, capture_output=True)
         self._ctl("start")
         subprocess.run(_as("postgres", _pg_bin("createdb"), "-h", "127.0.0.1", "-p",
                            str(self.port), "-U", "postgres", "faults"),
-                       check=True, capture_output=True)
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/faults"
+                       check=True, capture_output=True, env=env)
+        user = "postgres" if password is None else f"postgres:{password}"
+        self.url = f"postgresql+psycopg://{user}@127.0.0.1:{self.port}/faults"
 
     def _ctl(self, action: str) -> None:
         opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
@@ -120,19 +132,25 @@ class OwnMariaDB:
 
 
 class OwnRedis:
-    def __init__(self) -> None:
+    """``password``: the server requires it (``requirepass``)."""
+
+    def __init__(self, password: str | None = None) -> None:
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="skipjack-faults-redis-"))
         self._server = require_binary("redis-server")
         self._proc: subprocess.Popen[bytes] | None = None
+        self._password = password
         self._start()
-        self.url = f"redis://127.0.0.1:{self.port}"
+        auth = "" if password is None else f":{password}@"
+        self.url = f"redis://{auth}127.0.0.1:{self.port}"
 
     def _start(self) -> None:
         # AOF on (fsync every second) so a restart keeps the journal, as a production Redis does
+        extra = [] if self._password is None else ["--requirepass", self._password]
         self._proc = subprocess.Popen(
             [self._server, "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
-             str(self.dir), "--save", "", "--appendonly", "yes", "--appendfsync", "always"],
+             str(self.dir), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+             *extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_port(self.port)
 

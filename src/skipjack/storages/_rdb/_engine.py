@@ -88,6 +88,10 @@ _PERMANENT_TEXT = ("password authentication failed", "access denied", "unknown d
                    "name or service not known", "could not translate host",
                    "nodename nor servname", "unknown mysql server host", "no such host",
                    "authentication failed", 'role "', "database disk image is malformed")
+# A host name that does not resolve (not "temporary failure in name resolution": a DNS outage).
+_UNKNOWN_HOST_TEXT = ("name or service not known", "nodename nor servname", "no such host",
+                      "could not translate host name", "unknown mysql server host",
+                      "no address associated with hostname")
 _TRANSIENT_TEXT = ("database is locked", "database table is locked", "deadlock",
                    "failed to read auto-increment value",
                    "lock wait timeout", "could not serialize", "server closed the connection",
@@ -406,12 +410,14 @@ def is_permanent(error: BaseException) -> bool:
     if sqlstate in _PERMANENT_SQLSTATES:
         return True
     code = _mysql_code(orig)
+    text = str(orig if orig is not None else error).lower()
+    if any(marker in text for marker in _UNKNOWN_HOST_TEXT):
+        return True  # MySQL's 2003 "can't connect" is an outage, unless the name does not exist
     if code is not None:
         if code in _PERMANENT_MYSQL_CODES:
             return True
         if code in _TRANSIENT_MYSQL_CODES:
             return False
-    text = str(orig if orig is not None else error).lower()
     if "connection refused" in text or "could not connect" in text:
         # "connection refused ... database X does not exist" never happens; a refused
         # connection is an outage (the server restarts)

@@ -118,6 +118,11 @@ return out
 CONNECT_ATTEMPT_SECONDS = 5.0
 
 
+# Errors no wait cures: a host name that does not resolve (a DNS outage says "temporary failure").
+_UNKNOWN_HOST_TEXT = ("name or service not known", "nodename nor servname", "no such host",
+                      "no address associated with hostname")
+
+
 class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHeartbeatSupport):
     """The journal in Redis (Optuna's ``JournalRedisBackend``: same keys and format).
 
@@ -237,6 +242,14 @@ class JournalRedisBackend(BaseJournalBackend, JournalSnapshotSupport, JournalHea
                     ) from None
                 raise
             except transient as e:
+                if isinstance(e, redis.exceptions.AuthenticationError) or any(
+                    marker in str(e).lower() for marker in _UNKNOWN_HOST_TEXT
+                ):
+                    raise ConnectionError(
+                        f"Cannot connect to the Redis server of the journal at {self.url}: {e}. "
+                        "This is not an outage (retrying will not help): check the host name, "
+                        "the user name and the password."
+                    ) from e
                 now = time.monotonic()
                 deadline = deadline if deadline is not None else now + self.retry_timeout
                 if now >= deadline:
