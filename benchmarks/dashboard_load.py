@@ -84,6 +84,11 @@ def make_db(path: str, n: int, seed: int = 0) -> tuple[str, int]:
                         "VALUES (?, ?, ?, ?)", values)
         con.executemany("INSERT INTO trial_intermediate_values (trial_id, step, "
                         "intermediate_value, intermediate_value_type) VALUES (?, ?, ?, ?)", inter)
+    # Design note: the SQLite file is in WAL mode; until a checkpoint, the tables and rows live
+    # in bench.db-wal, and a copy of bench.db alone (each dashboard gets its own copy) is an
+    # empty database. Release every connection and fold the log into the file first.
+    study._storage.remove_session()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
     return url, study_id
 

@@ -166,3 +166,26 @@ def test_counts_and_best_follow_every_change():
     assert view.counts == count_states(storage.get_all_trials(study._study_id))
     assert view.best is not None and view.best.number == study.best_trial.number
     assert view.best.value == -1.0
+
+
+def test_the_pareto_front_is_kept_in_place_and_equals_a_recount():
+    from skipjack._mo import pareto_front_trials
+
+    storage = InMemoryStorage()
+    skipjack.logging.set_verbosity(skipjack.logging.ERROR)
+    study = skipjack.create_study(storage=storage, directions=["minimize", "maximize"],
+                                  sampler=RandomSampler(seed=3))
+
+    def objective(t):  # type: ignore[no-untyped-def]
+        a = t.suggest_float("a", 0, 1)
+        b = t.suggest_int("b", 0, 3)  # ties: equal value pairs
+        return round(a, 1), float(b)
+
+    views = Views(storage, min_interval=0.0)
+    view = views.get(study._study_id)
+    for _ in range(6):  # grow the study in steps: the front is updated from the changes only
+        study.optimize(objective, n_trials=40)
+        view.refresh()
+        expected = pareto_front_trials(study.get_trials(states=(TrialState.COMPLETE,)),
+                                       study.directions, consider_constraints=False)
+        assert [t.number for t in view.front] == sorted(t.number for t in expected)

@@ -62,6 +62,8 @@ class StudyView:
         self._log_number: list[int] = []  # ... and the trial each one changed
         self.counts: dict[str, int] = {s.name: 0 for s in TrialState}
         self.best: FrozenTrial | None = None  # best COMPLETE trial (single objective)
+        self.front: list[FrozenTrial] = []  # the Pareto front (multi-objective), kept in place
+        self._signs = [-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in self.directions]
         self.seq = 0
         self.last_activity: float | None = None  # wall-clock time of the latest change seen
         self._ready = threading.Event()  # set once the first (full) read is merged
@@ -140,6 +142,9 @@ class StudyView:
             if self.best is not None and self.best.number in gone:
                 self.best = None
                 self._rebest(list(kept.values()))
+            if any(t.number in gone for t in self.front):
+                self.front = []
+                self._refront(list(kept.values()))
         if not changed:
             return
         self.seq += 1
@@ -160,6 +165,7 @@ class StudyView:
             self._log_seq.append(self.seq)
             self._log_number.append(t.number)
         self._rebest(changed)
+        self._refront(changed)
         if len(self._log_seq) > 4 * max(1024, len(kept)):  # keep the log bounded
             self._compact_log()
         self.last_activity = max(
@@ -181,6 +187,30 @@ class StudyView:
             if (v > b if maximize else v < b) or (v == b and t.number < best.number):
                 best = t
         self.best = best
+
+    def _refront(self, candidates: list[FrozenTrial]) -> None:
+        """Fold COMPLETE trials into the Pareto front (cost: candidates x front size; finished
+        trials never change, so a member leaves only when a new trial dominates it). Trials with
+        equal values are all kept, as ``pareto_front_trials`` does."""
+        if len(self.directions) < 2:
+            return
+        signs = self._signs
+        front = [(t, [s * v for s, v in zip(signs, t.values)]) for t in self.front]  # type: ignore[arg-type]
+        changed = False
+        for t in candidates:
+            if t.state != TrialState.COMPLETE or not t.values or len(t.values) != len(signs) \
+                    or any(math.isnan(v) for v in t.values):
+                continue
+            if any(f.number == t.number for f, _ in front):
+                continue
+            key = [s * v for s, v in zip(signs, t.values)]
+            if any(_dominates(k, key) for _, k in front):
+                continue
+            front = [(f, k) for f, k in front if not _dominates(key, k)]
+            front.append((t, key))
+            changed = True
+        if changed:
+            self.front = sorted((f for f, _ in front), key=lambda f: f.number)
 
     def _compact_log(self) -> None:
         last: dict[int, int] = {}
@@ -226,6 +256,11 @@ class StudyView:
             if len(numbers) > limit:
                 return self.seq, None
             return self.seq, [self._trials[n] for n in numbers]
+
+
+def _dominates(a: list[float], b: list[float]) -> bool:
+    """``a`` dominates ``b`` (both in minimisation signs)."""
+    return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))
 
 
 def _activity(t: FrozenTrial) -> float:
