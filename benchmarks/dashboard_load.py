@@ -189,6 +189,57 @@ def measure_skipjack(url: str, study_id: int, browser: Any, src: str | None = No
     return out
 
 
+def measure_api(url: str, study_id: int, src: str | None = None) -> dict[str, float]:
+    """Server side only (no browser): a fresh server, then the study page's two reads (the
+    study, the first table page), timed from the client; then the same once the server holds
+    the study, and one incremental storage read as the server makes it."""
+    import urllib.request
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/api/"
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([src] + [p for p in [env.get("PYTHONPATH")] if p])
+    server = subprocess.Popen([sys.executable, "-m", "skipjack.cli", "dashboard", "--storage", url,
+                               "--port", str(port)], stdout=subprocess.DEVNULL, env=env)
+    reads = [f"studies/{study_id}", f"studies/{study_id}/trials?sort=number&order=desc&limit=50"]
+
+    def first_page() -> float:
+        t0 = time.perf_counter()
+        for path in reads:
+            with urllib.request.urlopen(base + path, timeout=600) as r:
+                r.read()
+        return time.perf_counter() - t0
+
+    out: dict[str, float] = {}
+    try:
+        wait_http(base + "meta")
+        out["api_cold_s"] = first_page()
+        with urllib.request.urlopen(base + f"studies/{study_id}/plots/history", timeout=600) as r:
+            r.read()  # needs every trial: the server holds the study afterwards
+        out["api_loaded_s"] = first_page()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    since = subprocess.run([sys.executable, "-c", SINCE, url, str(study_id)], env=env,
+                           capture_output=True, text=True, check=True)
+    out["since_read_ms"] = float(since.stdout.split()[-1])
+    return out
+
+
+SINCE = """
+import sys, time
+from skipjack.storages import RDBStorage
+storage = RDBStorage(sys.argv[1])
+study_id = int(sys.argv[2])
+_, mark = storage.get_trials_since(study_id, None)
+t0 = time.perf_counter()
+for _ in range(20):
+    storage.get_trials_since(study_id, mark)
+print((time.perf_counter() - t0) / 20 * 1000)
+"""
+
+
 def measure_optuna_dashboard(python: str, path: str, study_id: int, browser: Any,
                              alias_src: str | None = None) -> dict[str, float]:
     """optuna-dashboard's first paint; with ``alias_src`` on skipjack (that ``src`` first on the
@@ -277,21 +328,24 @@ def main() -> None:
                 shutil.copy(path, copy)
                 row[name] = measure_skipjack(f"sqlite:///{copy}", study_id, browser, src,
                                              args.updates)
+                row[name].update(measure_api(f"sqlite:///{copy}", study_id, src))
             results.append(row)
             print(json.dumps(row), flush=True)
             shutil.rmtree(tmp, ignore_errors=True)
         browser.close()
     print()
     print("| trials | version | first paint, cold | first paint, warm | history plot | "
-          "first paint, study held | live update (median / max) |")
-    print("|---|---|---|---|---|---|---|")
+          "first paint, study held | live update (median / max) | API first page, cold / held "
+          "| incremental read |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         for name, _ in versions:
             s = r[name]
             print(f"| {r['trials']:,} | {name} | {s['paint_cold_s']:.2f} s | "
                   f"{s['paint_warm_s']:.2f} s | {s['history_plot_s']:.2f} s | "
                   f"{s['paint_loaded_s']:.2f} s | {s['live_update_median_s'] * 1000:.0f} / "
-                  f"{s['live_update_max_s'] * 1000:.0f} ms |")
+                  f"{s['live_update_max_s'] * 1000:.0f} ms | {s['api_cold_s'] * 1000:.0f} / "
+                  f"{s['api_loaded_s'] * 1000:.0f} ms | {s['since_read_ms']:.2f} ms |")
     if args.optuna_python:
         print()
         print("| trials | optuna-dashboard first paint (Optuna) | optuna-dashboard first paint "

@@ -17,14 +17,30 @@ async function handle(res) {
   return body;
 }
 
-export async function get(path, params = {}) {
+function apiUrl(path, params = {}) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (Array.isArray(v)) v.forEach((x) => q.append(k, x));
     else if (v !== null && v !== undefined && v !== "") q.set(k, v);
   }
   const qs = q.toString();
-  return handle(await fetch("/api" + path + (qs ? "?" + qs : ""), { credentials: "same-origin" }));
+  return "/api" + path + (qs ? "?" + qs : "");
+}
+
+// Answers asked for before the page needs them (the first page's reads, sent together with
+// /api/meta instead of one after the other); each is used once.
+const early = new Map();
+
+export function prefetch(path, params = {}) {
+  const url = apiUrl(path, params);
+  if (!early.has(url)) early.set(url, fetch(url, { credentials: "same-origin" }));
+}
+
+export async function get(path, params = {}) {
+  const url = apiUrl(path, params);
+  const pending = early.get(url);
+  if (pending) { early.delete(url); return handle(await pending); }
+  return handle(await fetch(url, { credentials: "same-origin" }));
 }
 
 export async function send(method, path, body) {

@@ -1,8 +1,8 @@
 // Hash router: #/ (studies), #/studies/ID, #/studies/ID/trials/N, #/studies/ID/ops, #/compare?ids=1,2
-import { get } from "./api.js";
+import { get, prefetch } from "./api.js";
 import { h, clear } from "./dom.js";
 import { studyList } from "./views/studies.js";
-import { studyPage } from "./views/study.js";
+import { studyPage, tableParams } from "./views/study.js";
 import { trialPage } from "./views/trial.js";
 import { opsPage } from "./views/ops.js";
 import { comparePage } from "./views/compare.js";
@@ -46,6 +46,12 @@ async function route() {
 }
 
 async function start() {
+  // A study page's first reads go out with /api/meta, not after it.
+  const { parts, query } = parse();
+  if (parts[0] === "studies" && parts.length === 2) {
+    prefetch(`/studies/${+parts[1]}`);
+    if ((query.get("tab") || "trials") === "trials") prefetch(`/studies/${+parts[1]}/trials`, tableParams(query));
+  }
   try { app.meta = await get("/meta"); } catch (e) { /* shown by the page itself */ }
   document.getElementById("mode").textContent = app.meta.read_only ? "read-only" : "";
   window.addEventListener("hashchange", route);

@@ -65,12 +65,17 @@ export async function studyPage(root, id, query) {
   app.cleanup.push(() => clearTimeout(prefetch));
 }
 
-async function trialTable(body, study, query) {
-  const params = {
+// The table's query from the page's address (also used to read its first page early).
+export function tableParams(query) {
+  return {
     state: query.get("state") || "", sort: query.get("sort") || "number", order: query.get("order") || "desc",
     offset: +(query.get("offset") || 0), limit: +(query.get("limit") || 50),
     param: query.getAll("param"), attr: query.getAll("attr"),
   };
+}
+
+async function trialTable(body, study, query) {
+  const params = tableParams(query);
   const href = (change) => {
     const q = new URLSearchParams({ tab: "trials" });
     const merged = { ...params, ...change };
