@@ -119,8 +119,60 @@ def test_nsga_generation_uses_optunas_key() -> None:
         key = f"{cls.__name__}:generation"
         assert cls._get_generation_key() == key
         gens = [t.system_attrs.get(key) for t in study.trials]
-        # trial 0 has no parameter to sample jointly yet: no tag, which both libraries read as 0
-        assert gens[0] in (None, 0) and gens[1:] == [0] * 3 + [1] * 4 + [2] * 4
+        # trial 0 has nothing to sample jointly, but sample_relative runs and tags it (as Optuna)
+        assert gens == [0] * 4 + [1] * 4 + [2] * 4
+
+
+class _CountingSampler(RandomSampler):
+    """Records the order of the sampler calls of every trial."""
+
+    def __init__(self) -> None:
+        super().__init__(seed=0)
+        self.calls: list[tuple[str, int, Any]] = []
+
+    def infer_relative_search_space(self, study: Any, trial: Any) -> Any:
+        self.calls.append(("infer", trial.number, None))
+        return super().infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study: Any, trial: Any, search_space: Any) -> Any:
+        self.calls.append(("relative", trial.number, dict(search_space)))
+        return super().sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study: Any, trial: Any, name: str, dist: Any) -> Any:
+        self.calls.append(("independent", trial.number, name))
+        return super().sample_independent(study, trial, name, dist)
+
+
+def test_sample_relative_runs_once_per_trial_even_for_an_empty_space() -> None:
+    # Optuna runs sample_relative at the first suggest its sampler decides, whatever the space;
+    # samplers count on it (GA generations) and so do Optuna's tests (Hyperband, CMA-ES).
+    sampler = _CountingSampler()
+    study = sj.create_study(sampler=sampler)
+
+    def objective(trial: sj.Trial) -> float:
+        if trial.number == 1:
+            return 0.0  # suggests nothing: no relative sampling
+        fixed = trial.suggest_float("fixed", 1.0, 1.0)  # one value: no sampler call
+        return fixed + trial.suggest_float("x", 0, 1) + trial.suggest_int("n", 0, 3)
+
+    study.enqueue_trial({"x": 0.5, "n": 1})  # trial 0: every parameter enqueued
+    study.optimize(objective, n_trials=4)
+    per_trial = {n: [(c[0], c[2]) for c in sampler.calls if c[1] == n] for n in range(4)}
+    assert per_trial[0] == [("infer", None)]
+    assert per_trial[1] == [("infer", None)]
+    for n in (2, 3):
+        assert per_trial[n] == [("infer", None), ("relative", {}), ("independent", "x"),
+                                ("independent", "n")]
+
+
+def test_sample_relative_runs_before_the_first_independent_draw() -> None:
+    # A name outside the relative space suggested first still runs the joint sampling first.
+    sampler = _CountingSampler()
+    space = {"x": FloatDistribution(0, 1)}
+    sampler.infer_relative_search_space = lambda study, trial: space  # type: ignore[method-assign]
+    study = sj.create_study(sampler=sampler)
+    study.optimize(lambda t: t.suggest_float("a", 0, 1) + t.suggest_float("x", 0, 1), n_trials=1)
+    assert [c[0] for c in sampler.calls] == ["relative", "independent", "independent"]
 
 
 def test_polynomial_mutation_has_optunas_signature() -> None:

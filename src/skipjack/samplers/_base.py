@@ -3,9 +3,12 @@
 Who calls what, and when (per trial, in this order):
 
 1. ``before_trial(study, trial)`` once, when the trial starts.
-2. ``infer_relative_search_space(study, trial)`` then ``sample_relative(study, trial, space)``
-   once: the sampler decides several parameters together (e.g. multivariate TPE, CMA-ES). The
-   values are used when the objective suggests those parameters.
+2. ``infer_relative_search_space(study, trial)`` when the trial starts, then
+   ``sample_relative(study, trial, space)`` once, at the first suggest the sampler decides (not
+   a fixed, enqueued or single-valued parameter), even when ``space`` is empty, as in Optuna: the
+   sampler decides several parameters together (e.g. multivariate TPE, CMA-ES). The values are
+   used when the objective suggests those parameters. A trial that suggests nothing gets no
+   ``sample_relative`` call.
 3. ``sample_independent(study, trial, name, distribution)`` for each parameter the objective
    suggests that relative sampling did not decide (a fallback, one parameter at a time).
 4. ``after_trial(study, trial, state, values)`` once, when the trial finishes, before its state is

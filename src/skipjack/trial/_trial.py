@@ -169,7 +169,13 @@ class Trial(BaseTrial):
         # True while a new parameter is simply drawn by ``sample_independent``: the trial is
         # running, has no fixed (enqueued) parameters and no relative search space. The
         # ``suggest_*`` methods then skip the general ``_suggest`` (same steps, fewer checks).
-        self._plain = not fixed and not self.relative_search_space
+        self._plain = plain = not fixed and not self.relative_search_space
+        if plain:
+            # As Optuna's, the first suggest the sampler decides runs ``sample_relative``, even
+            # for an empty space (GA samplers tag the trial's generation there; Optuna's tests
+            # count the calls): the first draw goes through ``_relative_then_independent``, which
+            # puts the sampler's own method back, so the later draws cost nothing more.
+            self._sample_independent = self._relative_then_independent
 
     @property
     def _finished(self) -> bool:
@@ -332,9 +338,11 @@ class Trial(BaseTrial):
         else:
             value = None
             found = False
-            if self.relative_search_space and name in self.relative_search_space:
-                relative = self.relative_params
-                if name in relative:
+            # As Optuna's, the first suggest the sampler decides runs ``sample_relative``, even
+            # for an empty relative search space (samplers and tests count that call per trial).
+            relative = self.relative_params
+            if relative and name in relative:
+                if name in self.relative_search_space:
                     value = relative[name]
                     rel_dist = self.relative_search_space[name]
                     check_distribution_compatibility(rel_dist, distribution)
@@ -353,20 +361,33 @@ class Trial(BaseTrial):
     def relative_params(self) -> dict[str, Any]:
         """Values the sampler decided jointly at the start of the trial (computed on first use)."""
         if self._relative_params is None:
-            if self.relative_search_space:
-                sampler = self.study.sampler
-                self._relative_params = sampler.sample_relative(
-                    self.study, self._view, self.relative_search_space
-                )
-                # Design note: samplers never write to storage. A sampler whose decisions must be
-                # shared between workers (CMA-ES and NSGA generations) returns the attributes to
-                # record on this trial from the optional ``trial_system_attrs`` hook, and the trial
-                # writes them here, right after the joint sampling they describe.
-                for key, value in sampler.trial_system_attrs(self.study, self._view).items():
-                    self._set_system_attr(key, value)
-            else:
-                self._relative_params = {}
+            sampler = self.study.sampler
+            space = self.relative_search_space
+            self._relative_params = sampler.sample_relative(self.study, self._view, space)
+            # Design note: samplers never write to storage. A sampler whose decisions must be
+            # shared between workers (CMA-ES and NSGA generations) returns the attributes to
+            # record on this trial from the optional ``trial_system_attrs`` hook, and the trial
+            # writes them here, right after the joint sampling they describe.
+            for key, value in sampler.trial_system_attrs(self.study, self._view).items():
+                self._set_system_attr(key, value)
         return self._relative_params
+
+    def _relative_then_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        # The first ``sample_independent`` of a trial with an empty relative search space: runs
+        # ``sample_relative`` as ``relative_params`` does (inlined: this is the hot path).
+        sampler = self.study.sampler
+        sample = self._sample_independent = sampler.sample_independent
+        if self._relative_params is None:
+            self._relative_params = sampler.sample_relative(study, trial, self.relative_search_space)
+            for key, value in sampler.trial_system_attrs(study, trial).items():
+                self._set_system_attr(key, value)
+        return sample(study, trial, param_name, param_distribution)
 
     # --- report and prune -------------------------------------------------------------------------
 
