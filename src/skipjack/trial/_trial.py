@@ -42,6 +42,7 @@ from skipjack.trial import _pruning
 from skipjack.trial._base import BaseTrial
 
 if TYPE_CHECKING:
+    from skipjack._study_protocol import ReadOnlyStudy
     from skipjack.storages._base import TrialSession
     from skipjack.study import Study
 
@@ -374,7 +375,7 @@ class Trial(BaseTrial):
 
     def _relative_then_independent(
         self,
-        study: Study,
+        study: ReadOnlyStudy,
         trial: FrozenTrial,
         param_name: str,
         param_distribution: BaseDistribution,
