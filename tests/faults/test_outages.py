@@ -186,3 +186,33 @@ def test_reply_timeout_settings(monkeypatch):
             60, 60)
     finally:
         raw.close()
+
+
+def test_a_forked_child_watches_its_own_calls():
+    """The reply watchdog of a forked child is its own (the parent's thread and lock are not)."""
+    import os
+
+    from skipjack.storages._rdb import _engine
+
+    url = server_url("postgresql")
+    skipjack.create_study(storage=url, study_name="fork-watch-parent", load_if_exists=True)
+    with _engine._REPLY_WATCH._lock:  # held at the fork, as the watchdog may hold it
+        pid = os.fork()
+        if pid == 0:  # the child: a fresh watch, and PostgreSQL calls work
+            try:
+                fresh = _engine._REPLY_WATCH._thread is None
+                skipjack.create_study(storage=url, study_name="fork-watch-child",
+                                      load_if_exists=True)
+                os._exit(0 if fresh and _engine._REPLY_WATCH._thread is not None else 3)
+            except BaseException:  # noqa: BLE001 - reported by the exit code
+                os._exit(4)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        raise AssertionError("the forked child hung on the watchdog's lock")
+    assert os.waitstatus_to_exitcode(status) == 0

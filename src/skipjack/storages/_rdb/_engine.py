@@ -175,6 +175,10 @@ class _ReplyWatch:
     """
 
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """A fresh state (also in a forked child: the parent's thread and lock are not its own)."""
         self._lock = threading.Lock()
         self._calls: dict[int, tuple[float, float, Any, str]] = {}
         self._next = 0
@@ -229,6 +233,8 @@ def _shut_down(dbapi_connection: Any) -> bool:
 
 
 _REPLY_WATCH = _ReplyWatch()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_REPLY_WATCH._reset)
 _REPLY_LIMITS: weakref.WeakKeyDictionary[Engine, tuple[float, str]] = weakref.WeakKeyDictionary()
 
 
