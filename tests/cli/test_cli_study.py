@@ -118,3 +118,34 @@ def test_schema_mismatch_asks_for_upgrade_and_upgrade_creates_tables(url, capsys
     assert "from revision none to v3.2.0.a" in out
     assert "up to date" in run(capsys, "storage", "upgrade", "--storage", fresh)
     skipjack.create_study(storage=fresh, study_name="after-upgrade")
+
+
+def test_upgrade_on_mariadb_waits_past_the_reply_limit(capsys, monkeypatch):
+    """A migration may wait or run longer than $SKIPJACK_REPLY_TIMEOUT: `storage upgrade` opens
+    its MariaDB connections without PyMySQL's read timeout. Here the index it adds waits 2.5 s
+    for another session's lock on the table, with a reply limit of 1 s."""
+    import threading
+
+    from tests.storages._rdb_servers import empty_database, server_url
+
+    db_url = server_url("mysql", "skipjack_cli_upgrade_wait")
+    empty_database(db_url)
+    RDBStorage(db_url)
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_skipjack_trials_study_number ON trials")
+        conn.commit()
+    holder = engine.connect()
+    holder.exec_driver_sql("SELECT * FROM trials").all()  # holds the table's metadata lock
+    release = threading.Timer(2.5, holder.commit)
+    release.start()
+    monkeypatch.setenv("SKIPJACK_REPLY_TIMEOUT", "1")
+    try:
+        assert "up to date" in run(capsys, "storage", "upgrade", "--storage", db_url)
+    finally:
+        release.join()
+        holder.close()
+    with engine.connect() as conn:
+        names = {ix["name"] for ix in sa.inspect(conn).get_indexes("trials")}
+    engine.dispose()
+    assert "ix_skipjack_trials_study_number" in names

@@ -41,7 +41,13 @@ def _upgrade(args: argparse.Namespace) -> int:
     from skipjack.storages._rdb import _schema
     from skipjack.storages._rdb.storage import RDBStorage
 
-    storage = RDBStorage(url, skip_compatibility_check=True, skip_table_creation=True)
+    # A migration may take minutes on a large database: no limit on waiting for a reply
+    # (PyMySQL's read timeout is $SKIPJACK_REPLY_TIMEOUT otherwise; psycopg's schema work is
+    # not bounded by it).
+    no_limit = {"connect_args": {"read_timeout": None, "write_timeout": None}} if scheme in (
+        "mysql", "mariadb") else None
+    storage = RDBStorage(url, skip_compatibility_check=True, skip_table_creation=True,
+                         engine_kwargs=no_limit)
     before, after, created = _schema.upgrade(storage._engine)
     if before == after:
         print(f"{mask_password(url)} is up to date (schema revision {after}).")
