@@ -1,0 +1,33 @@
+"""A scikit-learn classifier and its hyperparameters chosen by a categorical branch (iris, CV).
+
+uses: optuna, scikit-learn
+"""
+
+import optuna
+import sklearn.datasets
+import sklearn.ensemble
+import sklearn.model_selection
+import sklearn.svm
+
+
+def objective(trial):
+    iris = sklearn.datasets.load_iris()
+    x, y = iris.data, iris.target
+    classifier_name = trial.suggest_categorical("classifier", ["SVC", "RandomForest"])
+    if classifier_name == "SVC":
+        svc_c = trial.suggest_float("svc_c", 1e-10, 1e10, log=True)
+        classifier_obj = sklearn.svm.SVC(C=svc_c, gamma="auto")
+    else:
+        rf_max_depth = trial.suggest_int("rf_max_depth", 2, 32, log=True)
+        classifier_obj = sklearn.ensemble.RandomForestClassifier(
+            max_depth=rf_max_depth, n_estimators=10
+        )
+    score = sklearn.model_selection.cross_val_score(classifier_obj, x, y, n_jobs=1, cv=3)
+    return score.mean()
+
+
+if __name__ == "__main__":
+    study = optuna.create_study(direction="maximize")
+    study.optimize(objective, n_trials=25)
+    print(study.best_trial)
+    assert study.best_value > 0.9
