@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import skipjack
@@ -360,14 +360,18 @@ def test_generated_bad_choices(prop_study, choices):
     st.dictionaries(st.text(min_size=1, max_size=3),
                     st.frozensets(st.integers(), min_size=1, max_size=2), min_size=1, max_size=2),
 ))
+@example(params={"\x00": _Obj()})  # a bad name and a bad value: the name is named
 def test_generated_bad_enqueued_params(prop_study, params):
+    error: type[Exception] = TypeError
     if isinstance(params, dict) and all(isinstance(k, str) for k in params):
         word = "params["
+        if any("\x00" in k for k in params):  # the name is refused before its value is looked at
+            error, word = ValueError, "'name'"
     elif isinstance(params, dict):
         word = "'name'"
     else:
         word = "'params'"
-    _expect("enqueue_trial params", params, lambda: prop_study.enqueue_trial(params), TypeError,
+    _expect("enqueue_trial params", params, lambda: prop_study.enqueue_trial(params), error,
             word)
 
 
