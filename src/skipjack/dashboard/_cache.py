@@ -34,6 +34,9 @@ class TrialNotFound(LookupError):
 
 
 _LOADER_LOCK = threading.Lock()
+# First reads running at once (a study list of many studies starts one per study): the others
+# queue, so a large storage is not read by hundreds of threads together.
+_LOAD_SLOTS = threading.BoundedSemaphore(4)
 
 
 class StudyView:
@@ -126,10 +129,11 @@ class StudyView:
             loader.join()
 
     def _load(self) -> None:
-        try:
-            self.refresh()
-        except Exception:  # noqa: BLE001 - e.g. the study was deleted: the next request says so
-            pass
+        with _LOAD_SLOTS:
+            try:
+                self.refresh()
+            except Exception:  # noqa: BLE001 - e.g. the study was deleted: the next request says so
+                pass
 
     def _merge(self, trials: list[FrozenTrial], full: bool) -> None:
         kept = self._trials
