@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,8 @@ __all__ = ["Dashboard", "ReadOnly"]
 
 METRIC_NAMES_KEY = "study:metric_names"
 BUDGET_KEY = "skipjack:budget"
-COLD_WAIT = 0.2  # seconds a page waits for a study's first read before answering without it
-OVERVIEW_TTL = 1.0  # seconds the storage's aggregates of a study not read yet are reused
+COLD_WAIT = 0.1  # seconds a page waits for a study's first read before answering without it
+OVERVIEW_TTL = 5.0  # seconds the storage's aggregates of a study not read yet are reused
 
 
 class ReadOnly(PermissionError):
@@ -39,6 +40,7 @@ class Dashboard:
     read_only: bool = False
     _summaries: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     _overviews: dict[int, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    _overview_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def prewarm(self) -> None:
         """Read every study once (from a background thread at start), so first pages are fast:
@@ -65,10 +67,14 @@ class Dashboard:
         kept = self._overviews.get(view.study_id)
         if kept is not None and time.monotonic() - kept[0] < OVERVIEW_TTL:
             return kept[1]
-        overview: dict[str, Any] = self.storage.get_study_overview(  # type: ignore[attr-defined]
-            view.study_id)
-        self._overviews[view.study_id] = (time.monotonic(), overview)
-        return overview
+        with self._overview_lock:  # the page's parallel reads compute it once
+            kept = self._overviews.get(view.study_id)
+            if kept is not None and time.monotonic() - kept[0] < OVERVIEW_TTL:
+                return kept[1]
+            overview: dict[str, Any] = self.storage.get_study_overview(  # type: ignore[attr-defined]
+                view.study_id)
+            self._overviews[view.study_id] = (time.monotonic(), overview)
+            return overview
 
     def check_writable(self) -> None:
         if self.read_only:
