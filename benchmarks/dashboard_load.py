@@ -1,23 +1,29 @@
 """Dashboard load figures: first meaningful paint and live-update latency for 1k / 10k / 100k trials.
 
-    python benchmarks/dashboard_load.py [--sizes 1000,10000,100000] [--optuna-python PATH]
+    python benchmarks/dashboard_load.py [--sizes 1000,10000,100000] [--baseline-src OLD/src]
+        [--optuna-python PATH [--optuna-alias]] [--updates 10] [--json FILE]
 
 For each size a SQLite file gets one study of N finished trials (3 float parameters, 1 categorical,
-5 intermediate values each; bulk-loaded through Optuna's schema, which both dashboards read). Then,
-in headless Chromium (Debian's ``chromium``, driven by Playwright):
+5 intermediate values each; bulk-loaded through Optuna's schema, which both dashboards read). Each
+dashboard gets its own copy of the file (the live updates add trials). Then, per version
+(``--baseline-src``: an older checkout's ``src``, measured first; then this one), in headless
+Chromium (Debian's ``chromium``, driven by Playwright):
 
-- **first meaningful paint (cold)**: a fresh ``skipjack dashboard`` process; from navigating to
-  the study page until its summary and the first page of the trials table are drawn (this
-  includes the server's first read of the whole study);
-- **first meaningful paint (warm)**: the same page opened again in a new browser tab;
+- **first paint, cold**: a fresh ``skipjack dashboard`` process; from navigating to the study page
+  until its summary and the first page of the trials table are drawn;
+- **first paint, warm**: the same page opened again in a new browser tab;
 - **history plot**: from clicking the *History* tab until the plot is drawn;
+- **first paint, study held**: the page in a new tab once the plot needed every trial;
 - **live update**: a writer process adds one finished trial; from its commit until its row is in
-  the table (the storage read, the server-sent event, the table re-read and redraw). The median
-  of 5 updates is printed.
+  the table. Median and maximum of ``--updates``;
+- without a browser: a fresh server's study page reads (the study, the first table page) from an
+  HTTP client, cold and once the study is held; and the storage's incremental read when nothing
+  changed (median of 50, in a process running that version).
 
 With ``--optuna-python`` (a Python with ``optuna-dashboard`` installed) the same file is opened
 in optuna-dashboard and the time until its trial table shows is printed next to ours (it has no
-live push: its page polls, so only the paint is compared).
+live push: its page polls, so only the paint is compared); ``--optuna-alias`` also runs it on
+skipjack (``python -m skipjack run optuna-dashboard``).
 """
 
 from __future__ import annotations
@@ -233,10 +239,12 @@ from skipjack.storages import RDBStorage
 storage = RDBStorage(sys.argv[1])
 study_id = int(sys.argv[2])
 _, mark = storage.get_trials_since(study_id, None)
-t0 = time.perf_counter()
-for _ in range(20):
+times = []
+for _ in range(50):
+    t0 = time.perf_counter()
     storage.get_trials_since(study_id, mark)
-print((time.perf_counter() - t0) / 20 * 1000)
+    times.append(time.perf_counter() - t0)
+print(sorted(times)[len(times) // 2] * 1000)  # the median: a loaded machine preempts some reads
 """
 
 
