@@ -87,3 +87,92 @@ def test_samplers_and_pruners_type_against_the_protocol() -> None:
     ]
     assert len(users) > 20
     assert ReadOnlyStudy.__module__ == "skipjack._study_protocol"
+
+
+SUGGEST_METHODS = ("suggest_float", "suggest_int", "suggest_categorical", "suggest_uniform",
+                   "suggest_loguniform", "suggest_discrete_uniform")
+
+
+def test_every_trial_kind_uses_the_one_front_end() -> None:
+    from skipjack._records._suggest import SuggestAPI
+    from skipjack.study._isolated import RemoteTrial
+    from skipjack.trial import FixedTrial, FrozenTrial, Trial
+
+    for kind in (Trial, FixedTrial, FrozenTrial, RemoteTrial):
+        for method in SUGGEST_METHODS:
+            assert getattr(kind, method) is getattr(SuggestAPI, method), (kind, method)
+    # kinds without a fast path draw through their one primitive
+    for kind in (FixedTrial, FrozenTrial, RemoteTrial):
+        assert kind._suggest_plain is kind._suggest
+
+
+def test_the_front_end_checks_arguments_for_every_kind() -> None:
+    import pytest
+
+    from skipjack.trial import FixedTrial, create_trial
+
+    frozen = create_trial(value=1.0, params={"x": 0.5}, distributions={
+        "x": skipjack.distributions.FloatDistribution(0, 1)})
+    for trial in (FixedTrial({"x": 0.5}), frozen):
+        with pytest.raises(TypeError, match="name"):
+            trial.suggest_float(1, 0, 1)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="'high'"):
+            trial.suggest_float("x", 0, float("inf"))
+        assert trial.suggest_float("x", 0, 1) == 0.5
+
+
+def test_fixed_and_frozen_trials_hand_out_the_distributions_type() -> None:
+    from skipjack.trial import FixedTrial
+
+    trial = FixedTrial({"x": 1, "n": 2.0})
+    x, n = trial.suggest_float("x", 0, 2), trial.suggest_int("n", 0, 3)
+    assert (type(x), type(n)) == (float, int)
+    assert trial.params == {"x": 1, "n": 2.0}  # the given values, as Optuna keeps them
+
+
+def test_a_trial_subclass_overriding_suggest_sees_every_suggest() -> None:
+    from skipjack.trial import Trial
+
+    seen: list[str] = []
+
+    class Logged(Trial):
+        def _suggest(self, name: str, distribution: Any, _stacklevel: int = 3) -> Any:
+            seen.append(name)
+            return super()._suggest(name, distribution, _stacklevel)
+
+    study = skipjack.create_study(sampler=skipjack.samplers.RandomSampler(seed=0))
+    session = study.storage.start_trial(study.study_id)
+    trial = Logged(study, session.trial_id, _session=session)
+    trial.suggest_float("a", 0, 1)
+    trial.suggest_int("b", 0, 3)
+    trial.suggest_categorical("c", ["p", "q"])
+    assert seen == ["a", "b", "c"]
+    assert set(study.storage.get_trial(session.trial_id).params) == {"a", "b", "c"}
+
+
+def test_in_memory_session_finish_matches_the_public_path() -> None:
+    study = skipjack.create_study()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    frozen = study.tell(trial, 0.25)
+    stored = study.storage.get_trial(trial._trial_id)
+    assert frozen == stored and stored.state == TrialState.COMPLETE
+    assert study.best_value <= 0.25 and study.storage.get_n_trials(study.study_id) == 4
+    import pytest
+
+    with pytest.raises(ValueError, match="already finished"):
+        study.tell(trial, 0.5)
+
+
+def test_suggest_warnings_point_at_the_objective() -> None:
+    import pytest
+
+    study = skipjack.create_study()
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    with pytest.warns(RuntimeWarning, match="Inconsistent") as plain:
+        trial.suggest_float("x", 0, 2)  # multi-valued: through _suggest_plain
+    with pytest.warns(RuntimeWarning, match="Inconsistent") as single:
+        trial.suggest_float("x", 3, 3)  # single-valued: straight to _suggest
+    assert plain[0].filename == single[0].filename == __file__

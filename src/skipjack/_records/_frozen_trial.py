@@ -23,7 +23,7 @@ from skipjack.distributions import (
     check_distribution_compatibility,
 )
 from skipjack._records._state import TrialState
-from skipjack._records._suggest import SuggestAPI
+from skipjack._records._suggest import SuggestAPI, as_external
 
 __all__ = ["FrozenTrial", "create_trial", "CONSTRAINTS_KEY", "CONSTRAINT_NAMES_KEY",
            "with_constraint", "constraints_of"]
@@ -459,7 +459,7 @@ class FrozenTrial(SuggestAPI):
         if recorded is not None:
             check_distribution_compatibility(recorded, distribution)
         self._distributions[name] = distribution
-        return value
+        return as_external(distribution, value)
 
     # --- value semantics (Optuna's) ---------------------------------------------------------------
 

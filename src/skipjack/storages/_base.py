@@ -89,6 +89,18 @@ class TrialSession:
         """Set a system attribute of the trial."""
         self.storage.set_trial_system_attr(self.trial_id, key, value)
 
+    def finish(self, state: TrialState, values: Sequence[float] | None = None) -> FrozenTrial:
+        """Finish the trial (``state`` COMPLETE, PRUNED or FAIL) and return its finished record.
+
+        The default is ``set_trial_state_values`` then ``get_trial``.
+
+        Raises:
+            UpdateFinishedTrialError: the trial has finished already (e.g. failed by another
+                worker's heartbeat check).
+        """
+        self.storage.set_trial_state_values(self.trial_id, state, values)
+        return self.storage.get_trial(self.trial_id)
+
 
 class BaseStorage(abc.ABC):
     """Base class of all storages (Optuna's method names and semantics).

@@ -146,11 +146,12 @@ class _Study:
 
 
 class _Session(TrialSession):
-    """The in-memory storage's trial session: ``set_param`` holds the storage's record of the trial,
-    so a parameter write is one locked update without a trial lookup (the other writes go
-    through the storage's methods, as in the default session)."""
+    """The in-memory storage's trial session: ``set_param`` and ``finish`` hold the storage's record
+    of the trial, so a parameter write is one locked update without a trial lookup, and finishing
+    is one locked step that returns the finished record (the other writes go through the
+    storage's methods, as in the default session)."""
 
-    __slots__ = ("_study", "_trial", "_lock")
+    __slots__ = ("_study", "_trial", "_lock", "_owner")
 
     def __init__(
         self,
@@ -164,6 +165,7 @@ class _Session(TrialSession):
         self._study = study
         self._trial = trial
         self._lock = storage._lock
+        self._owner = storage
 
     def set_param(
         self, name: str, internal: float, external: Any, distribution: BaseDistribution
@@ -191,10 +193,37 @@ class _Session(TrialSession):
         finally:
             lock.release()
 
+    def finish(self, state: TrialState, values: Sequence[float] | None = None) -> FrozenTrial:
+        # one locked step: the state change and the finished record (no second trial lookup)
+        lock = self._lock
+        lock.acquire()
+        try:
+            trial = self._trial
+            study = self._study
+            if (trial.state is not _RUNNING or study.deleted or state is _RUNNING
+                    or state is _WAITING):
+                # raises, or the storage's general path (the lock is re-entrant)
+                self.storage.set_trial_state_values(trial.trial_id, state, values)
+                return self.storage.get_trial(trial.trial_id)
+            trial.datetime_complete = _now()
+            if values is not None:
+                trial.values = list(map(float, values))
+            trial.state = state
+            trial.snapshot = None
+            study.unfinished.discard(trial.number)
+            if state is _COMPLETE:
+                self._owner._update_best(study, trial)
+            return trial.freeze()
+        finally:
+            lock.release()
+
 
 # The methods the fast session and ``start_trial`` stand for: a subclass that overrides one of
 # them gets the default session, built on its own methods.
-_SESSION_METHODS = ("create_new_trial", "pop_waiting_trial_id", "get_trial", "set_trial_param")
+_SESSION_METHODS = (
+    "create_new_trial", "pop_waiting_trial_id", "get_trial", "set_trial_param",
+    "set_trial_state_values",
+)
 
 
 class InMemoryStorage(BaseStorage):

@@ -3,7 +3,7 @@
 ``study.optimize(..., trial_timeout=SECONDS, trial_memory_mb=MB)`` wraps the objective in an
 ``IsolatedObjective``. Each optimize thread owns one worker process (in a new session, so it
 leads its own process group), started as :func:`start_method` decides (below). The worker runs the objective with a proxy trial
-that forwards every call (``suggest_*``, ``report``, ``should_prune``, ``set_user_attr``, ...) to
+that forwards every call (``_suggest``, the primitive of the ``suggest_*`` methods, ``report``, ``should_prune``, ``set_user_attr``, ...) to
 the real trial in the parent over a pipe, so sampling, pruning and storage writes stay in the
 parent. The parent watches the clock and the resident memory of the worker and its descendants; at a limit it kills the
 worker's whole process group and the trial fails with ``TrialTimeoutError("timed out after 300
@@ -50,7 +50,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from skipjack.distributions import BaseDistribution, CategoricalChoiceType
+from skipjack.distributions import BaseDistribution
 from skipjack.exceptions import OptunaError, TrialPruned
 from skipjack.trial._base import BaseTrial
 
@@ -541,26 +541,10 @@ class RemoteTrial(BaseTrial):
             raise _unpack(value)
         return value
 
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        """Forwarded to the parent's ``Trial.suggest_float``."""
-        value: float = self._call("suggest_float", (name, low, high), {"step": step, "log": log})
-        return value
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        """Forwarded to the parent's ``Trial.suggest_int``."""
-        value: int = self._call("suggest_int", (name, low, high), {"step": step, "log": log})
-        return value
-
-    def suggest_categorical(
-        self, name: str, choices: Sequence[CategoricalChoiceType]
-    ) -> CategoricalChoiceType:
-        """Forwarded to the parent's ``Trial.suggest_categorical``."""
-        value: CategoricalChoiceType = self._call("suggest_categorical", (name, choices), {})
-        return value
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        """The front-end's primitive (``_records/_suggest.py``), forwarded to the parent's trial:
+        the ``suggest_*`` methods check their arguments here, in the child."""
+        return self._call("_suggest", (name, distribution), {})
 
     def report(self, value: float, step: int) -> None:
         """Forwarded to the parent's ``Trial.report``."""

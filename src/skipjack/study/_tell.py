@@ -176,16 +176,23 @@ def tell_with_warning(
     if warning_message is not None:
         storage.set_trial_system_attr(trial_id, FAIL_REASON_KEY, warning_message)
     record = live._view if live is not None else current
+    finished: FrozenTrial | None = None
     try:
         study.sampler.after_trial(study, record, state, values)
     finally:
         try:
-            storage.set_trial_state_values(trial_id, state, values)
+            if live is not None:  # the session finishes it and hands back the finished record
+                finished = live._session.finish(state, values)
+            else:
+                storage.set_trial_state_values(trial_id, state, values)
         except UpdateFinishedTrialError:
             if live is not None:
                 live._finished = True
             if not skip_if_finished:
                 raise
         if live is not None:
-            live._finished = True
-    return storage.get_trial(trial_id), warning_message
+            live._done = True  # what the ``_finished`` setter does, without its call
+            live._plain = False
+    if finished is None:
+        finished = storage.get_trial(trial_id)
+    return finished, warning_message

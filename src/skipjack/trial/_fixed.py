@@ -12,6 +12,7 @@ from skipjack._records._frozen_trial import (
     constraints_of,
     with_constraint,
 )
+from skipjack._records._suggest import as_external
 from skipjack.distributions import BaseDistribution, check_distribution_compatibility
 from skipjack.trial._base import BaseTrial
 
@@ -56,7 +57,7 @@ class FixedTrial(BaseTrial):
             check_distribution_compatibility(self._distributions[name], distribution)
         self._suggested_params[name] = value
         self._distributions[name] = distribution
-        return value
+        return as_external(distribution, value)
 
     def report(self, value: float, step: int) -> None:
         """Does nothing: a fixed trial has no pruner."""

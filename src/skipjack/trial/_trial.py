@@ -21,15 +21,10 @@ from skipjack._records._frozen_trial import (
     CONSTRAINTS_KEY,
     with_constraint,
 )
-from skipjack._validation import (
-    MAX_NAME_LENGTH,
-    check_bound,
-    check_json_value,
-    check_param_name,
-)
+from skipjack._records._suggest import portable
+from skipjack._validation import check_json_value, check_param_name
 from skipjack.distributions import (
     BaseDistribution,
-    CategoricalChoiceType,
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
@@ -50,56 +45,6 @@ __all__ = ["Trial", "FIXED_PARAMS_KEY"]
 
 # System attribute holding the parameters of an enqueued trial (Optuna's key).
 FIXED_PARAMS_KEY = "fixed_params"
-
-
-# Design note: distributions are immutable values, so the objects built for the same arguments are
-# shared between suggest calls. This skips re-validation on the hot path and lets the storage
-# recognise an unchanged distribution by identity. Keys carry the argument values exactly as given
-# (0 and 0.0 build equal float distributions, so sharing them is safe); categorical keys also carry
-# the type of each choice, because 1 == 1.0 == True would otherwise conflate different choice
-# lists. A cache entry is ``(distribution, plain)``: ``plain`` is True when the distribution holds
-# more than one value, i.e. when a suggest must ask the sampler (the fast path below).
-_FLOAT_CACHE: dict[tuple[Any, ...], tuple[FloatDistribution, bool]] = {}
-_INT_CACHE: dict[tuple[Any, ...], tuple[IntDistribution, bool]] = {}
-_CATEGORICAL_CACHE: dict[tuple[Any, ...], tuple[CategoricalDistribution, bool]] = {}
-_CACHE_LIMIT = 4096
-
-
-def _remember(
-    cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], distribution: BaseDistribution
-) -> tuple[Any, bool]:
-    entry = (distribution, not distribution.single())
-    if key[1] is not None and getattr(distribution, "high", key[1]) != key[1]:
-        # The constructor moved ``high`` onto the step grid, with a warning that every such
-        # suggest must repeat (as Optuna's): not cached.
-        return entry
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    try:
-        cache[key] = entry
-    except TypeError:  # unhashable arguments (the constructor accepted them): do not cache
-        pass
-    return entry
-
-
-_PORTABLE_CHOICE_TYPES = (type(None), bool, int, float, str)
-
-
-def _portable(distribution: CategoricalDistribution) -> bool:
-    """True when every choice is None, bool, int, float or str (what every storage keeps)."""
-    return all(type(c) in _PORTABLE_CHOICE_TYPES for c in distribution.choices)
-
-
-def _bad_name(name: Any) -> bool:
-    # The hot-path guard in front of ``check_param_name``: a few instructions for a good name.
-    return type(name) is not str or len(name) > MAX_NAME_LENGTH or "\x00" in name
-
-
-def _categorical_key(choices: Any) -> tuple[Any, ...] | None:
-    # Only lists and tuples: other iterables may be consumed by reading them.
-    if type(choices) is tuple or type(choices) is list:
-        return (tuple(choices), tuple(map(type, choices)))
-    return None
 
 
 class Trial(BaseTrial):
@@ -169,7 +114,8 @@ class Trial(BaseTrial):
         self._sample_independent = sampler.sample_independent
         # True while a new parameter is simply drawn by ``sample_independent``: the trial is
         # running, has no fixed (enqueued) parameters and no relative search space. The
-        # ``suggest_*`` methods then skip the general ``_suggest`` (same steps, fewer checks).
+        # front-end's ``_suggest_plain`` then skips the general ``_suggest`` (same steps, fewer
+        # checks).
         self._plain = plain = not fixed and not self.relative_search_space
         if plain:
             # As Optuna's, the first suggest the sampler decides runs ``sample_relative``, even
@@ -188,101 +134,32 @@ class Trial(BaseTrial):
         if value:
             self._plain = False
 
-    # --- suggest ----------------------------------------------------------------------------------
+    # --- suggest (the ``suggest_*`` methods are ``_records/_suggest.py``'s) -----------------------
 
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        """Suggest a float in ``[low, high]``; ``log=True`` samples in log space, ``step`` on a grid.
-
-        Raises:
-            TypeError: ``name`` is not a str, or a bound/step/log of the wrong type.
-            ValueError: invalid bounds/step/log (the message names the value and the fix), or
-                ``name`` was suggested before in this trial with an incompatible distribution.
-        """
-        if _bad_name(name):
-            check_param_name(name, "suggest_float")
-        try:
-            distribution, plain = _FLOAT_CACHE[(low, high, step, log)]
-        except (KeyError, TypeError):  # TypeError: unhashable bounds, rejected by the constructor
-            check_bound(low, "low", "suggest_float")  # a sampler cannot draw from inf
-            check_bound(high, "high", "suggest_float")
-            distribution, plain = _remember(
-                _FLOAT_CACHE, (low, high, step, log),
-                FloatDistribution(low, high, log=log, step=step),
-            )
-        if plain and self._plain and name not in self._params:
-            value = self._sample_independent(self.study, self._view, name, distribution)
+    def _suggest_plain(self, name: str, distribution: BaseDistribution) -> Any:
+        # The front-end calls this for a distribution with more than one value. While the trial
+        # is plain (running, no fixed parameters, no relative search space) a new name is simply
+        # drawn by ``sample_independent``: the checks of ``_suggest`` are ruled out by the
+        # trial's state, and the float and int conversions are inlined.
+        params = self._params
+        if not self._plain or name in params:
+            return self._suggest(name, distribution, 4)
+        value = self._sample_independent(self.study, self._view, name, distribution)
+        kind = type(distribution)
+        if kind is FloatDistribution:
             if type(value) is not float or value != value:
                 value = distribution.to_internal_repr(value)  # converts, or rejects NaN
-            self._set_param(name, value, value, distribution)
-            self._params[name] = value
-            self._distributions[name] = distribution
-            return value
-        return float(self._suggest(name, distribution))
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        """Suggest an int in ``[low, high]`` (on a ``step`` grid, or in log space with ``log``)."""
-        if _bad_name(name):
-            check_param_name(name, "suggest_int")
-        try:
-            distribution, plain = _INT_CACHE[(low, high, step, log)]
-        except (KeyError, TypeError):
-            check_bound(low, "low", "suggest_int", integer=True)
-            check_bound(high, "high", "suggest_int", integer=True)
-            distribution, plain = _remember(
-                _INT_CACHE, (low, high, step, log),
-                IntDistribution(low, high, log=log, step=step),
-            )
-        if plain and self._plain and name not in self._params:
-            value = self._sample_independent(self.study, self._view, name, distribution)
+            internal = value
+        elif kind is IntDistribution:
             internal = float(value) if type(value) is int else distribution.to_internal_repr(value)
             value = int(internal)
-            self._set_param(name, internal, value, distribution)
-            self._params[name] = value
-            self._distributions[name] = distribution
-            return value
-        return int(self._suggest(name, distribution))
-
-    def suggest_categorical(
-        self, name: str, choices: Sequence[CategoricalChoiceType]
-    ) -> CategoricalChoiceType:
-        """Suggest one of ``choices`` (None, bool, int, float or str values).
-
-        Other hashable choices work with the in-memory storage only (a warning says so); a
-        storage that writes JSON refuses a choice it cannot write, naming the parameter.
-        """
-        if _bad_name(name):
-            check_param_name(name, "suggest_categorical")
-        entry = None
-        try:
-            key = _categorical_key(choices)
-            if key is not None:
-                entry = _CATEGORICAL_CACHE.get(key)
-        except TypeError:  # an unhashable choice: the constructor says what to do
-            key = None
-        if entry is None:
-            distribution = CategoricalDistribution(choices)
-            entry = (distribution, not distribution.single())
-            if key is not None:
-                entry = _remember(_CATEGORICAL_CACHE, key, distribution)
-                if not _portable(distribution):  # such choices take the general path below
-                    entry = _CATEGORICAL_CACHE[key] = (distribution, False)
-        distribution, plain = entry
-        if not plain and not _portable(distribution):
-            self._check_storable(name, distribution)
-        if plain and self._plain and name not in self._params:
-            value = self._sample_independent(self.study, self._view, name, distribution)
+        else:
             internal = distribution.to_internal_repr(value)
-            value = distribution.choices[int(internal)]
-            self._set_param(name, internal, value, distribution)
-            self._params[name] = value
-            self._distributions[name] = distribution
-            return value
-        result: CategoricalChoiceType = self._suggest(name, distribution)
-        return result
+            value = distribution.to_external_repr(internal)
+        self._set_param(name, internal, value, distribution)
+        params[name] = value
+        self._distributions[name] = distribution
+        return value
 
     def _check_storable(self, name: str, distribution: CategoricalDistribution) -> None:
         if isinstance(self.storage, InMemoryStorage):
@@ -297,7 +174,11 @@ class Trial(BaseTrial):
                 "objective."
             ) from None
 
-    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+    def _suggest(self, name: str, distribution: BaseDistribution, _stacklevel: int = 3) -> Any:
+        # ``_stacklevel``: where warnings point (the objective's line); one more frame when
+        # reached through ``_suggest_plain``.
+        if type(distribution) is CategoricalDistribution and not portable(distribution):
+            self._check_storable(name, distribution)
         params = self._params
         if name in params:
             old = self._distributions[name]
@@ -315,7 +196,7 @@ class Trial(BaseTrial):
                     f"trial suggested it from {old!r} first and keeps that value; the new "
                     f"{distribution!r} is ignored.",
                     RuntimeWarning,
-                    stacklevel=3,
+                    stacklevel=_stacklevel,
                 )
             return params[name]
         if self._finished:
@@ -329,7 +210,7 @@ class Trial(BaseTrial):
                 warnings.warn(
                     f"Fixed parameter {name!r} with value {value!r} is out of range for "
                     f"distribution {distribution!r}.",
-                    stacklevel=3,
+                    stacklevel=_stacklevel,
                 )
         elif distribution.single():
             internal = distribution.low if not isinstance(  # type: ignore[attr-defined]
