@@ -1,7 +1,7 @@
 """The intersection search space: the parameters every finished trial of a study shares.
 
-Incremental: ``IntersectionSearchSpace.calculate`` only looks at trials that finished since the
-previous call, so its cost per trial does not grow with the study.
+Incremental: ``IntersectionSearchSpace.calculate`` reads the study's feed, so it only looks at
+trials that changed since the previous call and its cost per trial does not grow with the study.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from skipjack._records import FrozenTrial, TrialState
+from skipjack._study_feed import TrialFeed
 from skipjack.distributions import BaseDistribution
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ def _intersect(
 class IntersectionSearchSpace:
     """Keep the intersection of the search spaces of a study's finished trials.
 
+    Reads the study through its feed (``skipjack/_study_feed.py``): each call looks only at the
+    trials that changed since the previous one; unfinished trials do not count until they finish.
+
     Args:
         include_pruned: count PRUNED trials as well as COMPLETE ones.
 
@@ -39,51 +43,26 @@ class IntersectionSearchSpace:
 
     def __init__(self, include_pruned: bool = False) -> None:
         self._include_pruned = include_pruned
-        self._states = (
+        states = (
             (TrialState.COMPLETE, TrialState.PRUNED) if include_pruned else (TrialState.COMPLETE,)
         )
         self._study_id: int | None = None
-        self._forget()
-
-    def _forget(self) -> None:
-        """Drop what was learnt from the trials seen so far (another study is being watched)."""
-        self._cursor = 0  # trials below this number are all finished and already intersected
-        self._space: dict[str, BaseDistribution] | None = None
-        self._seen: set[int] = set()
+        self._feed = TrialFeed(states)
 
     def calculate(self, study: ReadOnlyStudy) -> dict[str, BaseDistribution]:
         """Return the intersection search space of ``study``, sorted by parameter name."""
         study_id = study.study_id
         if study_id != self._study_id:
             if self._study_id is not None:
-                # as Optuna: one instance follows one study (its cursor is that study's)
+                # as Optuna: one instance follows one study (its position is that study's)
                 raise ValueError(
                     "`IntersectionSearchSpace` is not supposed to be used with several studies: "
                     f"this one follows study_id {self._study_id}, not {study_id}. Create one "
                     "IntersectionSearchSpace per study."
                 )
             self._study_id = study_id
-        trials = study.get_trials(deepcopy=False)
-        cursor = self._cursor
-        advancing = True
-        for trial in trials[cursor:]:
-            state = trial.state
-            if not state.is_finished():
-                advancing = False
-                continue
-            if trial.number in self._seen:
-                if advancing:
-                    self._seen.discard(trial.number)
-                    cursor = trial.number + 1
-                continue
-            if state in self._states:
-                self._space = _intersect(self._space, trial)
-            if advancing:
-                cursor = trial.number + 1
-            else:
-                self._seen.add(trial.number)
-        self._cursor = cursor
-        return dict(sorted((self._space or {}).items()))
+        self._feed.poll(study, key=study_id)
+        return dict(self._feed.search_space)
 
 
 def intersection_search_space(

@@ -2,7 +2,8 @@
 
 Layers, bottom to top (docs/architecture.md):
 0 data: exceptions, logging, distributions, _records, _mo, _deprecation, version
-1 storages, _study_protocol (the read-only study samplers and pruners are typed against)
+1 storages, _study_protocol (the read-only study samplers and pruners are typed against),
+  _study_feed (the incremental view of a study's trials)
 2 samplers, pruners, search_space
 3 trial, study
 4 everything else (testing, cli, report, observability, integration, artifacts, visualization...)
@@ -28,7 +29,7 @@ SRC = pathlib.Path(__file__).resolve().parents[2] / "src" / "skipjack"
 LAYERS = {
     "exceptions": 0, "logging": 0, "distributions": 0, "_records": 0, "_mo": 0,
     "_deprecation": 0, "version": 0, "_validation": 0,
-    "storages": 1, "_study_protocol": 1,
+    "storages": 1, "_study_protocol": 1, "_study_feed": 1,
     "samplers": 2, "pruners": 2, "search_space": 2,
     "trial": 3, "study": 3,
 }

@@ -2,8 +2,8 @@
 
 Each is a ``Study.optimize`` callback (``callbacks=[CostBudget(100.0)]``) and works with any
 optimize: threads, processes, many workers on one storage. They read the study's finished trials
-from the storage incrementally (``get_trials_since``), so every worker sees the spending of all
-workers, and a check costs little even in a long study.
+through the study feed (``skipjack/_study_feed.py``: only what changed since the last check), so
+every worker sees the spending of all workers, and a check costs little even in a long study.
 
 When one trips it calls ``study.stop()``, logs a warning, and records why in the study system
 attribute ``"skipjack:stop_reason"`` (a dict: ``callback``, ``reason``, ``trial``, ``time``), which
@@ -20,6 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from skipjack._records import FrozenTrial, TrialState
+from skipjack._study_feed import TrialFeed
 from skipjack.logging import get_logger
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ __all__ = [
 _logger = get_logger(__name__)
 
 STOP_REASON_KEY = "skipjack:stop_reason"
-_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
 def _positive(cls: str, name: str, value: Any, *, integer: bool = False) -> Any:
@@ -67,27 +67,19 @@ class _StopCallback:
     """Shared parts: the incremental view of finished trials and the stop record."""
 
     def __init__(self) -> None:
-        self._watermark: Any = None
-        self._study_id: int | None = None
-        self._finished: dict[int, FrozenTrial] = {}
-        self._max_number = -1
+        # keyed by the study id: a new Study object of the same study goes on counting
+        self._feed = TrialFeed(keep=True)
+        self._max_number = -1  # the highest number of a finished trial
         self.stop_reason: str | None = None
 
     def _sync(self, study: Study) -> list[FrozenTrial]:
-        if self._study_id != study._study_id:
-            self._study_id = study._study_id
-            self._watermark = None
-            self._finished = {}
+        """The trials that finished since the last call (the study feed's rule)."""
+        known = self._feed.key
+        new = self._feed.poll(study, key=study.study_id)
+        if self._feed.key != known:  # another study: the feed started over
             self._max_number = -1
-        changed, self._watermark = study._storage.get_trials_since(
-            study._study_id, self._watermark
-        )
-        new = []
-        for t in changed:
-            if t.state in _FINISHED and t.number not in self._finished:
-                self._finished[t.number] = t
-                self._max_number = max(self._max_number, t.number)
-                new.append(t)
+        if new:
+            self._max_number = max(self._max_number, new[-1].number)
         return new
 
     def _stop(self, study: Study, trial: FrozenTrial, reason: str) -> None:
@@ -212,9 +204,10 @@ class FailureRateBreaker(_StopCallback):
     def __call__(self, study: Study, trial: FrozenTrial) -> None:
         self._sync(study)
         last: list[FrozenTrial] = []
+        finished = self._feed.finished
         number = self._max_number
         while number >= 0 and len(last) < self.window:
-            t = self._finished.get(number)
+            t = finished.get(number)
             if t is not None:
                 last.append(t)
             number -= 1
