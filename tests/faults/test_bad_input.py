@@ -361,12 +361,13 @@ def test_generated_bad_choices(prop_study, choices):
                     st.frozensets(st.integers(), min_size=1, max_size=2), min_size=1, max_size=2),
 ))
 @example(params={"\x00": _Obj()})  # a bad name and a bad value: the name is named
+@example(params={"0": _Obj(), "\x00": _Obj()})  # the first bad item is named
 def test_generated_bad_enqueued_params(prop_study, params):
     error: type[Exception] = TypeError
     if isinstance(params, dict) and all(isinstance(k, str) for k in params):
         word = "params["
-        if any("\x00" in k for k in params):  # the name is refused before its value is looked at
-            error, word = ValueError, "'name'"
+        if params and "\x00" in next(iter(params)):  # items are checked in order, each name
+            error, word = ValueError, "'name'"      # before its value (every value here is bad)
     elif isinstance(params, dict):
         word = "'name'"
     else:

@@ -68,3 +68,30 @@ def test_lost_tells_are_a_worker_metric():
     samples = {(s.name, s.labels.get("study")): s.value
                for family in worker_collector().collect() for s in family.samples}
     assert samples[("skipjack_worker_lost_tells_total", "lost-metric")] == 3
+
+
+def test_optimize_goes_on_when_another_worker_failed_its_trial_during_ask(tmp_path, caplog):
+    """An outage longer than the grace period while a worker is inside ``ask``: another worker
+    fails the trial, and the first write of ``ask`` after it (here the sampler's) is refused.
+    The worker logs and counts the loss and goes on, as for a lost ``tell``."""
+    from skipjack.samplers import RandomSampler
+    from skipjack.storages import RDBStorage
+
+    storage = RDBStorage(f"sqlite:///{tmp_path / 'ask.db'}", heartbeat_interval=60)
+    name = "lost-in-ask"
+
+    class OtherWorkerFailsIt(RandomSampler):
+        def before_trial(self, study, trial):
+            if trial.number == 0:
+                storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+                storage.set_trial_system_attr(trial._trial_id, "grid_id", 0)  # refused
+            super().before_trial(study, trial)
+
+    study = skipjack.create_study(storage=storage, study_name=name,
+                                  sampler=OtherWorkerFailsIt(seed=0))
+    before = lost_tells().get(name, 0)
+    with caplog.at_level(logging.WARNING, logger="skipjack"):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert [t.state for t in study.trials] == [TrialState.FAIL] + [TrialState.COMPLETE] * 2
+    assert lost_tells()[name] == before + 1
+    assert any("while this worker was starting it" in r.getMessage() for r in caplog.records)

@@ -351,10 +351,26 @@ def _ask_beating(study: Study) -> tuple[Trial, HeartbeatThread]:
         # the setups where many workers share a study, so a plain run writes nothing more.
         storage.set_trial_system_attr(session.trial_id, WORKER_KEY, worker_identity())
         trial = Trial(study, session.trial_id, _session=session)
+    except UpdateFinishedTrialError:
+        beat.stop()
+        frozen = storage.get_trial(session.trial_id)
+        if not frozen.state.is_finished():
+            raise
+        raise _LostInAsk(frozen) from None
     except BaseException:
         beat.stop()  # the trial goes stale after the grace period and is failed as a dead one
         raise
     return trial, beat
+
+
+class _LostInAsk(Exception):
+    """Another worker finished the trial while this one was starting it (an outage longer than
+    the grace period during ``ask``): a write of ``ask`` (the worker's name, the sampler's
+    ``before_trial``) found it finished."""
+
+    def __init__(self, frozen: FrozenTrial) -> None:
+        super().__init__(frozen.number)
+        self.frozen = frozen
 
 
 def run_trial(
@@ -376,7 +392,21 @@ def run_trial(
     observer = None if hooks is None else hooks.trial_begin(study)
     beat: HeartbeatThread | None = None
     if heartbeat:
-        trial, beat = _ask_beating(study)
+        try:
+            trial, beat = _ask_beating(study)
+        except _LostInAsk as gone:
+            frozen = gone.frozen
+            _count_lost(study.study_name)
+            _logger.warning(
+                f"Trial {frozen.number} was finished by another worker (state "
+                f"{frozen.state.name}) while this worker was starting it: no heartbeat reached "
+                "the storage for longer than the grace period, e.g. during an outage. Going on "
+                "with the next trial.",
+                extra=_log_fields(study, frozen, "tell_lost"),
+            )
+            if observer is not None:
+                observer.trial_end(frozen)
+            return frozen
     else:
         trial = study.ask()
     if observer is not None:
