@@ -108,11 +108,16 @@ def open_storage(impl: str, backend: str, location: str) -> Any:
     return RDBStorage(location)
 
 
+_BASELINE_SRC: list[str] = []  # --baseline-src: another skipjack checkout's src/, run as "baseline"
+
+
 def _module(impl: str) -> Any:
     if impl == "optuna":
         import optuna
 
         return optuna
+    if impl == "baseline" and _BASELINE_SRC and "skipjack" not in sys.modules:
+        sys.path.insert(0, _BASELINE_SRC[0])  # a worker process: import the baseline's skipjack
     import skipjack
 
     return skipjack
@@ -155,8 +160,9 @@ def make_sampler(lib: Any, name: str, seed: int | None = None) -> Any:
 
 
 def _worker(impl: str, backend: str, location: str, study_name: str, n: int, objective_ms: float,
-            ready: Any, go: Any, sampler: str) -> None:
+            ready: Any, go: Any, sampler: str, baseline_src: list[str]) -> None:
     warnings.simplefilter("ignore")
+    _BASELINE_SRC[:] = baseline_src
     lib = _module(impl)
     storage = open_storage(impl, backend, location)
     study = lib.load_study(study_name=study_name, storage=storage,
@@ -177,7 +183,8 @@ def throughput(impl: str, backend: str, workers: int, per_worker: int, objective
     ctx = multiprocessing.get_context("spawn")
     ready, go = ctx.Semaphore(0), ctx.Event()
     procs = [ctx.Process(target=_worker, args=(impl, backend, location, "bench", per_worker,
-                                                objective_ms, ready, go, sampler))
+                                                objective_ms, ready, go, sampler,
+                                                list(_BASELINE_SRC)))
              for _ in range(workers)]
     for p in procs:
         p.start()
@@ -216,6 +223,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sampler", choices=("random", "tpe"), default="random",
                         help="tpe: Optuna 5's default TPESampler in both libraries")
     parser.add_argument("--no-optuna", action="store_true")
+    parser.add_argument("--baseline-src", default=None,
+                        help="src/ folder of another skipjack checkout (e.g. a worktree of the "
+                             "previous commit): its workers run as a 'baseline' column of the "
+                             "throughput table, in the same run")
     parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--quick", action="store_true",
@@ -231,6 +242,8 @@ def main(argv: list[str] | None = None) -> None:
             impls.append("optuna")
         except ImportError:
             print("# optuna is not importable here: skipjack only")
+    if args.baseline_src:
+        _BASELINE_SRC[:] = [os.path.abspath(args.baseline_src)]
     backends = [b for b in args.backends.split(",") if b]
     workdir = tempfile.mkdtemp(prefix="skipjack-storage-bench-")
     print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
@@ -257,22 +270,35 @@ def main(argv: list[str] | None = None) -> None:
                 print("| " + " | ".join(row) + " |", flush=True)
     if not args.skip_throughput:
         print(f"\n## Throughput ({args.per_worker} trials per worker process): trials/s\n")
-        print("| backend | objective | workers | skipjack | optuna | ratio |")
-        print("|---|---|---|---|---|---|")
+        base = bool(_BASELINE_SRC)
+        head = "| backend | objective | workers | skipjack | "
+        head += "baseline | baseline ratio | " if base else ""
+        print(head + "optuna | ratio |")
+        print("|---" * (6 + 2 * base) + "|")
         for backend in backends:
             for ms in [float(v) for v in args.objective_ms.split(",")]:
                 for w in [int(v) for v in args.workers.split(",")]:
-                    ours = theirs = None
+                    ours = theirs = before = None
                     if _available(backend, "skipjack"):
                         ours = throughput("skipjack", backend, w, args.per_worker, ms, workdir,
                                           args.sampler)
+                    if base and _available(backend, "skipjack"):
+                        before = throughput("baseline", backend, w, args.per_worker, ms,
+                                            workdir, args.sampler)
                     if "optuna" in impls and _available(backend, "optuna"):
                         theirs = throughput("optuna", backend, w, args.per_worker, ms, workdir,
                                             args.sampler)
-                    ratio = f"{ours / theirs:.1f}x" if ours and theirs else "-"
-                    print(f"| {backend} | {ms:g} ms | {w} | "
-                          f"{'-' if ours is None else f'{ours:.1f}'} | "
-                          f"{'-' if theirs is None else f'{theirs:.1f}'} | {ratio} |", flush=True)
+
+                    def fmt(v: float | None) -> str:
+                        return "-" if v is None else f"{v:.1f}"
+
+                    def ratio(a: float | None) -> str:
+                        return f"{a / theirs:.1f}x" if a and theirs else "-"
+
+                    row = f"| {backend} | {ms:g} ms | {w} | {fmt(ours)} | "
+                    if base:
+                        row += f"{fmt(before)} | {ratio(before)} | "
+                    print(row + f"{fmt(theirs)} | {ratio(ours)} |", flush=True)
 
 
 if __name__ == "__main__":

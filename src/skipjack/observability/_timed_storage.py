@@ -23,8 +23,9 @@ TIMED_OPERATIONS = tuple(
     name
     for name in dir(BaseStorage)
     if not name.startswith("_") and callable(getattr(BaseStorage, name))
-    # the trial session is built from the wrapper's own (timed) calls: not forwarded
-    and name not in ("remove_session", "start_trial", "open_trial")
+    # the trial session is built from the wrapper's own (timed) calls: not forwarded (nor the
+    # loop's hint of a next trial, which only a storage's own ``start_trial`` could take)
+    and name not in ("remove_session", "start_trial", "open_trial", "prepare_next_trial")
 ) + ("record_heartbeat", "get_stale_trial_ids")
 
 

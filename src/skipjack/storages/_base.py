@@ -266,6 +266,17 @@ class BaseStorage(abc.ABC):
             trial_id = self.create_new_trial(study_id)
         return self.open_trial(trial_id)
 
+    def prepare_next_trial(self, study_id: int, after_trial_id: int | None) -> None:
+        """A hint from the calling thread's trial loop (``optimize``); the default ignores it.
+
+        ``after_trial_id``: the loop will start another trial of ``study_id`` right after it
+        finishes this one (nothing runs in between that could stop it), so a backend may start
+        that next trial in the same step as the finish and hand it to this thread's next
+        ``start_trial`` (the RDB storage does: one durable commit per trial). None: this thread
+        starts no more trials of the study; a backend releases a trial it started for it and
+        that was not taken (it must stay runnable by anyone: numbers stay contiguous).
+        """
+
     def open_trial(self, trial_id: int) -> TrialSession:
         """Open a session on a running trial (the default reads the trial with ``get_trial``).
 

@@ -305,30 +305,61 @@ def _loop(
     done = 0
     heartbeat = is_heartbeat_enabled(study._storage)
     bar = progress if progress._bar is not None else None
-    while True:
-        if study._stop_flag:
-            return
+    # Design note: without callbacks nothing runs between a tell and the next ask that could end
+    # the loop, so the loop decides right before the tell whether another trial follows (the
+    # stop flag, the deadline and the trial count, as it would at the top of the next turn) and
+    # tells the storage, which may start that trial in the same transaction as the finish (one
+    # durable commit per trial on PostgreSQL/MySQL; see docs/storage.md). A callback may call
+    # ``study.stop()`` after the tell, so with callbacks the loop decides at the top, as before.
+    decided = False  # this turn's trial was decided before the previous tell
+
+    def follows() -> bool:
+        nonlocal decided
+        if study._stop_flag or (deadline is not None and time.monotonic() >= deadline):
+            return False
         if counter is None:
-            if n_trials is not None and done >= n_trials:
-                return
+            if n_trials is not None and done + 1 >= n_trials:
+                return False
         elif not counter.claim():
-            return
-        if deadline is not None and time.monotonic() >= deadline:
-            return
-        if reseed:
-            study.sampler.reseed_rng()
-            reseed = False
-        try:
-            frozen = run_trial(study, func, catch, heartbeat)
-        finally:
-            if gc_after_trial:
-                gc.collect()
-        done += 1
-        for callback in callbacks:
-            # each callback gets its own copy (as Optuna): mutating it never reaches the storage
-            callback(study, copy.deepcopy(frozen))
-        if bar is not None:
-            bar.update(study, frozen)
+            return False
+        decided = True
+        return True
+
+    try:
+        while True:
+            if not decided:
+                if study._stop_flag:
+                    return
+                if counter is None:
+                    if n_trials is not None and done >= n_trials:
+                        return
+                elif not counter.claim():
+                    return
+                if deadline is not None and time.monotonic() >= deadline:
+                    return
+            decided = False
+            if reseed:
+                study.sampler.reseed_rng()
+                reseed = False
+            try:
+                frozen = run_trial(study, func, catch, heartbeat,
+                                   None if callbacks else follows)
+            finally:
+                if gc_after_trial:
+                    gc.collect()
+            done += 1
+            for callback in callbacks:
+                # each callback gets its own copy (as Optuna): mutating it never reaches the
+                # storage
+                callback(study, copy.deepcopy(frozen))
+            if bar is not None:
+                bar.update(study, frozen)
+    finally:
+        if not callbacks:
+            try:  # put back a trial started for a turn that did not come (an error after a tell)
+                study._storage.prepare_next_trial(study._study_id, None)
+            except Exception as e:  # noqa: BLE001 - never hide the error that ended the loop
+                _logger.warning(f"Could not put back the trial started for the next turn: {e}")
 
 
 def _ask_beating(study: Study) -> tuple[Trial, HeartbeatThread]:
@@ -378,10 +409,13 @@ def run_trial(
     func: ObjectiveFuncType,
     catch: tuple[type[BaseException], ...],
     heartbeat: bool | None = None,
+    follows: Callable[[], bool] | None = None,
 ) -> FrozenTrial:
     """Ask, run the objective, tell; return the finished record. Re-raises uncaught errors.
 
-    ``heartbeat``: whether the storage records heartbeats (None: find out).
+    ``heartbeat``: whether the storage records heartbeats (None: find out). ``follows``: asked
+    right before the tell (unless the objective raised an error that ends the loop) whether the
+    loop runs another trial; if so the storage hears it (``prepare_next_trial``).
     """
     storage = study._storage
     if heartbeat is None:
@@ -435,6 +469,9 @@ def run_trial(
         observer.tell_start()
     warning_message = None
     lost = False
+    if follows is not None and (error is None or state != _FAIL or isinstance(error, catch)) \
+            and follows():
+        storage.prepare_next_trial(study._study_id, trial._trial_id)
     try:
         if state == _FAIL and error is not None:
             storage.set_trial_system_attr(

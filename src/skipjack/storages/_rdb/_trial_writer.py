@@ -65,6 +65,8 @@ class TrialWriter:
         self._lock = threading.Lock()
         self._param_dists: dict[tuple[int, str], BaseDistribution] = {}
         self._dist_json: dict[BaseDistribution, str] = {}
+        self._plans = _Plans()
+        self.heartbeats = False  # set by the storage: whether trials get heartbeat rows
 
     def forget_study(self, study_id: int) -> None:
         with self._lock:
@@ -463,35 +465,61 @@ class TrialWriter:
             sa.select(_t.c.trial_id, _t.c.state, _t.c.datetime_complete)
             .where(*_same_trial(live))))
         params = dict(live.identity(), p_state=STATE_NAMES[state], p_done=now)
+        plans = self._plans
+        follow = (state.is_finished() and plans.after.get(live.study_id) == trial_id
+                  and live.study_id not in plans.ready)
+        if follow:
+            del plans.after[live.study_id]
+        next_start = self._now() if follow else None
         attempts = 0
 
-        def work(conn: Connection) -> None:
+        def work(conn: Connection) -> tuple[int, int, bool] | None:
             nonlocal attempts
             attempts += 1
-            with transaction(conn) if encoded else _no_transaction(conn):
-                if not conn.execute(stmt, params).rowcount:
-                    row = conn.execute(exists, live.identity()).first()
-                    if row is None:
-                        _raise_gone(live)
-                    if attempts > 1 and (row[1], row[2]) == (params["p_state"], now):
-                        # The previous attempt committed and the connection was lost before
-                        # its answer arrived (its completion time is ours, to the
-                        # microsecond): the trial is finished, exactly once.
-                        return
-                    self._raise_not_updatable(conn, trial_id)
-                    raise KeyError(f"No trial with trial_id {trial_id} exists.")
-                if encoded:
-                    conn.execute(m.trial_values.insert(), [
-                        {"trial_id": trial_id, "objective": i, "value": v, "value_type": vt}
-                        for i, (v, vt) in enumerate(encoded)
-                    ])
+            for _ in range(50):
+                numbering = False
+                try:
+                    with transaction(conn) if encoded or follow else _no_transaction(conn):
+                        if not conn.execute(stmt, params).rowcount:
+                            row = conn.execute(exists, live.identity()).first()
+                            if row is None:
+                                _raise_gone(live)
+                            if attempts > 1 and (row[1], row[2]) == (params["p_state"], now):
+                                # The previous attempt committed and the connection was lost
+                                # before its answer arrived (its completion time is ours, to
+                                # the microsecond): the trial is finished, exactly once, and
+                                # the next trial that attempt started (same transaction) is
+                                # the RUNNING trial of the study with our start time.
+                                return self._recover_next(conn, live.study_id, next_start)
+                            self._raise_not_updatable(conn, trial_id)
+                            raise KeyError(f"No trial with trial_id {trial_id} exists.")
+                        if encoded:
+                            conn.execute(m.trial_values.insert(), [
+                                {"trial_id": trial_id, "objective": i, "value": v,
+                                 "value_type": vt}
+                                for i, (v, vt) in enumerate(encoded)
+                            ])
+                        if next_start is None:
+                            return None
+                        numbering = True
+                        return self._start_next(conn, live.study_id, next_start)
+                except IntegrityError:
+                    if not numbering:
+                        raise
+                    # A number taken concurrently by a writer that holds no study lock (only
+                    # possible with an Optuna-created schema mixed with other clients): the
+                    # transaction was rolled back as a whole; do it again.
+                    time.sleep(0.001)
+            raise RuntimeError("could not allocate a trial number after 50 attempts")
 
         with live.lock:
             try:
-                self._db.run("finish trial", work)
+                started = self._db.run("finish trial", work)
             finally:
                 self._live.discard(trial_id)
             running = live.record()
+        if started is not None:
+            self._keep_ready(live.study_id, started, next_start)
         final = FrozenTrial._make(
             live.number, state, [decode_value(v, vt) for v, vt in encoded] if encoded else None,
             live.datetime_start, now, running.params, running.distributions,
@@ -499,6 +527,129 @@ class TrialWriter:
         )
         self._reader.finished(final)
         return True
+
+    # --- the next trial of a trial loop, started in the finish's transaction ------------------
+
+    def prepare_next_trial(self, study_id: int, after_trial_id: int | None) -> None:
+        """The calling thread's trial loop says what follows (see ``BaseStorage``).
+
+        With a trial id: when this thread finishes that trial, the same transaction starts the
+        study's next trial (the oldest WAITING one, else a new one), which this thread's next
+        ``take_ready`` hands over. With None: this thread starts no more trials of the study;
+        a trial started for it and not taken goes back to WAITING (its number is kept, so numbers
+        stay contiguous; the next ``ask`` of any worker takes it).
+        """
+        plans = self._plans
+        if after_trial_id is not None:
+            plans.after[study_id] = after_trial_id
+            return
+        plans.after.pop(study_id, None)
+        live = plans.ready.pop(study_id, None)
+        if live is not None:
+            self._release(live)
+
+    def take_ready(self, study_id: int) -> LiveTrial | None:
+        """The trial the calling thread's last finish started for this study, if any."""
+        return self._plans.ready.pop(study_id, None)
+
+    def _start_next(
+        self, conn: Connection, study_id: int, start: datetime.datetime
+    ) -> tuple[int, int, bool]:
+        """Inside the finish's transaction: take the oldest WAITING trial, else insert a new
+        RUNNING one; give it a heartbeat row when heartbeats are on. Returns ``(trial_id,
+        number, taken_from_queue)``."""
+        params = {"p_sid": study_id, "p_start": start}
+        found: tuple[int, int] | None = None
+        if self._db.dialect in ("postgresql", "sqlite"):
+            stmt = self._db.statement("claim_waiting", lambda: (
+                _t.update().where(_t.c.trial_id == self._find_waiting()
+                                  .with_for_update(skip_locked=True).scalar_subquery(),
+                                  _t.c.state == "WAITING")
+                .values(state="RUNNING", datetime_start=sa.bindparam(
+                    "p_start", type_=_t.c.datetime_start.type))
+                .returning(_t.c.trial_id, _t.c.number)))
+            row = conn.execute(stmt, params).first()
+            if row is not None:
+                found = int(row[0]), int(row[1])
+        else:
+            pick = self._db.statement("pick_waiting", lambda: (
+                sa.select(_t.c.trial_id, _t.c.number)
+                .where(_t.c.study_id == sa.bindparam("p_sid"), _t.c.state == "WAITING")
+                .order_by(_t.c.number).limit(1).with_for_update(skip_locked=True)))
+            row = conn.execute(pick, params).first()
+            if row is not None:
+                conn.execute(_t.update().where(_t.c.trial_id == row[0])
+                             .values(state="RUNNING", datetime_start=start))
+                found = int(row[0]), int(row[1])
+        if found is None:
+            # The study row stays locked until the commit, so creations of the study queue up
+            # behind it instead of colliding on the number.
+            trial_id, number = self._insert_trial(conn, study_id, "RUNNING", start, None)
+        else:
+            trial_id, number = found
+        if self.heartbeats:
+            hb = m.trial_heartbeats
+            if found is not None:
+                conn.execute(hb.delete().where(hb.c.trial_id == trial_id))
+            conn.execute(hb.insert().values(trial_id=trial_id, heartbeat=sa.func.now()))
+        return trial_id, number, found is not None
+
+    def _recover_next(
+        self, conn: Connection, study_id: int, start: datetime.datetime | None
+    ) -> tuple[int, int, bool] | None:
+        """The trial a committed attempt of the finish started (its answer was lost)."""
+        if start is None:
+            return None
+        mine = conn.execute(self._created_by_attempt(), {"p_sid": study_id,
+                                                         "p_start": start}).first()
+        if mine is None:
+            return None
+        return int(mine[0]), int(mine[1]), True  # taken from the queue or not: read it back
+
+    def _keep_ready(
+        self, study_id: int, started: tuple[int, int, bool], start: datetime.datetime | None
+    ) -> None:
+        trial_id, number, read_back = started
+        self._reader.remember(trial_id, study_id, number)
+        if read_back:
+            try:
+                self._own(trial_id)  # an enqueued trial's fixed parameters and attributes
+            except Exception:  # noqa: BLE001 - the finish itself succeeded
+                # The trial stays RUNNING without a worker: with heartbeats it is failed
+                # after the grace period, as a trial of a killed worker is.
+                return
+            live = self._live.get(trial_id)
+            if live is None:
+                return
+        else:
+            base = FrozenTrial._make(number, TrialState.RUNNING, None, start, None, {}, {},
+                                     {}, {}, {}, trial_id)
+            live = LiveTrial(base, study_id)
+            self._live.add(live)
+        self._plans.ready[study_id] = live
+
+    def _release(self, live: LiveTrial) -> None:
+        """Put a started, untouched trial back as WAITING (the next ``ask`` takes it)."""
+        back = self._db.statement(("release", live.datetime_start is None), lambda: (
+            _t.update().where(*_same_trial(live), _t.c.state == "RUNNING")
+            .values(state="WAITING", datetime_start=None)))
+        hb = m.trial_heartbeats
+
+        def work(conn: Connection) -> None:
+            with transaction(conn):
+                if conn.execute(back, live.identity()).rowcount and self.heartbeats:
+                    conn.execute(hb.delete().where(hb.c.trial_id == live.trial_id))
+
+        try:
+            with live.lock:
+                self._db.run("release next trial", work)
+        finally:
+            self._live.discard(live.trial_id)
+
+    def _find_waiting(self) -> Any:
+        return (sa.select(_t.c.trial_id)
+                .where(_t.c.study_id == sa.bindparam("p_sid"), _t.c.state == "WAITING")
+                .order_by(_t.c.number).limit(1))
 
     def pop_waiting_trial_id(self, study_id: int) -> int | None:
         find = self._db.statement("find_waiting", lambda: (
@@ -543,6 +694,14 @@ class TrialWriter:
         if trial_id is not None:
             self._own(trial_id)
         return trial_id
+
+
+class _Plans(threading.local):
+    """One thread's plan for its next trial (see ``TrialWriter.prepare_next_trial``)."""
+
+    def __init__(self) -> None:
+        self.after: dict[int, int] = {}  # study_id -> the trial whose finish starts the next
+        self.ready: dict[int, LiveTrial] = {}  # study_id -> the trial started for the next ask
 
 
 class _no_transaction:
