@@ -9,7 +9,8 @@ its K-th trial at POINT:
 
 - ``ask``: inside ``ask`` (the sampler's ``before_trial``);
 - ``objective``: between the parameters and the report;
-- ``mid_tell``: inside the finishing transaction, before the next trial's number is taken;
+- ``mid_tell``: inside the finishing transaction, before the next trial's number is taken
+  (on PostgreSQL the transaction is one query: right before it is sent);
 - ``before_commit``: inside the finishing transaction, right before its ``COMMIT`` is sent;
 - ``after_commit``: right after the ``COMMIT`` answered, before the loop hands the next trial.
 """
@@ -50,7 +51,10 @@ def main(spec: dict[str, Any]) -> None:
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         text = statement.lstrip().upper()
         word = text[:12]
-        if word.startswith("BEGIN"):
+        if "; COMMIT" in text:  # PostgreSQL's finish-and-start: one query, about to be sent
+            die("mid_tell")
+            die("before_commit")
+        elif word.startswith("BEGIN"):
             state["in_tx"] = True
         elif state["in_tx"] and ("FROM STUDIES" in text and "FOR UPDATE" in text
                                  or word.startswith("INSERT INTO")):
@@ -59,7 +63,10 @@ def main(spec: dict[str, Any]) -> None:
             die("before_commit")
 
     def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip()[:6].upper() in ("COMMIT", "ROLLBA"):
+        if "; COMMIT" in statement.upper():
+            state["in_tx"] = False
+            die("after_commit")
+        elif statement.lstrip()[:6].upper() in ("COMMIT", "ROLLBA"):
             state["in_tx"] = False
             if statement.lstrip().upper().startswith("COMMIT"):
                 die("after_commit")

@@ -42,15 +42,17 @@ class _Commits:
         self._in_tx = threading.local()
 
     def _before(self, conn, cursor, statement, parameters, context, executemany):
-        word = statement.lstrip().split(None, 1)[0].upper()
-        in_tx = getattr(self._in_tx, "on", False)
-        if word == "BEGIN":
-            self._in_tx.on = True
-        elif word in ("COMMIT", "ROLLBACK"):
-            self._in_tx.on = False
-            self.count += word == "COMMIT"
-        elif word in ("INSERT", "UPDATE", "DELETE") and not in_tx:
-            self.count += 1
+        # a multi-statement query (PostgreSQL's finish-and-start) counts statement by statement
+        for part in statement.split("; "):
+            word = part.lstrip().split(None, 1)[0].upper()
+            in_tx = getattr(self._in_tx, "on", False)
+            if word == "BEGIN":
+                self._in_tx.on = True
+            elif word in ("COMMIT", "ROLLBACK"):
+                self._in_tx.on = False
+                self.count += word == "COMMIT"
+            elif word in ("INSERT", "UPDATE", "DELETE") and not in_tx:
+                self.count += 1
 
     def __enter__(self):
         event.listen(self.storage._engine, "before_cursor_execute", self._before)

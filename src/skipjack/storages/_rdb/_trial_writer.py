@@ -473,9 +473,19 @@ class TrialWriter:
         next_start = self._now() if follow else None
         attempts = 0
 
+        one_trip = (follow and self._db.dialect == "postgresql" and bool(self._db.number_index)
+                    and live.datetime_start is not None)
+
         def work(conn: Connection) -> tuple[int, int, bool] | None:
             nonlocal attempts
             attempts += 1
+            if one_trip and attempts == 1:
+                assert next_start is not None
+                finished, started = self._finish_and_start_pg(
+                    conn, live, params["p_state"], now, encoded, next_start)
+                if finished:
+                    return started
+                # not updatable (finished elsewhere, deleted): the general path explains why
             for _ in range(50):
                 numbering = False
                 try:
@@ -581,7 +591,22 @@ class TrialWriter:
                 conn.execute(_t.update().where(_t.c.trial_id == row[0])
                              .values(state="RUNNING", datetime_start=start))
                 found = int(row[0]), int(row[1])
-        if found is None:
+        if found is None and self._db.dialect == "mysql" and self._db.number_index \
+                and self._db.returning:
+            # MySQL/MariaDB with skipjack's unique (study_id, number) index: the one-statement
+            # insert, last before the COMMIT, so the number is held for one round trip only (a
+            # study row lock would be held for two). A duplicate number (a concurrent creation
+            # committed first) rolls back only this statement in InnoDB: take the next one.
+            for _ in range(50):
+                try:
+                    trial_id, number = self._insert_trial(conn, study_id, "RUNNING", start, None,
+                                                          False)
+                    break
+                except IntegrityError:
+                    continue
+            else:
+                raise RuntimeError("could not allocate a trial number after 50 attempts")
+        elif found is None:
             # The study row stays locked until the commit, so creations of the study queue up
             # behind it instead of colliding on the number.
             trial_id, number = self._insert_trial(conn, study_id, "RUNNING", start, None)
@@ -593,6 +618,88 @@ class TrialWriter:
                 conn.execute(hb.delete().where(hb.c.trial_id == trial_id))
             conn.execute(hb.insert().values(trial_id=trial_id, heartbeat=sa.func.now()))
         return trial_id, number, found is not None
+
+    def _finish_and_start_pg(
+        self, conn: Connection, live: LiveTrial, state: str, done: datetime.datetime,
+        encoded: list[tuple[float | None, str]], start: datetime.datetime,
+    ) -> tuple[bool, tuple[int, int, bool] | None]:
+        """PostgreSQL: the finish and the next trial's start in one transaction sent as one
+        round trip (a multi-statement query the server runs in order: nothing is held across a
+        client round trip).
+
+        Returns ``(finished, started)``: whether the trial was ours to finish (if not, nothing
+        was written), and the ``_start_next`` triple of the trial started, if any (none when
+        concurrent creations took the number three times: the next ``ask`` creates one).
+
+        Design note: every value is a literal this method formats itself from ints, floats and
+        datetimes (no user text), which is what lets the statements travel together (a query
+        with bound parameters is one statement per round trip in psycopg).
+        """
+        def ts(value: datetime.datetime) -> str:
+            return f"'{value.isoformat(sep=' ')}'::timestamp"
+
+        tid, sid, num = int(live.trial_id), int(live.study_id), int(live.number)
+        assert live.datetime_start is not None
+        mine = (f"EXISTS (SELECT 1 FROM trials WHERE trial_id = {tid} AND state = '{state}' "
+                f"AND datetime_complete = {ts(done)})")
+        nxt = f"study_id = {sid} AND state = 'RUNNING' AND datetime_start = {ts(start)}"
+        sql = [
+            "BEGIN",
+            f"UPDATE trials SET state = '{state}', datetime_complete = {ts(done)} "
+            f"WHERE trial_id = {tid} AND study_id = {sid} AND number = {num} "
+            f"AND datetime_start = {ts(live.datetime_start)} AND state IN ('RUNNING', 'WAITING')",
+        ]
+        for i, (value, value_type) in enumerate(encoded):
+            literal = "NULL" if value is None else repr(float(value))
+            sql.append(f"INSERT INTO trial_values (trial_id, objective, value, value_type) "
+                       f"SELECT {tid}, {i}, {literal}, '{value_type}'::trialvaluetype "
+                       f"WHERE {mine}")
+        sql += [
+            f"UPDATE trials SET state = 'RUNNING', datetime_start = {ts(start)} WHERE trial_id = "
+            f"(SELECT trial_id FROM trials WHERE study_id = {sid} AND state = 'WAITING' "
+            f"ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) AND state = 'WAITING' AND {mine}",
+        ]
+        # No study row lock: the unique (study_id, number) index refuses a duplicate, and a
+        # statement that lost the number to a concurrent creation does nothing (ON CONFLICT, after
+        # waiting for that creation's commit); the next one, with a fresh snapshot, takes the
+        # number after it. Three tries; when all lose, no trial is started (the next ask creates
+        # one). Design note: a lock held through the rest of the query and the commit's flush
+        # serialized every worker behind a lock holder the scheduler had put aside.
+        sql += [
+            f"INSERT INTO trials (number, study_id, state, datetime_start) "
+            f"SELECT COALESCE(MAX(number), -1) + 1, {sid}, 'RUNNING'::trialstate, {ts(start)} "
+            f"FROM trials WHERE study_id = {sid} "
+            f"HAVING {mine} AND NOT EXISTS (SELECT 1 FROM trials WHERE {nxt}) "
+            f"ON CONFLICT DO NOTHING"
+        ] * 3
+        if self.heartbeats:
+            sql.append(f"INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, now() "
+                       f"FROM trials WHERE {nxt} ON CONFLICT (trial_id) DO UPDATE SET heartbeat "
+                       f"= EXCLUDED.heartbeat")
+        sql += [
+            f"SELECT {mine}, n.trial_id, n.number, EXISTS (SELECT 1 FROM trial_params p WHERE "
+            f"p.trial_id = n.trial_id) OR EXISTS (SELECT 1 FROM trial_system_attributes a WHERE "
+            f"a.trial_id = n.trial_id) OR EXISTS (SELECT 1 FROM trial_user_attributes u WHERE "
+            f"u.trial_id = n.trial_id) FROM (SELECT 1) one LEFT JOIN (SELECT trial_id, number "
+            f"FROM trials WHERE {nxt} LIMIT 1) n ON TRUE",
+            "COMMIT",
+        ]
+        # The leading SELECT gives the result a first row set, so the cursor stays open and the
+        # last one (the answer) can be reached; the statements go through SQLAlchemy (events,
+        # error classification and retries, invalidation of a lost connection).
+        result = conn.exec_driver_sql("SELECT 0; " + "; ".join(sql))
+        cursor = result.cursor
+        row = None
+        while cursor.nextset():
+            if cursor.description is not None:
+                row = cursor.fetchone()
+        result.close()
+        assert row is not None
+        if not row[0]:
+            return False, None
+        if row[1] is None:
+            return True, None
+        return True, (int(row[1]), int(row[2]), bool(row[3]))
 
     def _recover_next(
         self, conn: Connection, study_id: int, start: datetime.datetime | None

@@ -17,7 +17,9 @@ Round trips per trial event (PostgreSQL; see docs/storage.md for all backends): 
 WAITING trial + 1 ``INSERT ... SELECT MAX(number)+1 ... RETURNING``; each ``suggest_*``,
 ``report`` and ``set_*_attr`` = 1 conditional statement (its own transaction); tell = one
 transaction (UPDATE state, INSERT values); reading the history = 1 statement returning only the
-trials changed since this process's last sync.
+trials changed since this process's last sync. Inside ``optimize`` (no callbacks) the tell also
+starts the next trial in its transaction (``prepare_next_trial``; one query on PostgreSQL) and the
+next ask takes it without a round trip: one durable commit per trial's life cycle.
 """
 
 from __future__ import annotations
