@@ -174,3 +174,20 @@ def test_the_started_trial_has_a_heartbeat_so_a_killed_worker_is_noticed(tmp_pat
 
     time.sleep(2.2)  # the worker "died" before its next ask: no beat since the tell
     assert storage._get_stale_trial_ids(study._study_id) == [started._trial_id]
+
+
+def test_a_started_trial_near_its_grace_period_is_restarted_not_handed_over(tmp_path):
+    storage = RDBStorage(f"sqlite:///{tmp_path / 'old.db'}", heartbeat_interval=1, grace_period=1)
+    study = skipjack.create_study(storage=storage)
+    first = study.ask()
+    storage.prepare_next_trial(study._study_id, first._trial_id)
+    study.tell(first, 1.0)
+    (started,) = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    import time
+
+    time.sleep(0.6)  # past half the grace period: another worker might soon fail it as stale
+    again = study.ask()  # put back as WAITING and taken again, with a fresh start
+    assert again.number == started.number
+    assert storage._get_stale_trial_ids(study._study_id) == []
+    study.tell(again, 2.0)
+    assert _states(study) == [TrialState.COMPLETE] * 2

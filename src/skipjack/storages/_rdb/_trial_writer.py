@@ -522,6 +522,7 @@ class TrialWriter:
                     time.sleep(0.001)
             raise RuntimeError("could not allocate a trial number after 50 attempts")
 
+        sent = time.monotonic()  # the started trial's heartbeat is written after this moment
         with live.lock:
             try:
                 started = self._db.run("finish trial", work)
@@ -529,7 +530,7 @@ class TrialWriter:
                 self._live.discard(trial_id)
             running = live.record()
         if started is not None:
-            self._keep_ready(live.study_id, started, next_start)
+            self._keep_ready(live.study_id, started, next_start, sent)
         final = FrozenTrial._make(
             live.number, state, [decode_value(v, vt) for v, vt in encoded] if encoded else None,
             live.datetime_start, now, running.params, running.distributions,
@@ -554,13 +555,26 @@ class TrialWriter:
             plans.after[study_id] = after_trial_id
             return
         plans.after.pop(study_id, None)
-        live = plans.ready.pop(study_id, None)
-        if live is not None:
-            self._release(live)
+        ready = plans.ready.pop(study_id, None)
+        if ready is not None:
+            self._release(ready[0])
 
-    def take_ready(self, study_id: int) -> LiveTrial | None:
-        """The trial the calling thread's last finish started for this study, if any."""
-        return self._plans.ready.pop(study_id, None)
+    def take_ready(self, study_id: int, max_age: float | None = None) -> LiveTrial | None:
+        """The trial the calling thread's last finish started for this study, if any.
+
+        ``max_age``: seconds since the finishing transaction was sent (its heartbeat row was
+        written after that); an older one is put back as WAITING instead (past the grace period
+        another worker could fail it as stale while it is handed over) and None is returned: the caller starts a trial the ordinary
+        way, which takes the oldest WAITING trial, most likely that one, with a fresh start.
+        """
+        ready = self._plans.ready.pop(study_id, None)
+        if ready is None:
+            return None
+        live, born = ready
+        if max_age is not None and time.monotonic() - born >= max_age:
+            self._release(live)
+            return None
+        return live
 
     def _start_next(
         self, conn: Connection, study_id: int, start: datetime.datetime
@@ -714,7 +728,8 @@ class TrialWriter:
         return int(mine[0]), int(mine[1]), True  # taken from the queue or not: read it back
 
     def _keep_ready(
-        self, study_id: int, started: tuple[int, int, bool], start: datetime.datetime | None
+        self, study_id: int, started: tuple[int, int, bool], start: datetime.datetime | None,
+        born: float,
     ) -> None:
         trial_id, number, read_back = started
         self._reader.remember(trial_id, study_id, number)
@@ -733,7 +748,7 @@ class TrialWriter:
                                      {}, {}, {}, trial_id)
             live = LiveTrial(base, study_id)
             self._live.add(live)
-        self._plans.ready[study_id] = live
+        self._plans.ready[study_id] = (live, born)
 
     def _release(self, live: LiveTrial) -> None:
         """Put a started, untouched trial back as WAITING (the next ``ask`` takes it)."""
@@ -808,7 +823,9 @@ class _Plans(threading.local):
 
     def __init__(self) -> None:
         self.after: dict[int, int] = {}  # study_id -> the trial whose finish starts the next
-        self.ready: dict[int, LiveTrial] = {}  # study_id -> the trial started for the next ask
+        # study_id -> (the trial started for the next ask, time.monotonic() when the transaction
+        # that started it was sent: its heartbeat is younger than that)
+        self.ready: dict[int, tuple[LiveTrial, float]] = {}
 
 
 class _no_transaction:

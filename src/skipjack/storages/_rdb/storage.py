@@ -221,7 +221,11 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def start_trial(self, study_id: int) -> TrialSession:
         """``BaseStorage.start_trial``; a trial the calling thread's last finish started for the
         study (see ``prepare_next_trial``) is handed over without a round trip."""
-        live = self._writer.take_ready(study_id)
+        grace = self.get_grace_period()
+        # With heartbeats, hand it over only while it is far from stale: within half the grace
+        # period of the moment the transaction that started it (and wrote its beat) was sent,
+        # by this process's clock, which runs at least as long as the database's since then.
+        live = self._writer.take_ready(study_id, None if grace is None else grace / 2)
         if live is not None:
             return TrialSession(self, live.trial_id, live.record())
         return super().start_trial(study_id)
