@@ -73,8 +73,11 @@ def log_gauss_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
-    qa = upper_tail(np.abs(a))
-    qb = upper_tail(np.abs(b))
+    if a.shape != b.shape:
+        a, b = np.broadcast_arrays(a, b)
+    # both tails in one pass (the work is a chain of small ufunc calls: half of them per bound)
+    q = upper_tail(np.abs(np.stack([a, b])))
+    qa, qb = q[0], q[1]
     mass = np.where(a >= 0.0, qa - qb, np.where(b <= 0.0, qb - qa, 1.0 - qa - qb))
     return cast(np.ndarray, np.log(np.maximum(mass, 1e-300)))
 

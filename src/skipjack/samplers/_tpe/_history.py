@@ -65,12 +65,17 @@ class Column:
         self.distributions: list[BaseDistribution] = []
         self.present = 0  # rows that recorded the parameter
         self._ids: dict[BaseDistribution, int] = {}
+        self._last: tuple[BaseDistribution, int] | None = None
 
     def dist_id(self, distribution: BaseDistribution) -> int:
+        last = self._last
+        if last is not None and (last[0] is distribution or last[0] == distribution):
+            return last[1]  # the usual case: the distribution of the previous row
         found = self._ids.get(distribution)
         if found is None:
             found = self._ids[distribution] = len(self.distributions)
             self.distributions.append(distribution)
+        self._last = (distribution, found)
         return found
 
     def mask_for(self, target: BaseDistribution, n_rows: int) -> np.ndarray:
@@ -99,6 +104,7 @@ class History:
     def __init__(self, directions: Sequence[StudyDirection]) -> None:
         m = len(directions)
         self.signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
+        self._sign0 = float(self.signs[0]) if m else 1.0
         self.numbers = _Growing(None, np.int64, -1)
         self.classes = _Growing(None, np.int8, 0)
         self.losses = _Growing(m, float, math.nan)  # signed values, lower is better
@@ -107,6 +113,8 @@ class History:
         self.columns: dict[str, Column] = {}
         self.n = 0
         self.n_complete = 0
+        # rows before this one are all feasible COMPLETE trials (the split's fast path)
+        self.first_other = math.inf
 
     def add(self, trial: FrozenTrial, constraints: Sequence[float] | None) -> None:
         """Append a COMPLETE or PRUNED trial (others are ignored)."""
@@ -116,7 +124,11 @@ class History:
             values = trial.values
             if values is None or len(values) != m:
                 return
-            loss = np.asarray(values, dtype=float) * self.signs
+            if m == 1:  # plain floats: no numpy calls for one value
+                one = float(values[0]) * self._sign0
+                loss = np.array([math.inf if one != one else one])
+            else:
+                loss = np.asarray(values, dtype=float) * self.signs
             violation = 0.0
             if constraints is not None:
                 violation = float(sum(max(0.0, float(c)) for c in constraints))
@@ -140,7 +152,10 @@ class History:
             violation = 0.0
         else:
             return
-        loss = np.where(np.isnan(loss), math.inf, loss)
+        if m != 1:
+            loss = np.where(np.isnan(loss), math.inf, loss)
+        if cls != COMPLETE_FEASIBLE and self.first_other == math.inf:
+            self.first_other = self.n
         self.numbers.append(trial.number)
         self.classes.append(cls)
         self.losses.append(loss)

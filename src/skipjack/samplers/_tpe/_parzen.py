@@ -16,6 +16,7 @@ narrower or rank-weighted variants were tried on BBOB and did not do better: doc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -73,17 +74,22 @@ def numeric_bandwidths(
     """
     n = len(mus)
     width = hi - lo
+    d = mus.shape[1]
     cols = np.ascontiguousarray(mus.T)  # (d, n): sorting contiguous rows is much faster
     order = np.argsort(cols, axis=1, kind="stable")  # ties in row order
-    sorted_pts = np.take_along_axis(cols, order, axis=1)
-    padded = np.concatenate([lo[:, None], sorted_pts, hi[:, None]], axis=1)
+    at = (np.arange(d)[:, None], order)  # = take_along_axis / put_along_axis, without wrappers
+    padded = np.empty((d, n + 2))
+    padded[:, 0] = lo
+    padded[:, n + 1] = hi
+    sorted_pts = padded[:, 1 : n + 1]
+    sorted_pts[...] = cols[at]
     left = sorted_pts - padded[:, :-2]
     right = padded[:, 2:] - sorted_pts
     if not settings.consider_endpoints and n > 1:
         left[:, 0] = right[:, 0]
         right[:, -1] = left[:, -1]
     sig = np.empty_like(cols)
-    np.put_along_axis(sig, order, np.maximum(left, right), axis=1)
+    sig[at] = np.maximum(left, right)
     if settings.consider_magic_clip:
         floor = width / min(100.0, 2.0 + n)  # n observations and the prior
     else:
@@ -183,6 +189,7 @@ class _Scoring:
     _disc: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]
     _cat_log_tables: list[np.ndarray]
     _grids: list[tuple[int, ParamSpec, np.ndarray]] = []
+    _flags: tuple[bool, bool]
 
     def _to_coords(self, values: np.ndarray) -> np.ndarray:
         """Internal values of the numeric parameters (k, dn) to coordinates (log where asked)."""
@@ -203,11 +210,22 @@ class _Scoring:
         total = work.get("total", (m, n_kernels))
         if self._num:
             specs = [self.specs[j] for j in self._num]
-            values = points[:, self._num]
-            x = self._to_coords(values)
+            flags = self.__dict__.get("_flags")
+            if flags is None:  # computed once per mixture: (all continuous, and none on log)
+                every = len(self._num) == len(self.specs) and bool(self._cont.all())
+                flags = self._flags = (every, every and not bool(self._log_scale.any()))
+            all_cont, plain = flags
+            if plain:
+                # every parameter continuous, on its own scale: the points are the coordinates.
+                # Column-major, as the general path's column gather makes them: the product below
+                # then runs the same BLAS kernel, with bit-identical results.
+                values = x = xc = np.asfortranarray(points)
+            else:
+                values = points[:, self._num]
+                x = self._to_coords(values)
+                xc = x if all_cont else x[:, self._cont]
             cont = self._cont
-            if cont.any():
-                xc = x[:, cont]
+            if all_cont or cont.any():
                 # -0.5 * sum_j (x_j^2 a_kj - 2 x_j b_kj): one product with the stacked [a; b]
                 np.matmul(np.concatenate([xc * xc, xc], axis=1), self._quad_t, out=total)
                 total += self._cont_const
@@ -241,8 +259,10 @@ class _Scoring:
             total += np.take(log_table, idx, axis=0, out=work.get("rows", (m, n_kernels)))
         # log-sum-exp over the kernels, in place
         top = total.max(axis=1)
-        dead = ~np.isfinite(top)  # a point outside every kernel (-inf) or nan
-        if dead.any():
+        # a point outside every kernel (-inf) or nan; one reduction tells whether any is
+        any_dead = not math.isfinite(float(top.sum()))
+        if any_dead:
+            dead = ~np.isfinite(top)
             top[dead] = 0.0
         total -= top[:, None]
         # exp below -708 underflows through a slow path (5-10x); terms under e^-700 cannot change
@@ -251,7 +271,7 @@ class _Scoring:
         np.exp(total, out=total)
         out = np.log(total.sum(axis=1))
         out += top
-        if dead.any():
+        if any_dead and dead.any():
             out[dead] = np.where(np.isnan(out[dead]), np.nan, -np.inf)
         return cast(np.ndarray, out)
 
@@ -459,15 +479,25 @@ class ParzenEstimator(_Scoring):
         # = rng.choice(len(w), size, p=w) (the same draws), without its per-call checks of p
         ks = self._cdf.searchsorted(rng.random(size), side="right")
         if self._num:
-            mu = self._mus[ks]
-            sd = self._sigmas[ks]
+            mu = self._mus.take(ks, axis=0)
+            sd = self._sigmas.take(ks, axis=0)
             x = mu + sd * rng.standard_normal(mu.shape)
-            for _ in range(100):  # rejection: redraw the coordinates that left the domain
-                bad = (x < self._lo) | (x > self._hi)
-                if not bad.any():
-                    break
-                x[bad] = mu[bad] + sd[bad] * rng.standard_normal(int(bad.sum()))
-            x = np.clip(x, self._lo, self._hi)
+            # rejection: redraw the coordinates that left the domain, at most 100 rounds. Only the
+            # coordinates still outside are followed (flat indices, in C order: the same draws as
+            # redrawing ``x[x outside]`` each round, without full-size masks per round)
+            lo = np.broadcast_to(self._lo, x.shape).ravel()
+            hi = np.broadcast_to(self._hi, x.shape).ravel()
+            flat = x.reshape(-1)
+            idx = np.flatnonzero((flat < lo) | (flat > hi))
+            if len(idx):
+                mu_f, sd_f = mu.reshape(-1), sd.reshape(-1)
+                for _ in range(100):
+                    new = mu_f[idx] + sd_f[idx] * rng.standard_normal(len(idx))
+                    flat[idx] = new
+                    idx = idx[(new < lo[idx]) | (new > hi[idx])]
+                    if not len(idx):
+                        break
+                np.clip(x, self._lo, self._hi, out=x)
             if not self._plain:  # coordinates to values (``ParamSpec.to_internal``, all at once)
                 if self._log_scale.any():
                     x[:, self._log_scale] = np.exp(x[:, self._log_scale])

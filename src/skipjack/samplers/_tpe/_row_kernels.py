@@ -36,7 +36,9 @@ from skipjack.samplers._tpe._space import ParamSpec
 __all__ = ["RowKernels", "gather_mixture"]
 
 _NEAR = 8.5  # kernels farther than this many sd from both domain ends have mass 1 - 1e-17
-_PER_ROW = ("_mu", "sigma", "log_mass", "quad_a", "quad_b", "const")
+# rows of ``RowKernels._data``: per history row (coordinate, bandwidth, log mass, and the scoring
+# form of the kernel), then the sorted coordinates of the recorded rows
+_MU, _SIGMA, _LOG_MASS, _QUAD_A, _QUAD_B, _CONST, _SORTED = range(7)
 
 
 class RowKernels:
@@ -61,15 +63,13 @@ class RowKernels:
         self._floor = math.nan
         self._n_rows = 0  # history rows seen
         self._m = 0  # rows that recorded the parameter
-        self._sorted = np.empty(16)  # their coordinates, sorted (ties in row order)
-        self._order = np.empty(16, dtype=np.intp)  # their row numbers, in the same order
-        self._mu = np.full(16, math.nan)  # per history row: coordinate
-        self.sigma = np.full(16, math.nan)  # per history row: bandwidth
-        self.log_mass = np.full(16, math.nan)  # per history row: log mass inside the domain
-        # continuous parameters, per row: the scoring form of the kernel (see _parzen._Scoring)
-        self.quad_a = np.full(16, math.nan)  # -0.5 / sigma^2
-        self.quad_b = np.full(16, math.nan)  # mu / sigma^2
-        self.const = np.full(16, math.nan)  # -0.5 mu^2 / sigma^2 - log sigma - log mass - log √2π
+        # One block, so that a rebuild writes all of a parameter's kernels in one assignment.
+        # Per history row: coordinate, bandwidth, log mass inside the domain, and for continuous
+        # parameters the scoring form of the kernel (see _parzen._Scoring): -0.5 / sigma^2,
+        # mu / sigma^2, -0.5 mu^2 / sigma^2 - log sigma - log mass - log √2π. Row _SORTED: the
+        # coordinates of the recorded rows, sorted (ties in row order).
+        self._data = np.full((7, 16), math.nan)
+        self._order = np.empty(16, dtype=np.intp)  # their row numbers, in the sorted order
         # the prior kernel: centre of the domain, the width as bandwidth
         mu, sd = 0.5 * (self._lo + self._hi), self._width
         self.prior_log_mass = log_gauss_mass_scalar(-0.5, 0.5)
@@ -91,12 +91,41 @@ class RowKernels:
     @property
     def mu(self) -> np.ndarray:
         """Per history row: the coordinate (NaN where not recorded)."""
-        return self._mu
+        return self._data[_MU]
+
+    @property
+    def _mu(self) -> np.ndarray:
+        return self._data[_MU]
+
+    @property
+    def sigma(self) -> np.ndarray:
+        """Per history row: the bandwidth."""
+        return self._data[_SIGMA]
+
+    @property
+    def log_mass(self) -> np.ndarray:
+        """Per history row: the log of the kernel's mass inside the domain."""
+        return self._data[_LOG_MASS]
+
+    @property
+    def quad_a(self) -> np.ndarray:
+        """Per history row: -0.5 / sigma^2."""
+        return self._data[_QUAD_A]
+
+    @property
+    def quad_b(self) -> np.ndarray:
+        """Per history row: mu / sigma^2."""
+        return self._data[_QUAD_B]
+
+    @property
+    def const(self) -> np.ndarray:
+        """Per history row: the kernel's constant term (see ``_data``)."""
+        return self._data[_CONST]
 
     @property
     def sorted(self) -> np.ndarray:
         """Coordinates of all recorded rows, sorted."""
-        return self._sorted[: self._m]
+        return self._data[_SORTED, : self._m]
 
     def update(self, column: Column, n_rows: int) -> None:
         """Take in the rows of ``column`` up to ``n_rows`` that are new since the last call."""
@@ -123,13 +152,14 @@ class RowKernels:
         if n_rows <= done:
             return False
         self._n_rows = n_rows
-        if n_rows > len(self._mu):
-            size = max(n_rows, 2 * len(self._mu))
-            for name in _PER_ROW:
-                old = getattr(self, name)
-                grown = np.full(size, math.nan)
-                grown[:done] = old[:done]
-                setattr(self, name, grown)
+        if n_rows > self._data.shape[1]:
+            size = max(n_rows, 2 * self._data.shape[1])
+            grown = np.full((7, size), math.nan)
+            grown[:, :done] = self._data[:, :done]
+            self._data = grown
+            order = np.empty(size, dtype=np.intp)
+            order[: self._m] = self._order[: self._m]
+            self._order = order
             table = np.full((len(self.grid_log_p), size), math.nan)
             table[:, :done] = self.grid_log_p[:, :done]
             self.grid_log_p = table
@@ -138,12 +168,12 @@ class RowKernels:
                 return False
             value = float(column.values.view[done])
             row_list, coord_list = [done], [float(np.log(value)) if self.spec.log else value]
-            self._mu[done] = coord_list[0]
+            self._data[_MU, done] = coord_list[0]
         else:
             ids = column.dist_ids.view[done:n_rows]
             rows = np.flatnonzero(ids >= 0) + done
             coords = self.spec.transform(column.values.view[rows])
-            self._mu[rows] = coords
+            self._data[_MU, rows] = coords
             row_list, coord_list = rows.tolist(), coords.tolist()
         if not row_list:
             return False
@@ -184,59 +214,61 @@ class RowKernels:
     def _rebuild_group(group: list[RowKernels], rows: np.ndarray) -> None:
         """Recompute every kernel of ``group``, whose recorded rows are exactly ``rows``."""
         m = len(rows)
-        vals = np.empty((len(group), m))
-        for i, rk in enumerate(group):
-            np.take(rk._mu, rows, out=vals[i])
+        g = len(group)
+        if m and int(rows[-1]) == m - 1:  # rows 0..m-1 (every row recorded): slices, no gather
+            vals = np.stack([rk._data[_MU, :m] for rk in group])
+        else:
+            vals = np.empty((g, m))
+            for i, rk in enumerate(group):
+                np.take(rk._data[_MU], rows, out=vals[i])
         order = np.argsort(vals, axis=1, kind="stable")
-        s = np.take_along_axis(vals, order, axis=1)
-        lo = np.array([[rk._lo] for rk in group])
-        hi = np.array([[rk._hi] for rk in group])
-        floor = np.array([[rk._floor] for rk in group])
+        at = (np.arange(g)[:, None], order)
+        bounds = np.array([[rk._lo, rk._hi, rk._floor] for rk in group])
+        lo, hi, floor = bounds[:, 0:1], bounds[:, 1:2], bounds[:, 2:3]
         width = hi - lo
-        padded = np.concatenate([lo, s, hi], axis=1)
+        padded = np.empty((g, m + 2))
+        padded[:, 0:1] = lo
+        padded[:, m + 1 :] = hi
+        s = padded[:, 1 : m + 1]
+        s[...] = vals[at]
         left = s - padded[:, :-2]
         right = padded[:, 2:] - s
         if not group[0]._endpoints and m > 1:
             left[:, 0] = right[:, 0]
             right[:, -1] = left[:, -1]
-        sig = np.maximum(np.minimum(np.maximum(np.maximum(left, right), floor), width), 1e-300)
+        # everything below is elementwise: computed in sorted order, stored in row order
+        block = np.empty((7, g, m))
+        sig = block[_SIGMA]
+        np.maximum(np.minimum(np.maximum(np.maximum(left, right), floor), width), 1e-300, out=sig)
+        block[_MU] = s
+        block[_SORTED] = s
         a = (lo - s) / sig
         b = (hi - s) / sig
-        lm = np.zeros(s.shape)
+        lm = block[_LOG_MASS]
+        lm[...] = 0.0
         near = (a > -_NEAR) | (b < _NEAR)
         if near.any():
             lm[near] = log_gauss_mass(a[near], b[near])
         inv_var = 1.0 / (sig * sig)
-        quad_a = -0.5 * inv_var
-        quad_b = s * inv_var
-        const = -0.5 * s * s * inv_var - np.log(sig) - lm - LOG_SQRT_2PI
+        np.multiply(-0.5, inv_var, out=block[_QUAD_A])
+        np.multiply(s, inv_var, out=block[_QUAD_B])
+        block[_CONST] = -0.5 * s * s * inv_var - np.log(sig) - lm - LOG_SQRT_2PI
         sorted_rows = rows[order]
         for i, rk in enumerate(group):
-            if m > len(rk._sorted):
-                rk._sorted = np.empty(2 * m)
-                rk._order = np.empty(2 * m, dtype=np.intp)
-            rk._sorted[:m] = s[i]
-            rk._order[:m] = sorted_rows[i]
-            rk._m = m
+            data = rk._data
             target = sorted_rows[i]
-            rk.sigma[target] = sig[i]
-            rk.log_mass[target] = lm[i]
-            rk.quad_a[target] = quad_a[i]
-            rk.quad_b[target] = quad_b[i]
-            rk.const[target] = const[i]
-            rk._grid_rows(rows)
+            data[:_SORTED, target] = block[:_SORTED, i]  # per row, in row order
+            data[_SORTED, :m] = s[i]
+            rk._order[:m] = target
+            rk._m = m
+            if rk.grid is not None:
+                rk._grid_rows(rows)
 
     # --- one new row ------------------------------------------------------------------------------
 
     def _insert(self, row: int, value: float) -> None:
-        m = self._m
-        if m == len(self._sorted):
-            for name in ("_sorted", "_order"):
-                old = getattr(self, name)
-                grown = np.empty(2 * m, dtype=old.dtype)
-                grown[:m] = old
-                setattr(self, name, grown)
-        s, order = self._sorted, self._order
+        m = self._m  # < the capacity: m counts recorded rows, row < the rows taken in
+        s, order = self._data[_SORTED], self._order
         p = int(s[:m].searchsorted(value, side="right"))
         s[p + 1 : m + 1] = s[p:m]
         order[p + 1 : m + 1] = order[p:m]
@@ -249,7 +281,8 @@ class RowKernels:
 
     def _refresh(self, i: int, m: int) -> None:
         """Recompute the kernel at sorted position ``i`` of ``m``."""
-        s = self._sorted
+        data = self._data
+        s = data[_SORTED]
         x = float(s[i])
         left = x - (float(s[i - 1]) if i > 0 else self._lo)
         right = (float(s[i + 1]) if i + 1 < m else self._hi) - x
@@ -263,9 +296,9 @@ class RowKernels:
         b = (self._hi - x) / sig
         row = int(self._order[i])
         lm = log_gauss_mass_scalar(a, b) if a > -_NEAR or b < _NEAR else 0.0
-        self.sigma[row] = sig
-        self.log_mass[row] = lm
-        self.quad_a[row], self.quad_b[row], self.const[row] = self._form(x, sig, lm)
+        data[_SIGMA, row] = sig
+        data[_LOG_MASS, row] = lm
+        data[_QUAD_A, row], data[_QUAD_B, row], data[_CONST, row] = self._form(x, sig, lm)
         if self.grid is not None:
             self._pending.append(row)
 

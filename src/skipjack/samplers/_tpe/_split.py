@@ -76,6 +76,12 @@ def best_rows(history: History, rows: np.ndarray, k: int) -> np.ndarray:
     """The best ``k`` of ``rows`` for a single-objective study (see the module docstring)."""
     if k <= 0:
         return rows[:0]
+    n = len(rows)
+    if n <= history.first_other and int(rows[0]) == 0 and int(rows[-1]) == n - 1:
+        # rows 0..n-1, all feasible COMPLETE trials (the common case): rank by value only
+        if k >= n:
+            return rows
+        return np.sort(np.argpartition(history.losses.view[:n, 0], k - 1)[:k])
     classes = history.classes.view[rows]
     chosen = []
     left = k

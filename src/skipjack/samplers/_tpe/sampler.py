@@ -169,6 +169,9 @@ class TPESampler(BaseSampler):
         self._running: dict[int, FrozenTrial] = {}
         self._trial_states: dict[int, _TrialState] = {}
         self._specs: dict[tuple[str, BaseDistribution], ParamSpec] = {}
+        # the same distribution objects come back every trial (the joint space is kept): look
+        # them up by identity first, which skips hashing the distribution
+        self._specs_by_id: dict[int, tuple[BaseDistribution, ParamSpec]] = {}
         self._kernels: dict[str, RowKernels] = {}
         self._weights_cache: dict[int, np.ndarray] = {}
         self._good_cache: dict[tuple[tuple[int, ...], bytes], ParzenEstimator] = {}
@@ -178,6 +181,7 @@ class TPESampler(BaseSampler):
         del state["_lock"]
         state["_trial_states"] = {}
         state["_good_cache"] = {}  # keyed by object ids, which do not survive pickling
+        state["_specs_by_id"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -364,10 +368,16 @@ class TPESampler(BaseSampler):
     # --- TPE --------------------------------------------------------------------------------------
 
     def _spec(self, name: str, distribution: BaseDistribution) -> ParamSpec:
+        found = self._specs_by_id.get(id(distribution))
+        if found is not None and found[0] is distribution and found[1].name == name:
+            return found[1]
         key = (name, distribution)
         spec = self._specs.get(key)
         if spec is None:
             spec = self._specs[key] = make_spec(name, distribution)
+        if len(self._specs_by_id) >= 4096:
+            self._specs_by_id.clear()
+        self._specs_by_id[id(distribution)] = (distribution, spec)  # holds it: the id stays valid
         return spec
 
     def _sample(self, ts: _TrialState, space: dict[str, BaseDistribution]) -> dict[str, Any]:
