@@ -166,6 +166,43 @@ def bandwidths_from_sorted(
     return np.clip(out, floor, width)
 
 
+class _Layout:
+    """Per-parameter constants of a list of numeric specs, as arrays (built once per list)."""
+
+    def __init__(self, specs_num: Sequence[ParamSpec]) -> None:
+        self.specs = list(specs_num)  # held: the cache is keyed by their ids
+        self.lo = np.array([s.lo_t for s in specs_num])
+        self.hi = np.array([s.hi_t for s in specs_num])
+        self.width = self.hi - self.lo
+        self.log_scale = np.array([s.log for s in specs_num], dtype=bool)
+        self.discrete = np.array([s.step is not None for s in specs_num], dtype=bool)
+        self.cont = ~self.discrete
+        self.all_cont = all(s.step is None for s in specs_num)
+        self.n_cont = int(self.cont.sum())
+        self.plain = not any(s.log for s in specs_num) and self.all_cont
+        self.discrete_list = [k for k, s in enumerate(specs_num) if s.step is not None]
+        self.value_low = np.array([s.low for s in specs_num])
+        self.value_high = np.array([s.high for s in specs_num])
+        self.grid_low = np.array([s.low for s in specs_num if s.step is not None])
+        self.grid_step = np.array([s.step for s in specs_num if s.step is not None])
+        for a in (self.lo, self.hi, self.width, self.log_scale, self.discrete, self.cont):
+            a.setflags(write=False)
+
+
+_LAYOUTS: dict[tuple[int, ...], _Layout] = {}
+
+
+def _layout(specs_num: Sequence[ParamSpec]) -> _Layout:
+    """The ``_Layout`` of ``specs_num``, cached by the specs' identities (specs are immutable)."""
+    key = tuple(map(id, specs_num))
+    found = _LAYOUTS.get(key)
+    if found is None or any(a is not b for a, b in zip(found.specs, specs_num)):
+        if len(_LAYOUTS) >= 256:
+            _LAYOUTS.clear()
+        found = _LAYOUTS[key] = _Layout(specs_num)
+    return found
+
+
 class _Scoring:
     """The log density of a mixture, from its scoring form (set by the subclass):
 
@@ -334,9 +371,12 @@ class ParzenEstimator(_Scoring):
         self._num = [j for j, s in enumerate(self.specs) if not s.categorical]
         self._cat = [j for j, s in enumerate(self.specs) if s.categorical]
         use_prior = settings.consider_prior or n == 0
-        w = np.asarray(weights, dtype=float)
         if use_prior:
-            w = np.append(w, settings.prior_weight if n else 1.0)
+            w = np.empty(len(weights) + 1)
+            w[:-1] = weights
+            w[-1] = settings.prior_weight if n else 1.0
+        else:
+            w = np.asarray(weights, dtype=float)
         total = w.sum()
         w = w / total if total > 0 else np.full(len(w), 1.0 / len(w))
         self.weights = w
@@ -349,15 +389,15 @@ class ParzenEstimator(_Scoring):
         # numeric kernels
         dn = len(self._num)
         specs_num = [self.specs[j] for j in self._num]
-        lo = np.array([s.lo_t for s in specs_num])
-        hi = np.array([s.hi_t for s in specs_num])
-        width = hi - lo
+        layout = _layout(specs_num)
+        lo, hi, width = layout.lo, layout.hi, layout.width
         mus = np.empty((n_kernels, dn))
         sigmas = np.empty((n_kernels, dn))
-        self._log_scale = np.array([s.log for s in specs_num], dtype=bool)
-        self._plain = not self._log_scale.any() and all(s.step is None for s in specs_num)
+        self._log_scale = layout.log_scale
+        self._plain = layout.plain
+        every_cont = layout.plain and dn == d  # continuous, own scale, no categorical
         if n:
-            mus[:n] = self._to_coords(observations[:, self._num])
+            mus[:n] = observations if every_cont else self._to_coords(observations[:, self._num])
         if use_prior:
             mus[n:] = 0.5 * (lo + hi)
         if bandwidths is not None:
@@ -370,11 +410,11 @@ class ParzenEstimator(_Scoring):
         self._lo, self._hi = lo, hi
         self._mus, self._sigmas = mus, sigmas
         self._log_sigmas = np.log(sigmas)
-        self._discrete = np.array([s.step is not None for s in specs_num], dtype=bool)
-        self._value_low = np.array([s.low for s in specs_num])
-        self._value_high = np.array([s.high for s in specs_num])
-        self._grid_low = np.array([s.low for s in specs_num if s.step is not None])
-        self._grid_step = np.array([s.step for s in specs_num if s.step is not None])
+        self._discrete = layout.discrete
+        self._value_low = layout.value_low
+        self._value_high = layout.value_high
+        self._grid_low = layout.grid_low
+        self._grid_step = layout.grid_step
         if log_mass is not None and bandwidths is not None:
             self._log_mass = np.empty_like(sigmas)
             self._log_mass[:n] = log_mass
@@ -383,11 +423,11 @@ class ParzenEstimator(_Scoring):
             self._log_mass = self.kernel_log_mass(mus, sigmas, lo, hi)
         # continuous part, expanded for matrix products: sum_j ((x_j - mu_kj) / s_kj)^2
         # = (x^2) . a_k - 2 x . b_k + c_k with a = 1/s^2, b = mu/s^2, c = sum mu^2/s^2
-        cont = ~self._discrete
+        cont = layout.cont
         self._cont = cont
         self._disc = []
         self._grids = []
-        for k in np.flatnonzero(self._discrete).tolist():
+        for k in layout.discrete_list:
             bins = grid_bins(specs_num[k])
             if bins is None:
                 self._disc.append((k, mus[:, k], sigmas[:, k], self._log_mass[:, k]))
@@ -398,14 +438,22 @@ class ParzenEstimator(_Scoring):
             table = log_gauss_mass((blo - mu_k) / sd_k, (bhi - mu_k) / sd_k)
             table -= self._log_mass[:, k]
             self._grids.append((k, specs_num[k], table))
-        inv_var = 1.0 / (sigmas[:, cont] ** 2)
-        dc = int(cont.sum())
+        if layout.all_cont:
+            # the column-major copies the general path's column selection makes (same sums)
+            sig_c, mus_c = np.asfortranarray(sigmas), np.asfortranarray(mus)
+            log_sig_c, log_mass_c = np.asfortranarray(self._log_sigmas), np.asfortranarray(
+                self._log_mass)
+        else:
+            sig_c, mus_c = sigmas[:, cont], mus[:, cont]
+            log_sig_c, log_mass_c = self._log_sigmas[:, cont], self._log_mass[:, cont]
+        inv_var = 1.0 / (sig_c ** 2)
+        dc = layout.n_cont
         self._quad_t = np.empty((2 * dc, n_kernels))
         self._quad_t[:dc] = inv_var.T
         self._quad_t[:dc] *= -0.5
-        np.multiply(mus[:, cont].T, inv_var.T, out=self._quad_t[dc:])
-        self._cont_const = self.log_weights - 0.5 * np.sum(mus[:, cont] ** 2 * inv_var, axis=1) - (
-            np.sum(self._log_sigmas[:, cont] + self._log_mass[:, cont], axis=1)
+        np.multiply(mus_c.T, inv_var.T, out=self._quad_t[dc:])
+        self._cont_const = self.log_weights - 0.5 * np.sum(mus_c ** 2 * inv_var, axis=1) - (
+            np.sum(log_sig_c + log_mass_c, axis=1)
         ) - LOG_SQRT_2PI * dc
 
         # categorical kernels: one probability table (K, C) per parameter

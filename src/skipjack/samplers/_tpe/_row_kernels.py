@@ -133,9 +133,16 @@ class RowKernels:
             self._rebuild_group([self], np.flatnonzero(~np.isnan(self._mu[:n_rows])))
 
     @staticmethod
-    def update_all(kernels: list[RowKernels], columns: dict[str, Column], n_rows: int) -> None:
+    def update_all(
+        kernels: list[RowKernels], columns: dict[str, Column], n_rows: int
+    ) -> np.ndarray | None:
         """``update`` each of ``kernels``; the parameters that need a full rebuild and that every
-        row recorded are rebuilt together, in one pass over a (parameters, rows) block."""
+        row recorded are rebuilt together, in one pass over a (parameters, rows) block.
+
+        Returns that block, (6 fields, parameters, rows) in row order (see ``_data``), when every
+        one of ``kernels`` was rebuilt in it (the first ~100 trials of a fixed search space), so
+        that the bad group is gathered from it in a few operations; else None.
+        """
         together = []
         for rk in kernels:
             if rk._take_in(columns[rk.spec.name], n_rows):
@@ -144,7 +151,10 @@ class RowKernels:
                 else:
                     rk.update(columns[rk.spec.name], n_rows)
         if together:
-            RowKernels._rebuild_group(together, np.arange(n_rows))
+            block = RowKernels._rebuild_group(together, np.arange(n_rows))
+            if len(together) == len(kernels):
+                return block
+        return None
 
     def _take_in(self, column: Column, n_rows: int) -> bool:
         """Record the new rows; insert them one by one, or return True if a rebuild is due."""
@@ -211,8 +221,12 @@ class RowKernels:
     # --- full rebuild -----------------------------------------------------------------------------
 
     @staticmethod
-    def _rebuild_group(group: list[RowKernels], rows: np.ndarray) -> None:
-        """Recompute every kernel of ``group``, whose recorded rows are exactly ``rows``."""
+    def _rebuild_group(group: list[RowKernels], rows: np.ndarray) -> np.ndarray:
+        """Recompute every kernel of ``group``, whose recorded rows are exactly ``rows``.
+
+        Returns the kernels' fields ``_MU`` .. ``_CONST`` as a (6, parameters, rows) block, in the
+        order of ``rows``.
+        """
         m = len(rows)
         g = len(group)
         if m and int(rows[-1]) == m - 1:  # rows 0..m-1 (every row recorded): slices, no gather
@@ -236,14 +250,14 @@ class RowKernels:
         if not group[0]._endpoints and m > 1:
             left[:, 0] = right[:, 0]
             right[:, -1] = left[:, -1]
-        # everything below is elementwise: computed in sorted order, stored in row order
-        block = np.empty((7, g, m))
+        # the gaps need the sorted order; everything after them is elementwise, so it is computed
+        # in row order (one scatter of the bandwidths instead of one per field and parameter)
+        block = np.empty((_SORTED, g, m))
+        block[_MU] = vals
         sig = block[_SIGMA]
-        np.maximum(np.minimum(np.maximum(np.maximum(left, right), floor), width), 1e-300, out=sig)
-        block[_MU] = s
-        block[_SORTED] = s
-        a = (lo - s) / sig
-        b = (hi - s) / sig
+        sig[at] = np.maximum(np.minimum(np.maximum(np.maximum(left, right), floor), width), 1e-300)
+        a = (lo - vals) / sig
+        b = (hi - vals) / sig
         lm = block[_LOG_MASS]
         lm[...] = 0.0
         near = (a > -_NEAR) | (b < _NEAR)
@@ -251,18 +265,22 @@ class RowKernels:
             lm[near] = log_gauss_mass(a[near], b[near])
         inv_var = 1.0 / (sig * sig)
         np.multiply(-0.5, inv_var, out=block[_QUAD_A])
-        np.multiply(s, inv_var, out=block[_QUAD_B])
-        block[_CONST] = -0.5 * s * s * inv_var - np.log(sig) - lm - LOG_SQRT_2PI
+        np.multiply(vals, inv_var, out=block[_QUAD_B])
+        block[_CONST] = -0.5 * vals * vals * inv_var - np.log(sig) - lm - LOG_SQRT_2PI
         sorted_rows = rows[order]
+        every = m and int(rows[-1]) == m - 1
         for i, rk in enumerate(group):
             data = rk._data
-            target = sorted_rows[i]
-            data[:_SORTED, target] = block[:_SORTED, i]  # per row, in row order
+            if every:
+                data[:_SORTED, :m] = block[:, i]
+            else:
+                data[:_SORTED, rows] = block[:, i]
             data[_SORTED, :m] = s[i]
-            rk._order[:m] = target
+            rk._order[:m] = sorted_rows[i]
             rk._m = m
             if rk.grid is not None:
                 rk._grid_rows(rows)
+        return block
 
     # --- one new row ------------------------------------------------------------------------------
 
@@ -318,11 +336,20 @@ def gather_mixture(
     lies: np.ndarray | None,
     settings: EstimatorSettings,
     work: Workspace,
+    block: np.ndarray | None = None,
 ) -> GatheredMixture:
     """The Parzen mixture of history ``rows`` (``columns`` holds their values) with ``weights``,
     plus the running trials ``lies`` (weight 1 each) and the prior kernel, assembled from the kept
     per-row kernels: gathers into reused buffers, no per-kernel maths.
+
+    ``block``: the (fields, parameters, rows) block ``RowKernels.update_all`` returns when it
+    rebuilt every one of ``kernels`` together; with continuous parameters only and no running
+    trials, the bad rows are then gathered from it in a few operations for all parameters at once
+    (the same numbers, added in the same order, as the per-parameter gathers).
     """
+    if (block is not None and lies is None and len(kernels) == len(specs)
+            and all(s.step is None and not s.categorical for s in specs)):
+        return _gather_block(specs, kernels, block, rows, weights, settings, work)
     k = len(rows)
     n_lies = 0 if lies is None else len(lies)
     n = k + n_lies
@@ -410,3 +437,40 @@ def gather_mixture(
         table[:, n] = -math.log(c)
         tables.append(table)
     return GatheredMixture(specs, log_w, quad_t, const, disc, tables, grids)
+
+
+def _gather_block(
+    specs: list[ParamSpec],
+    kernels: list[RowKernels],
+    block: np.ndarray,
+    rows: np.ndarray,
+    weights: np.ndarray,
+    settings: EstimatorSettings,
+    work: Workspace,
+) -> GatheredMixture:
+    """``gather_mixture`` of continuous parameters from a rebuilt block, without running trials."""
+    k = len(rows)
+    n_kernels = k + 1
+    w = np.empty(n_kernels)
+    w[:k] = weights
+    w[k] = settings.prior_weight if k else 1.0
+    total = w.sum()
+    w = w / total if total > 0 else np.full(n_kernels, 1.0 / n_kernels)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(w)
+    dc = len(kernels)
+    quad_t = work.get("quad", (2 * dc, n_kernels))
+    np.take(block[_QUAD_A - _MU], rows, axis=1, out=quad_t[:dc, :k])
+    np.take(block[_QUAD_B - _MU], rows, axis=1, out=quad_t[dc:, :k])
+    # the constant, summed in the per-parameter order: log w, then each parameter's term
+    terms = work.get("terms", (dc + 1, k))
+    terms[0] = log_w[:k]
+    np.take(block[_CONST - _MU], rows, axis=1, out=terms[1:])
+    const = np.empty(n_kernels)
+    np.add.reduce(terms, axis=0, out=const[:k])
+    prior_const = float(log_w[k])
+    for i, rk in enumerate(kernels):
+        quad_t[i, k], quad_t[dc + i, k] = rk.prior[0], rk.prior[1]
+        prior_const += rk.prior[2]
+    const[k] = prior_const
+    return GatheredMixture(specs, log_w, quad_t, const, [], [], [])

@@ -173,6 +173,7 @@ class TPESampler(BaseSampler):
         # them up by identity first, which skips hashing the distribution
         self._specs_by_id: dict[int, tuple[BaseDistribution, ParamSpec]] = {}
         self._kernels: dict[str, RowKernels] = {}
+        self._block: np.ndarray | None = None  # the rows block of the last kernel rebuild
         self._weights_cache: dict[int, np.ndarray] = {}
         self._good_cache: dict[tuple[tuple[int, ...], bytes], ParzenEstimator] = {}
 
@@ -468,7 +469,7 @@ class TPESampler(BaseSampler):
                     spec, settings.consider_endpoints, settings.consider_magic_clip
                 )
             out.append(rk)
-        RowKernels.update_all(out, history.columns, history.n)
+        self._block = RowKernels.update_all(out, history.columns, history.n)
         return out
 
     def _bad_estimator(
@@ -484,8 +485,10 @@ class TPESampler(BaseSampler):
         ``cap_above``) plus the running trials' (constant liar)."""
         if len(above) > self.max_above_kernels:
             above, weights = cap_above(history, above, weights, self.max_above_kernels, self._rng)
+        block = self._block
+        self._block = None  # valid for this step only
         return gather_mixture(specs, kernels, history.columns, above, weights, lies,
-                              self._settings, self._work)
+                              self._settings, self._work, block=block)
 
     def _bad_estimator_subset(
         self,
