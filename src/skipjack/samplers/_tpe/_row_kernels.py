@@ -18,6 +18,7 @@ which is small then.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -91,36 +92,36 @@ class RowKernels:
     @property
     def mu(self) -> np.ndarray:
         """Per history row: the coordinate (NaN where not recorded)."""
-        return self._data[_MU]
+        return cast(np.ndarray, self._data[_MU])
 
     @property
     def _mu(self) -> np.ndarray:
-        return self._data[_MU]
+        return cast(np.ndarray, self._data[_MU])
 
     @property
     def sigma(self) -> np.ndarray:
         """Per history row: the bandwidth."""
-        return self._data[_SIGMA]
+        return cast(np.ndarray, self._data[_SIGMA])
 
     @property
     def log_mass(self) -> np.ndarray:
         """Per history row: the log of the kernel's mass inside the domain."""
-        return self._data[_LOG_MASS]
+        return cast(np.ndarray, self._data[_LOG_MASS])
 
     @property
     def quad_a(self) -> np.ndarray:
         """Per history row: -0.5 / sigma^2."""
-        return self._data[_QUAD_A]
+        return cast(np.ndarray, self._data[_QUAD_A])
 
     @property
     def quad_b(self) -> np.ndarray:
         """Per history row: mu / sigma^2."""
-        return self._data[_QUAD_B]
+        return cast(np.ndarray, self._data[_QUAD_B])
 
     @property
     def const(self) -> np.ndarray:
         """Per history row: the kernel's constant term (see ``_data``)."""
-        return self._data[_CONST]
+        return cast(np.ndarray, self._data[_CONST])
 
     @property
     def sorted(self) -> np.ndarray:

@@ -62,6 +62,9 @@ __all__ = ["TPESampler", "default_gamma", "default_weights"]
 _logger = get_logger(__name__)
 
 _DEFAULT_MAX_ABOVE_KERNELS = 1024
+# from this many finished trials on, g(x) is gathered from the incrementally kept row kernels
+# (the magic clip's floor, width / min(100, n + 2), no longer changes from trial to trial)
+_ROW_KERNELS_FROM = 98
 
 
 class _TrialState:
@@ -410,7 +413,10 @@ class TPESampler(BaseSampler):
         if lies is not None and not len(lies):
             lies = None
         good = self._good_estimator(history, specs, names, below, w_below)
-        kernels = self._row_kernels(history, specs)
+        # the kept row kernels only once the magic clip's floor has settled (below that every new
+        # trial would rebuild them all): before, g(x) is fitted to the bad trials themselves, with
+        # their own neighbour bandwidths and floor, which is Optuna's rule exactly
+        kernels = self._row_kernels(history, specs) if n >= _ROW_KERNELS_FROM else None
         bad: GatheredMixture | ParzenEstimator
         if kernels is not None:
             bad = self._bad_estimator(history, specs, kernels, above, w_above, lies)
