@@ -10,8 +10,9 @@ parameter has its own one-dimensional estimators.
 Design note (work per trial): finished trials are ingested once into numpy columns
 (``_history.History``); the split, the kernels and the scoring are array operations; the bad group,
 the only one that grows with the study, is capped at ``max_above_kernels`` kernels (see
-``_split.cap_above`` and docs/tpe.md for the measured trade-off). Its kernels are not rebuilt per
-trial: each finished trial's kernel is computed once and kept up to date as neighbours arrive
+``_split.cap_above`` and docs/tpe.md for the measured trade-off). Below 98 finished trials g(x) is
+fitted to the bad trials themselves (Optuna's rule; the magic clip's floor still changes with every
+trial there). From 98 on its kernels are not rebuilt per trial: each finished trial's kernel is computed once and kept up to date as neighbours arrive
 (``_row_kernels``), and g(x) is gathered from them; the bandwidths are then neighbour gaps among
 all finished trials rather than among the bad ones only (measured on BBOB: docs/tpe.md). A search
 space whose parameters changed distribution falls back to building g(x) from scratch.
