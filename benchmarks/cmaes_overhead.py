@@ -27,8 +27,10 @@ SCENARIOS: dict[str, tuple[str, int, int]] = {
     "cmaes-2f-1000": ("cmaes", 2, 1000),
     "cmaes-2f-10000": ("cmaes", 2, 10000),
     "cmaes-10f-1000": ("cmaes", 10, 1000),
+    "cmaes-10f-5000": ("cmaes", 10, 5000),
     "cmaes-10f-10000": ("cmaes", 10, 10000),
     "nsga2-2obj-10f-1000": ("nsga2", 10, 1000),
+    "nsga2-2obj-10f-5000": ("nsga2", 10, 5000),
     "nsga2-2obj-10f-10000": ("nsga2", 10, 10000),
 }
 

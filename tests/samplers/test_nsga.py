@@ -253,3 +253,50 @@ def test_optuna_strategy_hooks_are_used() -> None:
     for t in trials:
         if t.system_attrs.get("NSGAIIISampler:generation", 0) >= 1:  # a child: x copied from a parent
             assert t.params["x"] == min(p.params["x"] for p in trials[: t.number])
+
+
+def test_legacy_draws_equal_numpy_random_state() -> None:
+    from skipjack.samplers.nsgaii._draws import LegacyDraws
+
+    script = np.random.default_rng(7)
+    for _ in range(300):
+        seed = int(script.integers(2**31))
+        bits = np.random.MT19937(0)
+        ours = np.random.RandomState(bits)
+        ours.seed(seed)
+        theirs = np.random.RandomState(seed)
+        draws = LegacyDraws(bits, int(script.integers(1, 20)))
+        for _ in range(int(script.integers(1, 30))):
+            op, m = int(script.integers(3)), int(script.integers(1, 300))
+            if op == 0:
+                assert draws.rand() == float(theirs.rand())
+            elif op == 1:
+                assert draws.randint(m) == int(theirs.randint(m))
+            else:
+                p = float(script.random())
+                assert draws.below(m % 9, p) == (theirs.rand(m % 9) < p).tolist()
+
+
+class _SameUniformCrossover(UniformCrossover):
+    """UniformCrossover through the general (numpy) child path."""
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_default_child_path_equals_general_path(mixed: bool) -> None:
+    _quiet()
+
+    def objective(trial: Any) -> tuple[float, float]:
+        x = trial.suggest_float("x", -3, 3)
+        y = trial.suggest_float("y", -3, 3)
+        if mixed:
+            y += trial.suggest_int("i", -4, 4) + trial.suggest_float("l", 1e-3, 1.0, log=True)
+            y += {"a": 0.0, "b": 1.0, "c": 2.0}[trial.suggest_categorical("c", ["a", "b", "c"])]
+        return x * x + y, (x - 1) ** 2 - y
+
+    runs = []
+    for crossover in (UniformCrossover(0.4), _SameUniformCrossover(0.4)):
+        sampler = NSGAIISampler(seed=11, population_size=8, crossover=crossover)
+        study = skipjack.create_study(directions=["minimize", "minimize"], sampler=sampler)
+        study.optimize(objective, n_trials=120)
+        runs.append([t.params for t in study.get_trials(deepcopy=False)])
+    assert runs[0] == runs[1]

@@ -23,6 +23,7 @@ from skipjack.samplers._ga._base import BaseGASampler
 from skipjack.samplers._numeric_space import NumericSpace
 from skipjack.samplers._random import RandomSampler
 from skipjack.samplers.nsgaii._crossovers import BaseCrossover, UniformCrossover
+from skipjack.samplers.nsgaii._draws import LegacyDraws
 from skipjack.samplers.nsgaii._elite import crowding_distance, select_elite_crowding
 from skipjack.samplers.nsgaii._mutations import BaseMutation
 
@@ -47,6 +48,11 @@ class _Plan:
     encoded: np.ndarray
     keys: list[tuple[float, float]]  # tournament order: (rank, -crowding distance), smaller wins
     plain: bool  # every numeric parameter a float without log or step: coordinates are values
+    names: list[str]  # the search space's parameter names, in order
+    rows: list[list[float]]  # ``encoded`` as Python floats
+    low: list[float]  # box of the numeric coordinates
+    high: list[float]
+    inside: bool  # every parent inside the box (so is every uniform-crossover child)
 
 
 class NSGAIISampler(BaseGASampler):
@@ -155,7 +161,9 @@ class NSGAIISampler(BaseGASampler):
         self._tournament: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._plans: dict[int, _Plan] = {}
         self._synced_for: tuple[int, int] | None = None
-        self._child_rng = np.random.RandomState(0)  # reseeded for every child (cheap)
+        # reseeded for every child; the default child path reads the bit generator directly
+        self._child_bits = np.random.MT19937(0)
+        self._child_rng = np.random.RandomState(self._child_bits)
         self._space_cache: tuple[Any, dict[str, BaseDistribution]] | None = None
 
     # --- BaseSampler ------------------------------------------------------------------------------
@@ -319,6 +327,7 @@ class NSGAIISampler(BaseGASampler):
                    if not isinstance(d, CategoricalDistribution)}
         space = self._numeric_space(numeric)
         chosen = [parents[i] for i in usable]
+        encoded = np.array([space.encode(p.params) for p in chosen]).reshape(len(chosen), -1)
         plan = _Plan(
             search_space=search_space,
             parents=chosen,
@@ -327,10 +336,15 @@ class NSGAIISampler(BaseGASampler):
             space=space,
             categorical=[n for n, d in search_space.items()
                          if isinstance(d, CategoricalDistribution)],
-            encoded=np.array([space.encode(p.params) for p in chosen]).reshape(len(chosen), -1),
+            encoded=encoded,
             keys=list(zip(all_ranks[usable].tolist(), (-all_crowd[usable]).tolist())),
             plain=all(isinstance(d, FloatDistribution) and not d.log and d.step is None
                       for d in numeric.values()),
+            names=list(search_space),
+            rows=encoded.tolist(),
+            low=space.bounds[:, 0].tolist(),
+            high=space.bounds[:, 1].tolist(),
+            inside=bool(np.all((encoded >= space.bounds[:, 0]) & (encoded <= space.bounds[:, 1]))),
         )
         self._plans = {generation: plan}
         return plan
@@ -349,6 +363,8 @@ class NSGAIISampler(BaseGASampler):
         # Seeded per trial: reproducible with a seed, and different for concurrent workers.
         rng = self._child_rng
         rng.seed(zlib.crc32(f"{self._seed_base}:{trial.number}".encode()) % (2**31))
+        if self._mutation is None and type(self._crossover) is UniformCrossover:
+            return self._make_uniform_child(search_space, plan)
         space = plan.space
         n_members = len(plan.parents)
         use_crossover = rng.rand() < self._crossover_prob
@@ -389,6 +405,61 @@ class NSGAIISampler(BaseGASampler):
             child.pop(name, None)
         return child
 
+    def _make_uniform_child(
+        self, search_space: dict[str, BaseDistribution], plan: _Plan
+    ) -> dict[str, Any]:
+        """``_make_child`` for the default operators (uniform crossover, mutation by redrawing)
+        with few interpreter steps: the same draws in the same order, read by ``LegacyDraws``, so
+        the child is the one the general path makes.
+        """
+        names = plan.names
+        space = plan.space
+        dim = space.dim
+        n_categorical = len(plan.categorical)
+        # crossover coin 2 outputs, tournaments ~3 each, swaps and mutations 2 per coordinate
+        draws = LegacyDraws(self._child_bits, 12 + 2 * (dim + len(names)))
+        use_crossover = draws.rand() < self._crossover_prob
+        n_parents = 2 if use_crossover else 1
+        if n_parents > len(plan.parents):
+            use_crossover, n_parents = False, 1
+        chosen = _tournaments(plan.keys, n_parents, draws)
+        prob = self._mutation_prob
+        if prob is None:
+            prob = 1.0 / max(1, len(names))
+        first = plan.rows[chosen[0]]
+        if use_crossover and dim:
+            second = plan.rows[chosen[1]]
+            swapping = cast(UniformCrossover, self._crossover)._swapping_prob
+            x = [b if swap else a
+                 for a, b, swap in zip(first, second, draws.below(dim, swapping))]
+        else:
+            x = first
+        hits = draws.below(len(names), prob)
+        child: dict[str, Any]
+        if not dim:
+            child = {}
+        elif plan.plain:
+            if plan.inside:
+                child = dict(zip(space.names, x))
+            else:
+                child = {name: min(max(v, lo), hi)
+                         for name, v, lo, hi in zip(space.names, x, plan.low, plan.high)}
+        else:
+            child = space.decode(np.array(x))
+        if n_categorical:
+            parents = plan.parents
+            swap_prob = self._swapping_prob
+            for name in plan.categorical:
+                source = parents[chosen[0]]
+                if use_crossover and draws.rand() < swap_prob:
+                    source = parents[chosen[1 + draws.randint(len(chosen) - 1)]]
+                child[name] = source.params[name]
+        if True in hits:
+            for name, hit in zip(names, hits):  # redrawn at random by sample_independent
+                if hit:
+                    child.pop(name, None)
+        return child
+
     def _crossover_numeric(
         self,
         study: ReadOnlyStudy,
@@ -417,7 +488,9 @@ class NSGAIISampler(BaseGASampler):
         return space
 
 
-def _tournaments(keys: list[tuple[float, float]], n: int, rng: np.random.RandomState) -> list[int]:
+def _tournaments(
+    keys: list[tuple[float, float]], n: int, rng: np.random.RandomState | LegacyDraws
+) -> list[int]:
     """``n`` distinct winners of binary tournaments among ``range(len(keys))``.
 
     Each tournament pits two different members still in the pool; the smaller key wins (a tie is
