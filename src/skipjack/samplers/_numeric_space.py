@@ -88,6 +88,15 @@ class NumericSpace:
             x[self._log] = np.log(x[self._log])
         return x
 
+    def encode_rows(self, params_list: list[Mapping[str, Any]]) -> np.ndarray:
+        """``encode`` of each mapping, as the rows of one array (n, d), in one pass."""
+        names = self.names
+        x = np.array([[float(params[n]) for n in names] for params in params_list],
+                     dtype=float).reshape(len(params_list), len(names))
+        if self._log.any():
+            x[:, self._log] = np.log(x[:, self._log])
+        return x
+
     def encode_partial(self, params: Mapping[str, Any], default: np.ndarray) -> np.ndarray:
         """Like ``encode``, taking coordinates from ``default`` for the names ``params`` lacks."""
         x = np.array(default, dtype=float)

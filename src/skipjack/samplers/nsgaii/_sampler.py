@@ -320,14 +320,15 @@ class NSGAIISampler(BaseGASampler):
         if plan is not None and plan.search_space is search_space:
             return plan
         all_ranks, all_crowd = self._tournament_keys(study, generation, parents)
-        usable = [i for i, p in enumerate(parents) if all(n in p.params for n in search_space)]
+        wanted = search_space.keys()
+        usable = [i for i, p in enumerate(parents) if p.params.keys() >= wanted]
         if len(usable) < 2:
             return None
         numeric = {n: d for n, d in search_space.items()
                    if not isinstance(d, CategoricalDistribution)}
         space = self._numeric_space(numeric)
         chosen = [parents[i] for i in usable]
-        encoded = np.array([space.encode(p.params) for p in chosen]).reshape(len(chosen), -1)
+        encoded = space.encode_rows([p.params for p in chosen])
         plan = _Plan(
             search_space=search_space,
             parents=chosen,
