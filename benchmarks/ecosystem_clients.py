@@ -34,8 +34,9 @@ CLIENTS = REPO / "tests" / "ecosystem" / "clients"
 DEFAULT_VENV = "/tmp/skipjack-ecosystem-venv"
 
 # What the programs import, as a user installs it. xgboost-cpu is xgboost without the CUDA
-# libraries (the same ``xgboost`` module); torch resolves to the CPU build where the index has
-# it; the real optuna arrives with optuna-integration.
+# libraries (the same ``xgboost`` module); for torch, a CPU wheel in pip's find-links folders is
+# taken when there is one (the package index's default build pulls gigabytes of CUDA
+# libraries); the real optuna arrives with optuna-integration.
 PACKAGES = [
     "optuna-dashboard", "optuna-integration", "optunahub", "optuna-fast-fanova",
     "scikit-learn", "lightgbm", "xgboost-cpu", "torch", "lightning", "pandas", "plotly",
@@ -52,8 +53,17 @@ def ensure_venv(path: Path, install: bool) -> Path:
         venv.EnvBuilder(with_pip=True).create(path)
     if install:
         print(f"installing into {path}: {' '.join(PACKAGES)}", flush=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *PACKAGES], check=True)
+        packages = [cpu_torch_wheel() or p if p == "torch" else p for p in PACKAGES]
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
     return python
+
+
+def cpu_torch_wheel() -> str | None:
+    """A CPU build of torch in pip's find-links folders ($PIP_FIND_LINKS), if one is there."""
+    for folder in os.environ.get("PIP_FIND_LINKS", "").split():
+        for wheel in sorted(Path(folder).glob("torch-*+cpu-*.whl")) if Path(folder).is_dir() else []:
+            return str(wheel)
+    return None
 
 
 def describe(program: Path) -> tuple[str, str, float]:
@@ -137,7 +147,8 @@ def main() -> None:
         print("\n| program | what it does | uses | result |\n|---|---|---|---|")
         for r in results:
             result = "runs" if r["ok"] else f"fails: {r['error']}"
-            print(f"| `{r['program']}` | {r['what']} | {r['uses']} | {result} |")
+            what = r["what"].replace("``", "`")
+            print(f"| `{r['program']}` | {what} | {r['uses']} | {result} |")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,11 @@ __all__ = [
 
 _LAZY_MODULES = ("search_space", "importance", "visualization", "artifacts", "integration",
                  "terminator",
-                 "testing", "cli", "report", "observability")
+                 "testing", "cli", "report", "observability",
+                 # Optuna's private modules that add-ons read as attributes of the package
+                 # without importing them (``optuna._imports.try_import()`` in optuna-integration's
+                 # PyTorch Lightning and Ignite callbacks): ``import optuna`` has loaded them.
+                 "_imports", "_experimental", "_deprecated", "_transform", "_typing", "version")
 
 
 def install_as_optuna(*, children: bool = False) -> None:

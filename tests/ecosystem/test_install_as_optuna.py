@@ -155,3 +155,20 @@ def test_private_modules_exist_under_optunas_paths_in_skipjack():
     assert wrapped._backend.get_study_name_from_id(study_id) == "w"
     with pytest.raises(TypeError, match="backend"):
         _CachedStorage("sqlite:///x.db")  # type: ignore[arg-type]
+
+
+def test_optunas_private_modules_read_as_attributes_of_the_package():
+    # optuna-integration's Lightning and Ignite callbacks call optuna._imports.try_import()
+    # without importing optuna._imports: after `import optuna` Optuna has loaded it
+    code = (
+        "import skipjack as optuna\n"
+        "print(callable(optuna._imports.try_import), optuna._transform._SearchSpaceTransform.__name__,"
+        " callable(optuna._experimental.experimental_class), callable(optuna._deprecated.deprecated_func),"
+        " optuna.version.__version__ == optuna.__version__)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env(), capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout.split() == ["True", "_SearchSpaceTransform", "True", "True", "True"], (
+        proc.stderr
+    )

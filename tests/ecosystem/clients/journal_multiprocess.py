@@ -17,10 +17,11 @@ def objective(trial):
     return (x - 2) ** 2
 
 
-def worker(path):
+def worker(path, parent_optuna):
     import optuna as worker_optuna
 
-    assert worker_optuna.__name__ == "skipjack", worker_optuna.__file__
+    # a spawned child resolves `optuna` as its parent does (skipjack under the switch)
+    assert worker_optuna.__name__ == parent_optuna, worker_optuna.__file__
     storage = JournalStorage(JournalFileBackend(path))
     study = optuna.load_study(study_name="journal", storage=storage)
     study.optimize(objective, n_trials=10)
@@ -31,7 +32,7 @@ if __name__ == "__main__":
     storage = JournalStorage(JournalFileBackend(path))
     optuna.create_study(study_name="journal", storage=storage)
     ctx = multiprocessing.get_context("spawn")
-    processes = [ctx.Process(target=worker, args=(path,)) for _ in range(4)]
+    processes = [ctx.Process(target=worker, args=(path, optuna.__name__)) for _ in range(4)]
     for p in processes:
         p.start()
     for p in processes:
