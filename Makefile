@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_WARN_SCRIPT_LOCATION=1 \
 	$(PY) -m pip install -qq --progress-bar off
 
-.PHONY: demo test docs install bench clean
+.PHONY: demo test docs install bench bench-env clean
 
 $(VENV)/bin/python:
 	@echo "Creating $(VENV) with $(PYTHON)..."
@@ -30,8 +30,20 @@ test: $(VENV)/.installed-test
 docs: $(VENV)/.installed-docs
 	$(PY) -m mkdocs build --strict --quiet --site-dir build/docs
 
-bench: $(VENV)/.installed-test
-	$(PY) benchmarks/overhead.py
+# The anchors (Optuna 5, Rustuna) and the benchmark-only libraries, in their own venv: never in
+# the package's. The benchmarks take it with --anchor-python .benchenv/bin/python.
+BENCHENV ?= .benchenv
+$(BENCHENV)/.installed: benchmarks/requirements.txt
+	@echo "Creating $(BENCHENV) with the benchmark anchors (once; quiet)..."
+	@$(PYTHON) -m venv $(BENCHENV)
+	@PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore $(BENCHENV)/bin/python -m pip install \
+		-qq --progress-bar off -r benchmarks/requirements.txt
+	@touch $@
+
+bench-env: $(BENCHENV)/.installed
+
+bench: $(VENV)/.installed-test $(BENCHENV)/.installed
+	$(PY) benchmarks/overhead.py --anchor-python $(BENCHENV)/bin/python
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo.db demo-history.html

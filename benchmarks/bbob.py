@@ -29,7 +29,7 @@ won/tied/lost, two-sided paired sign test over runs).
 Needs ``coco-experiment`` (``import cocoex``); samplers whose library is not importable are
 skipped. Run it with the benchmark environment's Python (see benchmarks/requirements.txt), e.g.::
 
-    nice -n 19 /work/benchenv/bin/python benchmarks/bbob.py --functions 1-24 --dims 2,5,10 \\
+    nice -n 19 .benchenv/bin/python benchmarks/bbob.py --functions 1-24 --dims 2,5,10 \\
         --instances 1 --seeds 3 --trials 100 --jobs 1
 
 Raw results are cached in ``--cache`` (JSON lines), so a rerun only computes missing runs.

@@ -6,7 +6,7 @@ skipjack, and side by side for Optuna 5 and Rustuna when the Python given with
 runs is reported. Flat per-trial cost shows as "last ms" close to "first ms".
 
     python benchmarks/cmaes_overhead.py                        # every scenario, skipjack only
-    python benchmarks/cmaes_overhead.py --anchor-python /work/benchenv/bin/python --repeat 3
+    python benchmarks/cmaes_overhead.py --anchor-python .benchenv/bin/python --repeat 3
     python benchmarks/cmaes_overhead.py --scenarios cmaes-10f-1000 --frameworks skipjack,optuna
 """
 

@@ -4,7 +4,7 @@ Same protocol, flags, cache and report as ``bbob.py`` (which documents them); on
 sampler set (skipjack's and Optuna's GPSampler, Optuna's multivariate TPE, random search) and the
 head-to-head sampler (``skipjack-gp``) differ. Example::
 
-    nice -n 19 /work/benchenv/bin/python benchmarks/gp_bbob.py --functions 1-24 --dims 2,5,10 \\
+    nice -n 19 .benchenv/bin/python benchmarks/gp_bbob.py --functions 1-24 --dims 2,5,10 \\
         --instances 1 --seeds 3 --trials 100 --jobs 1
 """
 

@@ -13,7 +13,7 @@ can import them:
 Every run is a fresh subprocess. Redis runs use a unique key prefix and delete their keys.
 
     python benchmarks/journal.py                                   # everything, skipjack only
-    python benchmarks/journal.py --anchor-python /work/benchenv/bin/python
+    python benchmarks/journal.py --anchor-python .benchenv/bin/python
     python benchmarks/journal.py --parts overhead --sizes 1000 --samplers random --repeat 3
 """
 

@@ -6,7 +6,7 @@ prints the median hypervolume (higher is better) of the non-dominated trials, wi
 hypervolume of the true Pareto front (computed from a dense sample of it).
 
     python benchmarks/mo.py                                  # 1000 trials, 3 seeds, skipjack only
-    python benchmarks/mo.py --anchor-python /work/benchenv/bin/python
+    python benchmarks/mo.py --anchor-python .benchenv/bin/python
     python benchmarks/mo.py --n-trials 300 --seeds 1 --problems zdt1,dtlz2 --samplers nsga2
 """
 

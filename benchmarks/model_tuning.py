@@ -15,7 +15,7 @@ seed) is one study of ``--trials`` trials, and all samplers get the same seeds. 
 the median over seeds of the best error, and each sampler's average rank over tasks (ranks of the
 per-task mean best error; ties share their rank). Results are cached in ``--cache`` (JSON lines).
 
-    /work/benchenv/bin/python benchmarks/model_tuning.py --trials 50 --seeds 5
+    .benchenv/bin/python benchmarks/model_tuning.py --trials 50 --seeds 5
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ with ``--anchor-python`` (default: this interpreter). Each run is a fresh subpro
 ``--repeat`` runs is reported.
 
     python benchmarks/overhead.py                      # all Random scenarios
-    python benchmarks/overhead.py --anchor-python /work/benchenv/bin/python --repeat 3
+    python benchmarks/overhead.py --anchor-python .benchenv/bin/python --repeat 3
     python benchmarks/overhead.py --scenarios random-10f-10000 --frameworks skipjack
 """
 

@@ -15,7 +15,7 @@ best validation accuracy of a COMPLETE trial, the loop's wall time, and, when Op
 and whether every trial ended in the same state at the same step in both frameworks.
 
     .venv/bin/python benchmarks/pruning.py
-    .venv/bin/python benchmarks/pruning.py --anchor-python /work/benchenv/bin/python
+    .venv/bin/python benchmarks/pruning.py --anchor-python .benchenv/bin/python
     .venv/bin/python benchmarks/pruning.py --seeds 0 --n-trials 30 --epochs 10   # quick
 """
 
@@ -195,7 +195,7 @@ def main() -> None:
     parser.add_argument("--n-trials", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--anchor-python", default=None,
-                        help="an interpreter with optuna installed (e.g. /work/benchenv/bin/python)")
+                        help="an interpreter with optuna installed (e.g. .benchenv/bin/python)")
     parser.add_argument("--pruners", nargs="+", default=list(PRUNERS))
     parser.add_argument("--overhead", type=int, default=0, metavar="N",
                         help="also time N synthetic trials x 20 steps under MedianPruner")

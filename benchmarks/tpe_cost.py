@@ -5,7 +5,7 @@ framework, one scenario per run; prints one JSON line (cpu_ms, wall_ms per trial
 10% of trials). Run it with the interpreter that has the framework::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/tpe_cost.py skipjack tpe 10f 1000
-    OPENBLAS_NUM_THREADS=1 /work/benchenv/bin/python benchmarks/tpe_cost.py rustuna indep 10f 5000
+    OPENBLAS_NUM_THREADS=1 .benchenv/bin/python benchmarks/tpe_cost.py rustuna indep 10f 5000
 
 Arguments: framework (skipjack, optuna, rustuna), sampler (``tpe``: multivariate, ``indep``:
 univariate), space (``10f``: 10 floats; ``mixed``: 5 floats, 3 ints, 2 categoricals), trials.
