@@ -3,7 +3,7 @@
 A ``TrialFeed`` follows one study through its storage's watermark read
 (``get_trials_since(watermark)``: every trial that changed since the watermark, possibly more,
 never fewer) and turns it into the one view every consumer of "what changed" uses: the
-stateful samplers (CMA-ES, the GA samplers), the intersection search space
+stateful samplers (TPE, CMA-ES, the GA samplers), the intersection search space
 (``search_space.py``) and the stop callbacks (``study/_budgets.py``).
 
 The rule for unfinished trials, the same for every consumer:

@@ -29,6 +29,7 @@ import numpy as np
 
 from skipjack._records import FrozenTrial, TrialState
 from skipjack._records._frozen_trial import CONSTRAINTS_KEY
+from skipjack._study_feed import TrialFeed
 from skipjack.distributions import BaseDistribution
 from skipjack.logging import get_logger
 from skipjack.samplers._base import BaseSampler
@@ -168,9 +169,9 @@ class TPESampler(BaseSampler):
         self._study_name = study_name
         self._history: History | None = None
         self._tracker = SpaceTracker()
-        self._watermark: Any = None  # the study's incremental-read position
-        self._ingested: set[int] = set()  # numbers of the finished trials already seen
-        self._running: dict[int, FrozenTrial] = {}
+        # the study view: finished trials once each, running ones as last read (the liar's);
+        # TPE keeps its own search space (SpaceTracker), so the feed computes none
+        self._feed = TrialFeed(space_states=())
         self._trial_states: dict[int, _TrialState] = {}
         self._specs: dict[tuple[str, BaseDistribution], ParamSpec] = {}
         # the same distribution objects come back every trial (the joint space is kept): look
@@ -217,32 +218,17 @@ class TPESampler(BaseSampler):
     def _sync(self, study: ReadOnlyStudy, trial: FrozenTrial) -> _TrialState:
         """Ingest trials finished since the last call; note the running ones for the liar.
 
-        Uses the study's incremental read (``get_trials_since``) when it has one, so the cost does
-        not grow with the study; otherwise scans ``get_trials`` and skips what is ingested.
+        Reads through the study view (``TrialFeed``: the study's incremental read, one rule for
+        unfinished trials), so the cost does not grow with the study.
         """
         if self._history is None or study.study_name != self._study_name:
             self._reset(study.study_name)
             self._history = History(study.directions)
         history = self._history
-        fetch = getattr(study, "get_trials_since", None)
-        if fetch is not None:
-            changed, self._watermark = fetch(self._watermark)
-        else:
-            changed = study.get_trials(deepcopy=False)
-        running = self._running
-        ingested = self._ingested
-        for t in changed:
-            number = t.number
-            state = t.state
-            if state.is_finished():
-                running.pop(number, None)
-                if number not in ingested:
-                    ingested.add(number)
-                    self._ingest(history, t)
-            elif state == TrialState.RUNNING:
-                running[number] = t
-            else:
-                running.pop(number, None)
+        feed = self._feed
+        for t in feed.poll(study, self._study_name):
+            self._ingest(history, t)
+        running = feed.running
         lies = (
             [t for number, t in running.items() if number != trial.number]
             if self._constant_liar else []
