@@ -29,4 +29,7 @@ if __name__ == "__main__":
     for t in sorted(study.best_trials, key=lambda t: t.values):
         feasible = all(c <= 0.0 for c in t.user_attrs["constraint"])
         print(f"  Trial#{t.number} values={t.values} feasible={feasible}")
-    assert study.best_trials
+    # The Pareto front holds feasible trials only. It may be empty for an unlucky seed: about 3%
+    # of the box is feasible (seeds 0-11 find 0-12 feasible trials in 40, Optuna 1-10).
+    assert len(study.trials) == 40
+    assert all(all(c <= 0.0 for c in t.user_attrs["constraint"]) for t in study.best_trials)
