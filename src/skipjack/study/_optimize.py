@@ -306,7 +306,8 @@ def _loop(
     heartbeat = is_heartbeat_enabled(study._storage)
     bar = progress if progress._bar is not None else None
     # Design note: without callbacks nothing runs between a tell and the next ask that could end
-    # the loop, so the loop decides right before the tell whether another trial follows (the
+    # the loop, so the loop decides inside the tell, after the sampler's after_trial (which may
+    # call ``study.stop()``) and right before the finish, whether another trial follows (the
     # stop flag, the deadline and the trial count, as it would at the top of the next turn) and
     # tells the storage, which may start that trial in the same transaction as the finish (one
     # durable commit per trial on PostgreSQL/MySQL; see docs/storage.md). A callback may call
@@ -415,7 +416,8 @@ def run_trial(
 
     ``heartbeat``: whether the storage records heartbeats (None: find out). ``follows``: asked
     right before the tell (unless the objective raised an error that ends the loop) whether the
-    loop runs another trial; if so the storage hears it (``prepare_next_trial``).
+    loop runs another trial, after the sampler's ``after_trial`` (which may stop the study); if so
+    the storage hears it (``prepare_next_trial``).
     """
     storage = study._storage
     if heartbeat is None:
@@ -469,9 +471,16 @@ def run_trial(
         observer.tell_start()
     warning_message = None
     lost = False
-    if follows is not None and (error is None or state != _FAIL or isinstance(error, catch)) \
-            and follows():
-        storage.prepare_next_trial(study._study_id, trial._trial_id)
+    before_finish: Callable[[], None] | None = None
+    if follows is not None and (error is None or state != _FAIL or isinstance(error, catch)):
+        decide = follows
+        trial_id = trial._trial_id
+
+        def before_finish() -> None:
+            # after the sampler's after_trial, which may stop the study (Grid and BruteForce do
+            # when the grid is exhausted), and right before the finish the storage may join
+            if decide():
+                storage.prepare_next_trial(study._study_id, trial_id)
     try:
         if state == _FAIL and error is not None:
             storage.set_trial_system_attr(
@@ -479,7 +488,8 @@ def run_trial(
             )
             storage.set_trial_system_attr(trial._trial_id, TRACEBACK_KEY, format_traceback(error))
         frozen, warning_message = tell_with_warning(
-            study, trial, result if state is None else None, state, suppress_warning=True
+            study, trial, result if state is None else None, state, suppress_warning=True,
+            before_finish=before_finish,
         )
     except UpdateFinishedTrialError:
         frozen = storage.get_trial(trial._trial_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from skipjack._records import FrozenTrial, TrialState
@@ -89,8 +89,13 @@ def tell_with_warning(
     state: TrialState | None = None,
     skip_if_finished: bool = False,
     suppress_warning: bool = False,
+    before_finish: Callable[[], None] | None = None,
 ) -> tuple[FrozenTrial, str | None]:
-    """Finish ``trial`` and return its record and the warning message, if its values were bad."""
+    """Finish ``trial`` and return its record and the warning message, if its values were bad.
+
+    ``before_finish``: called after the sampler's ``after_trial`` returned and before the trial
+    is finished (the optimize loop decides there whether another trial follows).
+    """
     storage = study._storage
     if isinstance(trial, Trial):
         trial_id = trial._trial_id
@@ -179,6 +184,8 @@ def tell_with_warning(
     finished: FrozenTrial | None = None
     try:
         study.sampler.after_trial(study, record, state, values)
+        if before_finish is not None:
+            before_finish()
     finally:
         try:
             if live is not None:  # the session finishes it and hands back the finished record
