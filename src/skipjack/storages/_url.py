@@ -26,17 +26,26 @@ def connect_timeout() -> float:
     Raises:
         ValueError: the variable is set but is not a number >= 0.
     """
-    text = os.environ.get(CONNECT_TIMEOUT_VAR, "").strip()
+    return env_seconds(CONNECT_TIMEOUT_VAR, DEFAULT_CONNECT_TIMEOUT, "e.g. 30")
+
+
+def env_seconds(var: str, default: float, hint: str, *, finite: bool = False) -> float:
+    """The number of seconds >= 0 in the environment variable ``var`` (``default`` when unset
+    or blank); ``finite``: refuse ``inf`` too.
+
+    Raises:
+        ValueError: the variable is set but is not such a number; the message names it and
+            gives ``hint`` (an example value and its meaning).
+    """
+    text = os.environ.get(var, "").strip()
     if not text:
-        return DEFAULT_CONNECT_TIMEOUT
+        return default
     try:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value >= 0:
-        raise ValueError(
-            f"${CONNECT_TIMEOUT_VAR} must be a number of seconds >= 0 (e.g. 30). Got {text!r}."
-        )
+    if not value >= 0 or (finite and value == float("inf")):
+        raise ValueError(f"${var} must be a number of seconds >= 0 ({hint}). Got {text!r}.")
     return value
 
 

@@ -38,7 +38,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from skipjack.exceptions import StorageInternalError
 from skipjack.logging import get_logger
-from skipjack.storages._url import CONNECT_TIMEOUT_VAR, connect_timeout, mask_password
+from skipjack.storages._url import (
+    CONNECT_TIMEOUT_VAR,
+    connect_timeout,
+    env_seconds,
+    mask_password,
+)
 
 __all__ = [
     "Database",
@@ -117,18 +122,8 @@ def reply_timeout() -> float | None:
     Raises:
         ValueError: the variable is set but is not a number >= 0.
     """
-    text = os.environ.get(REPLY_TIMEOUT_VAR, "").strip()
-    if not text:
-        return DEFAULT_REPLY_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        raise ValueError(
-            f"${REPLY_TIMEOUT_VAR} must be a number of seconds >= 0 (e.g. 60; 0 turns the limit "
-            f"off). Got {text!r}."
-        )
+    value = env_seconds(REPLY_TIMEOUT_VAR, DEFAULT_REPLY_TIMEOUT, "e.g. 60; 0 turns the limit off",
+                        finite=True)
     return value or None
 
 
