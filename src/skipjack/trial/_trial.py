@@ -242,17 +242,23 @@ class Trial(BaseTrial):
     @property
     def relative_params(self) -> dict[str, Any]:
         """Values the sampler decided jointly at the start of the trial (computed on first use)."""
-        if self._relative_params is None:
-            sampler = self.study.sampler
-            space = self.relative_search_space
-            self._relative_params = sampler.sample_relative(self.study, self._view, space)
-            # Design note: samplers never write to storage. A sampler whose decisions must be
-            # shared between workers (CMA-ES and NSGA generations) returns the attributes to
-            # record on this trial from the optional ``trial_system_attrs`` hook, and the trial
-            # writes them here, right after the joint sampling they describe.
-            for key, value in sampler.trial_system_attrs(self.study, self._view).items():
-                self._set_system_attr(key, value)
-        return self._relative_params
+        params = self._relative_params
+        if params is None:
+            params = self._sample_relative()
+        return params
+
+    def _sample_relative(self) -> dict[str, Any]:
+        """Ask the sampler for the joint values (once per trial) and record its attributes."""
+        sampler = self.study.sampler
+        space = self.relative_search_space
+        params = self._relative_params = sampler.sample_relative(self.study, self._view, space)
+        # Design note: samplers never write to storage. A sampler whose decisions must be
+        # shared between workers (CMA-ES and NSGA generations) returns the attributes to
+        # record on this trial from the optional ``trial_system_attrs`` hook, and the trial
+        # writes them here, right after the joint sampling they describe.
+        for key, value in sampler.trial_system_attrs(self.study, self._view).items():
+            self._set_system_attr(key, value)
+        return params
 
     def _relative_then_independent(
         self,
@@ -262,13 +268,10 @@ class Trial(BaseTrial):
         param_distribution: BaseDistribution,
     ) -> Any:
         # The first ``sample_independent`` of a trial with an empty relative search space: runs
-        # ``sample_relative`` as ``relative_params`` does (inlined: this is the hot path).
-        sampler = self.study.sampler
-        sample = self._sample_independent = sampler.sample_independent
+        # ``sample_relative`` as ``relative_params`` does, then puts the sampler's own back.
+        sample = self._sample_independent = self.study.sampler.sample_independent
         if self._relative_params is None:
-            self._relative_params = sampler.sample_relative(study, trial, self.relative_search_space)
-            for key, value in sampler.trial_system_attrs(study, trial).items():
-                self._set_system_attr(key, value)
+            self._sample_relative()
         return sample(study, trial, param_name, param_distribution)
 
     # --- report and prune -------------------------------------------------------------------------
