@@ -65,7 +65,7 @@ def _sqlite_or_skip(tmp_path: Any) -> str:
 
 def test_rotated_ellipsoid_10d_four_processes_share_generations(tmp_path: Any) -> None:
     url = _sqlite_or_skip(tmp_path)
-    condition, per_worker = 1e2, 750
+    condition, per_worker = 1e2, 1000
     study = skipjack.create_study(storage=url, study_name="cma")
     ctx = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
     procs = [ctx.Process(target=_worker, args=(url, "cma", seed, per_worker, condition))
