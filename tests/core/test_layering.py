@@ -5,14 +5,15 @@ Layers, bottom to top (docs/architecture.md):
 1 storages, _study_protocol (the read-only study samplers and pruners are typed against),
   _study_feed (the incremental view of a study's trials)
 2 samplers, pruners, search_space
-3 trial, study
-4 everything else (testing, cli, report, observability, integration, artifacts, visualization...)
+3 trial (the live Trial, FixedTrial; ``Trial.study`` is typed as ``trial/_study_api.StudyAPI``)
+4 study (the facade and the optimize loop, which build trials)
+5 everything else (testing, cli, report, observability, integration, artifacts, visualization...)
 
 A module may import only modules of its own layer or lower ones, type-only imports (inside
 ``if TYPE_CHECKING:``) and imports inside functions included, and no library module imports the
 top-level ``skipjack`` package (which loads the facade). Counting type-only imports, no two areas
-below the trial loop (``samplers``, ``pruners``, ``storages``, ...) import each other in a cycle.
-(In layer 3, ``trial/_trial.py`` names ``Study`` for typing: ``Trial.study`` is Optuna's ``Study``.)
+below the top layer (``samplers``, ``pruners``, ``storages``, ``trial``, ``study``, ...) import
+each other in a cycle.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ LAYERS = {
     "_deprecation": 0, "version": 0, "_validation": 0,
     "storages": 1, "_study_protocol": 1, "_study_feed": 1,
     "samplers": 2, "pruners": 2, "search_space": 2,
-    "trial": 3, "study": 3,
+    "trial": 3,
+    "study": 4,
 }
-TOP = 4
+TOP = 5
 
 
 def _module_name(path: pathlib.Path) -> str:
@@ -130,7 +132,7 @@ def _type_only_violations(sources: dict[str, tuple[str, bool]]) -> list[str]:
                     f"{module}:{lineno} (layer {layer}) imports {target} (layer "
                     f"{_layer(target)}), type-only or not"
                 )
-            if layer < 3 and _area(target) != _area(module):
+            if _area(target) != _area(module):
                 edges.setdefault(_area(module), set()).add(_area(target))
     # a cycle between areas: an area that reaches itself
     for start in sorted(edges):
@@ -173,8 +175,9 @@ def test_dependencies_point_down() -> None:
 
 
 def test_no_cycle_counting_type_only_imports() -> None:
-    # samplers and pruners type the study they get as ``_study_protocol.ReadOnlyStudy``: typing
-    # it as ``skipjack.study.Study`` tied them, the trial and the study into one cycle.
+    # samplers and pruners type the study they get as ``_study_protocol.ReadOnlyStudy``, and the
+    # trial its ``study`` as ``trial/_study_api.StudyAPI``: typing them as ``skipjack.study.Study``
+    # tied them, the trial and the study into one cycle.
     sources = {
         _module_name(p): (p.read_text(), p.name == "__init__.py") for p in _modules()
     }
@@ -190,7 +193,21 @@ def test_type_only_check_catches_the_study_import() -> None:
         False,
     )
     found = _type_only_violations({"skipjack.samplers._x": old})
-    assert found and "imports skipjack.study (layer 3), type-only" in found[0]
+    assert found and "imports skipjack.study (layer 4), type-only" in found[0]
+    # the trial/study cycle: ``trial/_trial.py`` naming ``Study`` for ``Trial.study``
+    trial_study = {
+        "skipjack.trial._x": (
+            "from typing import TYPE_CHECKING\n"
+            "if TYPE_CHECKING:\n"
+            "    from skipjack.study._study import Study\n",
+            False,
+        ),
+        "skipjack.study._y": ("from skipjack.trial._x import Trial\n", False),
+    }
+    found = _type_only_violations(trial_study)
+    assert any("skipjack.trial._x:3 (layer 3) imports skipjack.study._study (layer 4)" in v
+               for v in found)
+    assert any("import cycle through the areas study and ['trial']" in v for v in found)
     cycle = {
         "skipjack.samplers._x": ("from skipjack.pruners._y import z\n", False),
         "skipjack.pruners._y": ("def f():\n    from skipjack.samplers._x import w\n", False),
@@ -208,6 +225,25 @@ def test_layering_check_catches_an_upward_import() -> None:
     assert _layer(targets[1]) > _layer("skipjack.study._x")
     guarded = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import skipjack.study\n")
     assert [t for _, t in _runtime_imports(guarded, "skipjack.storages._x", False)] == ["typing"]
+
+
+def test_study_api_declares_every_member_of_study() -> None:
+    # ``Trial.study`` is typed as ``StudyAPI``; mypy checks (``Study.ask`` passes the study as
+    # one) that the protocol's members exist on ``Study``, this checks that none of ``Study``'s
+    # public members (nor the private ones Optuna's add-ons read) is missing from it, so that
+    # user code reaching ``trial.study.X`` type-checks for every X a ``Study`` has.
+    import typing_extensions
+
+    from skipjack.storages import InMemoryStorage
+    from skipjack.study import create_study
+    from skipjack.trial._study_api import StudyAPI
+
+    study = create_study(storage=InMemoryStorage())
+    members = {n for n in dir(study) if not n.startswith("_")}
+    members |= {"_storage", "_study_id", "_is_multi_objective", "_get_trials"}
+    declared = set(typing_extensions.get_protocol_members(StudyAPI))
+    assert members - declared == set()
+    assert declared <= set(dir(study))
 
 
 def test_import_skipjack_is_light() -> None:

@@ -39,7 +39,7 @@ from skipjack.trial._base import BaseTrial
 if TYPE_CHECKING:
     from skipjack._study_protocol import ReadOnlyStudy
     from skipjack.storages._base import TrialSession
-    from skipjack.study import Study
+    from skipjack.trial._study_api import StudyAPI
 
 __all__ = ["Trial", "FIXED_PARAMS_KEY"]
 
@@ -60,8 +60,10 @@ class Trial(BaseTrial):
     _done = False
 
     def __init__(
-        self, study: Study, trial_id: int, *, _session: TrialSession | None = None
+        self, study: StudyAPI, trial_id: int, *, _session: TrialSession | None = None
     ) -> None:
+        # The ``Study`` itself; typed as ``StudyAPI`` (its whole public face) because ``trial/``
+        # sits below ``study/`` (``_study_api.py``).
         self.study = study
         self._trial_id = trial_id
         storage = self.storage = study._storage
