@@ -10,21 +10,31 @@ journal file / Redis backends when they exist), Random sampler, 2 floats:
    from the moment all workers are ready to the last finished trial.
 
 Optuna's RDB storage runs side by side when ``optuna`` is importable in this Python
-(``--no-optuna`` to skip). Servers: PostgreSQL and MariaDB on 127.0.0.1 (databases
-``skipjack_bench`` are created and emptied by this script).
+(``--no-optuna`` to skip). Servers: PostgreSQL and MariaDB on 127.0.0.1; the script creates,
+empties and at the end drops one database of its own (``--db-name``, by default
+``skipjack_bench_<pid>``, so that runs sharing a server never drop each other's).
+
+With ``--baseline-src`` (another checkout's ``src/``) every measurement also runs on that
+checkout, in child processes for both, ``--repeat`` times in alternating order (A B, B A, ...) so
+that the load of a shared machine falls on both alike; a last table gives the medians and the
+median of the paired ratios (this checkout's time / the baseline's: above 1 is slower).
 
 Examples::
 
     python benchmarks/storage.py --quick                        # small sizes, a few minutes
     python benchmarks/storage.py --n-trials 1000,10000 --backends sqlite,postgresql
     python benchmarks/storage.py --skip-overhead --workers 1,4 --per-worker 200
+    python benchmarks/storage.py --backends sqlite,postgresql --no-optuna --n-trials 1000 \
+        --workers 1,4 --objective-ms 0 --baseline-src ../base/src --repeat 5
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -35,7 +45,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MYSQL_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/test"
-BENCH_DB = "skipjack_bench"
+BENCH_DB = [f"skipjack_bench_{os.getpid()}"]  # --db-name; one name, this run's own
+_TAGS = itertools.count()  # a fresh SQLite/journal file for every measurement
 RDB = ("sqlite", "postgresql", "mysql")
 # PostgreSQL with synchronous_commit=off for the benchmark's sessions (both libraries alike): the
 # commit no longer waits for the WAL flush (see docs/storage.md, "Faster commits").
@@ -46,23 +57,27 @@ PG_ASYNC = "postgresql-async"
 JOURNAL = ("journal-file", "journal-file-nofsync", "journal-redis")
 
 
-def _server_url(backend: str) -> str:
+def _server_url(backend: str, create: bool = True) -> str:
+    """A fresh, empty database of this run's own (``create=False``: only drop it)."""
     import sqlalchemy as sa
 
+    name = BENCH_DB[0]
     admin = PG_ADMIN if backend == "postgresql" else MYSQL_ADMIN
     engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         if backend == "postgresql":
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         else:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        conn.exec_driver_sql(f"CREATE DATABASE {BENCH_DB}")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        if create:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
     engine.dispose()
-    return admin.rsplit("/", 1)[0] + "/" + BENCH_DB
+    return admin.rsplit("/", 1)[0] + "/" + name
 
 
 def fresh_location(backend: str, workdir: str, tag: str) -> str:
     """A fresh, empty storage location (URL or file path) for one measurement."""
+    tag = f"{tag}-{next(_TAGS)}"
     if backend == "sqlite":
         return f"sqlite:///{os.path.join(workdir, tag + '.db')}"
     if backend in ("postgresql", "mysql"):
@@ -135,21 +150,51 @@ def make_objective(objective_ms: float) -> Any:
 
 
 def overhead(impl: str, backend: str, n_trials: int, workdir: str,
-             sampler: str = "random") -> tuple[float, float]:
-    """ms/trial over the first and the last 10% of ``n_trials`` trials in one process."""
+             sampler: str = "random", location: str | None = None,
+             callbacks: bool = True) -> tuple[float, float, float]:
+    """ms/trial over the first and the last 10% of ``n_trials`` trials in one process, and over
+    all of them. ``callbacks=False``: the whole run only (no per-trial time stamps; the loop
+    without callbacks is the one that ends a trial and starts the next in one commit)."""
     lib = _module(impl)
-    location = fresh_location(backend, workdir, f"{impl}-oh-{n_trials}")
+    if location is None:
+        location = fresh_location(backend, workdir, f"{impl}-oh-{n_trials}")
     storage = open_storage(impl, backend, location)
     study = lib.create_study(storage=storage, sampler=make_sampler(lib, sampler, seed=0))
     stamps: list[float] = []
     objective = make_objective(0)
     stamps.append(time.perf_counter())
+    if not callbacks:
+        study.optimize(objective, n_trials=n_trials)
+        total = (time.perf_counter() - stamps[0]) / n_trials * 1000
+        return total, total, total
     study.optimize(objective, n_trials=n_trials,
                    callbacks=[lambda s, t: stamps.append(time.perf_counter())])
     tenth = max(1, n_trials // 10)
     first = (stamps[tenth] - stamps[0]) / tenth * 1000
     last = (stamps[-1] - stamps[-1 - tenth]) / tenth * 1000
-    return first, last
+    return first, last, (stamps[-1] - stamps[0]) / n_trials * 1000
+
+
+def _child_overhead(impl: str, backend: str, n_trials: int, workdir: str, sampler: str,
+                    location: str, baseline_src: list[str],
+                    callbacks: bool) -> tuple[float, float, float]:
+    warnings.simplefilter("ignore")
+    _BASELINE_SRC[:] = baseline_src
+    return overhead(impl, backend, n_trials, workdir, sampler, location, callbacks)
+
+
+def overhead_in_child(impl: str, backend: str, n_trials: int, workdir: str,
+                      sampler: str, callbacks: bool = True) -> tuple[float, float, float]:
+    """``overhead`` in a fresh spawned process (the baseline's skipjack is importable there)."""
+    location = fresh_location(backend, workdir, f"{impl}-oh-{n_trials}")
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        result: tuple[float, float, float] = pool.apply(
+            _child_overhead,
+            (impl, backend, n_trials, workdir, sampler, location, list(_BASELINE_SRC),
+             callbacks),
+        )
+    return result
 
 
 def make_sampler(lib: Any, name: str, seed: int | None = None) -> Any:
@@ -160,9 +205,11 @@ def make_sampler(lib: Any, name: str, seed: int | None = None) -> Any:
 
 
 def _worker(impl: str, backend: str, location: str, study_name: str, n: int, objective_ms: float,
-            ready: Any, go: Any, sampler: str, baseline_src: list[str]) -> None:
+            ready: Any, go: Any, sampler: str, baseline_src: list[str],
+            db_name: list[str]) -> None:
     warnings.simplefilter("ignore")
     _BASELINE_SRC[:] = baseline_src
+    BENCH_DB[:] = db_name
     lib = _module(impl)
     storage = open_storage(impl, backend, location)
     study = lib.load_study(study_name=study_name, storage=storage,
@@ -184,7 +231,7 @@ def throughput(impl: str, backend: str, workers: int, per_worker: int, objective
     ready, go = ctx.Semaphore(0), ctx.Event()
     procs = [ctx.Process(target=_worker, args=(impl, backend, location, "bench", per_worker,
                                                 objective_ms, ready, go, sampler,
-                                                list(_BASELINE_SRC)))
+                                                list(_BASELINE_SRC), list(BENCH_DB)))
              for _ in range(workers)]
     for p in procs:
         p.start()
@@ -210,6 +257,51 @@ def _available(backend: str, impl: str) -> bool:
     return True
 
 
+def compare(args: argparse.Namespace, backends: list[str], workdir: str) -> None:
+    """This checkout against ``--baseline-src``, each scenario ``--repeat`` times, alternating."""
+    scenarios: list[tuple[str, str, Any]] = []
+    for backend in backends:
+        if not args.skip_overhead:
+            for n in [int(v) for v in args.n_trials.split(",")]:
+                for cb in (False, True):
+                    scenarios.append((backend, f"1 process, {n} trials"
+                                      f"{', a callback' if cb else ''}, ms/trial",
+                                      lambda impl, b=backend, n=n, cb=cb: overhead_in_child(
+                                          impl, b, n, workdir, args.sampler, cb)[2]))
+        if not args.skip_throughput:
+            for ms in [float(v) for v in args.objective_ms.split(",")]:
+                for w in [int(v) for v in args.workers.split(",")]:
+                    # seconds per trial of the whole study, so that above 1 is slower as above
+                    scenarios.append((backend, f"{w} workers x {args.per_worker}, {ms:g} ms "
+                                      "objective, ms/trial",
+                                      lambda impl, b=backend, w=w, ms=ms: 1000 / throughput(
+                                          impl, b, w, args.per_worker, ms, workdir,
+                                          args.sampler)))
+    print(f"\n## This checkout against {_BASELINE_SRC[0]}: {args.repeat} alternating rounds\n")
+    print("| backend | scenario | round | baseline | this | this / baseline |")
+    print("|---|---|---|---|---|---|")
+    results = []
+    for backend, name, measure in scenarios:
+        pairs = []
+        for r in range(args.repeat):
+            order = ("skipjack", "baseline") if r % 2 == 0 else ("baseline", "skipjack")
+            got = {impl: measure(impl) for impl in order}
+            pairs.append((got["baseline"], got["skipjack"]))
+            print(f"| {backend} | {name} | {r + 1} | {got['baseline']:.3f} | "
+                  f"{got['skipjack']:.3f} | {got['skipjack'] / got['baseline']:.3f} |",
+                  flush=True)
+        results.append((backend, name, pairs))
+    print(f"\n## Medians of {args.repeat} rounds (load average now "
+          f"{os.getloadavg()[0]:.1f})\n")
+    print("| backend | scenario | baseline | this | ratio (median of rounds) | ratio range |")
+    print("|---|---|---|---|---|---|")
+    for backend, name, pairs in results:
+        ratios = [b / a for a, b in pairs]
+        print(f"| {backend} | {name} | {statistics.median(a for a, _ in pairs):.3f} | "
+              f"{statistics.median(b for _, b in pairs):.3f} | {statistics.median(ratios):.3f} | "
+              f"{min(ratios):.3f}-{max(ratios):.3f} |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default=",".join(RDB + (PG_ASYNC,) + JOURNAL),
@@ -225,8 +317,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-optuna", action="store_true")
     parser.add_argument("--baseline-src", default=None,
                         help="src/ folder of another skipjack checkout (e.g. a worktree of the "
-                             "previous commit): its workers run as a 'baseline' column of the "
-                             "throughput table, in the same run")
+                             "previous commit): every measurement runs on both, alternating, "
+                             "instead of the tables against Optuna")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of each measurement with --baseline-src")
+    parser.add_argument("--db-name", default=BENCH_DB[0],
+                        help="the PostgreSQL/MySQL database this run creates and drops "
+                             "(default: skipjack_bench_<pid>)")
     parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--quick", action="store_true",
@@ -242,12 +339,26 @@ def main(argv: list[str] | None = None) -> None:
             impls.append("optuna")
         except ImportError:
             print("# optuna is not importable here: skipjack only")
-    if args.baseline_src:
-        _BASELINE_SRC[:] = [os.path.abspath(args.baseline_src)]
+    BENCH_DB[:] = [args.db_name]
     backends = [b for b in args.backends.split(",") if b]
     workdir = tempfile.mkdtemp(prefix="skipjack-storage-bench-")
     print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
           f"{args.sampler} sampler, 2 floats")
+    try:
+        if args.baseline_src:
+            _BASELINE_SRC[:] = [os.path.abspath(args.baseline_src)]
+            compare(args, backends, workdir)
+        else:
+            tables(args, backends, impls, workdir)
+    finally:
+        for backend in {"postgresql" if b == PG_ASYNC else b for b in backends}:
+            if backend in ("postgresql", "mysql"):
+                _server_url(backend, create=False)
+
+
+def tables(args: argparse.Namespace, backends: list[str], impls: list[str],
+           workdir: str) -> None:
+    """The overhead and throughput tables, skipjack against Optuna."""
     if not args.skip_overhead:
         print("\n## Per-trial overhead (one process): ms/trial, first 10% -> last 10%\n")
         print("| backend | trials | skipjack first | skipjack last | last/first | optuna first "
@@ -257,34 +368,28 @@ def main(argv: list[str] | None = None) -> None:
             for n in [int(v) for v in args.n_trials.split(",")]:
                 row = [backend, str(n)]
                 if _available(backend, "skipjack"):
-                    f, last = overhead("skipjack", backend, n, workdir, args.sampler)
+                    f, last, _ = overhead("skipjack", backend, n, workdir, args.sampler)
                     row += [f"{f:.2f}", f"{last:.2f}", f"{last / f:.2f}"]
                 else:
                     row += ["-", "-", "-"]
                 if "optuna" in impls and _available(backend, "optuna") \
                         and n <= args.optuna_max_trials:
-                    f, last = overhead("optuna", backend, n, workdir, args.sampler)
+                    f, last, _ = overhead("optuna", backend, n, workdir, args.sampler)
                     row += [f"{f:.2f}", f"{last:.2f}"]
                 else:
                     row += ["-", "-"]
                 print("| " + " | ".join(row) + " |", flush=True)
     if not args.skip_throughput:
         print(f"\n## Throughput ({args.per_worker} trials per worker process): trials/s\n")
-        base = bool(_BASELINE_SRC)
-        head = "| backend | objective | workers | skipjack | "
-        head += "baseline | baseline ratio | " if base else ""
-        print(head + "optuna | ratio |")
-        print("|---" * (6 + 2 * base) + "|")
+        print("| backend | objective | workers | skipjack | optuna | ratio |")
+        print("|---" * 6 + "|")
         for backend in backends:
             for ms in [float(v) for v in args.objective_ms.split(",")]:
                 for w in [int(v) for v in args.workers.split(",")]:
-                    ours = theirs = before = None
+                    ours = theirs = None
                     if _available(backend, "skipjack"):
                         ours = throughput("skipjack", backend, w, args.per_worker, ms, workdir,
                                           args.sampler)
-                    if base and _available(backend, "skipjack"):
-                        before = throughput("baseline", backend, w, args.per_worker, ms,
-                                            workdir, args.sampler)
                     if "optuna" in impls and _available(backend, "optuna"):
                         theirs = throughput("optuna", backend, w, args.per_worker, ms, workdir,
                                             args.sampler)
@@ -295,10 +400,8 @@ def main(argv: list[str] | None = None) -> None:
                     def ratio(a: float | None) -> str:
                         return f"{a / theirs:.1f}x" if a and theirs else "-"
 
-                    row = f"| {backend} | {ms:g} ms | {w} | {fmt(ours)} | "
-                    if base:
-                        row += f"{fmt(before)} | {ratio(before)} | "
-                    print(row + f"{fmt(theirs)} | {ratio(ours)} |", flush=True)
+                    print(f"| {backend} | {ms:g} ms | {w} | {fmt(ours)} | {fmt(theirs)} | "
+                          f"{ratio(ours)} |", flush=True)
 
 
 if __name__ == "__main__":
