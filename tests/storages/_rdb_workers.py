@@ -6,7 +6,7 @@ import os
 import time
 from typing import Any
 
-__all__ = ["optimize_worker", "create_study_worker", "hanging_worker"]
+__all__ = ["optimize_worker", "add_trials_worker", "create_study_worker", "hanging_worker"]
 
 
 def _quiet() -> None:
@@ -30,6 +30,21 @@ def optimize_worker(url: str, study_name: str, n_trials: int) -> None:
         return x * x + y * y
 
     study.optimize(objective, n_trials=n_trials)
+
+
+def add_trials_worker(url: str, study_name: str, n_trials: int) -> None:
+    """Add ``n_trials`` finished trials and enqueue as many (trials created from a template)."""
+    import skipjack
+
+    _quiet()
+    study = skipjack.load_study(study_name=study_name, storage=url)
+    dist = skipjack.distributions.FloatDistribution(-1, 1)
+    for i in range(n_trials):
+        x = (i % 200) / 100 - 1
+        study.add_trial(skipjack.trial.create_trial(
+            params={"x": x, "y": 0.0}, distributions={"x": dist, "y": dist}, value=x * x,
+            user_attrs={"pid": os.getpid()}))
+        study.enqueue_trial({"x": x, "y": 0.5})
 
 
 def create_study_worker(url: str, study_name: str, queue: Any) -> None:

@@ -8,6 +8,7 @@ an error or a timeout, enqueued trials first and in order, threads sharing one s
 
 from __future__ import annotations
 
+import datetime
 import threading
 
 import pytest
@@ -191,3 +192,68 @@ def test_a_started_trial_near_its_grace_period_is_restarted_not_handed_over(tmp_
     assert storage._get_stale_trial_ids(study._study_id) == []
     study.tell(again, 2.0)
     assert _states(study) == [TrialState.COMPLETE] * 2
+
+
+def test_workers_whose_next_trials_start_at_the_same_instant_get_their_own(storage):
+    # Two workers' finishing transactions start their next trials at the same microsecond (the
+    # clocks of different hosts or processes do meet): each must be handed the trial its own
+    # transaction started, never the other's, or one trial runs twice and a number is lost.
+    other = RDBStorage(storage.url)
+    study = skipjack.create_study(storage=storage)
+    sid = study._study_id
+    mine, theirs = storage.create_new_trial(sid), other.create_new_trial(sid)
+    instant = datetime.datetime(2026, 1, 2, 3, 4, 5, 678901)
+    for s in (storage, other):
+        s._writer._now = lambda: instant  # the clock only; the database is real
+    storage.prepare_next_trial(sid, mine)
+    other.prepare_next_trial(sid, theirs)
+    storage.set_trial_state_values(mine, TrialState.COMPLETE, [1.0])
+    other.set_trial_state_values(theirs, TrialState.COMPLETE, [2.0])
+    a, b = storage.start_trial(sid), other.start_trial(sid)
+    assert {a.trial_id, b.trial_id} == {
+        t._trial_id for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
+    assert a.trial_id != b.trial_id
+    assert sorted(t.number for t in study.get_trials(deepcopy=False)) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mysql"])
+def test_adding_a_trial_does_not_hold_up_a_worker_finishing_one(backend):
+    # A trial added from a template (add_trial, enqueue_trial, the retry of a failed trial) and
+    # a worker's next trial started in its finishing transaction take numbers of one study at
+    # the same moment. Neither waits for the other's transaction: had the addition held the
+    # study row while the finish's insert checked its foreign key on that row, each would wait
+    # for the other (a deadlock, broken only by the server after its deadlock timeout).
+    url = server_url(backend)
+    empty_database(url)
+    adder, worker = RDBStorage(url), RDBStorage(url)
+    study = skipjack.create_study(storage=adder)
+    sid = study._study_id
+    running = worker.create_new_trial(sid)
+    finished = threading.Event()
+
+    def finish():  # the plan for the next trial belongs to the thread that finishes
+        worker.prepare_next_trial(sid, running)
+        worker.set_trial_state_values(running, TrialState.COMPLETE, [1.0])
+        finished.set()
+
+    waited: list[bool] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not waited and statement.lstrip().upper().startswith("INSERT INTO TRIALS"):
+            thread = threading.Thread(target=finish)
+            thread.start()
+            waited.append(finished.wait(5.0))  # the addition's transaction is open meanwhile
+
+    event.listen(adder._engine, "before_cursor_execute", before)
+    try:
+        study.add_trial(skipjack.trial.create_trial(value=3.0, params={"x": 0.5},
+                        distributions={"x": skipjack.distributions.FloatDistribution(0, 1)}))
+    finally:
+        event.remove(adder._engine, "before_cursor_execute", before)
+    assert waited == [True]
+    trials = study.get_trials(deepcopy=False)
+    assert sorted(t.number for t in trials) == [0, 1, 2]
+    assert [t.state for t in sorted(trials, key=lambda t: t.number)] == [
+        TrialState.COMPLETE, TrialState.RUNNING, TrialState.COMPLETE]
+    added = [t for t in trials if t.value == 3.0]
+    assert len(added) == 1 and added[0].params == {"x": 0.5}

@@ -53,6 +53,26 @@ def test_four_workers_250_trials_each(url):
     assert len({t.user_attrs["pid"] for t in trials}) == 4
 
 
+def test_trials_added_and_enqueued_while_workers_run_get_contiguous_numbers(url):
+    # Two ways of taking a trial number meet: the loop's next trial, started in the finishing
+    # transaction, and a trial created from a template (add_trial, enqueue_trial) with its rows.
+    skipjack.create_study(study_name="mix", storage=url)
+    procs = [_spawn(workers.optimize_worker, url, "mix", 150) for _ in range(2)]
+    procs += [_spawn(workers.add_trials_worker, url, "mix", 75) for _ in range(2)]
+    for p in procs:
+        p.join(timeout=600)
+        assert p.exitcode == 0
+    study = skipjack.load_study(study_name="mix", storage=url)
+    trials = study.get_trials(deepcopy=False)
+    assert sorted(t.number for t in trials) == list(range(len(trials)))
+    # every enqueued trial ran once (as one of the loops' 300 trials) or still waits
+    waiting = [t for t in trials if t.state == TrialState.WAITING]
+    assert len(trials) == 300 + 150 + len(waiting)
+    assert len([t for t in trials if t.params.get("y") == 0.5]) + len(waiting) == 150
+    assert all(t.value == pytest.approx(t.params["x"] ** 2 + t.params["y"] ** 2)
+               for t in trials if t.state == TrialState.COMPLETE)
+
+
 def test_eight_processes_create_one_study(url):
     if not url.startswith("sqlite"):
         reset_database(url)  # no tables at all: the processes also race to create them

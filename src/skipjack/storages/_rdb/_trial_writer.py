@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -165,14 +166,8 @@ class TrialWriter:
                     "p_sid": study_id, "p_start": start}).first()
                 if mine is not None:
                     return int(mine[0]), int(mine[1])
-            if t is None and db.number_index and db.returning:
-                # One statement: MAX(number)+1 computed and inserted at once; the unique index
-                # turns a concurrent duplicate into an IntegrityError, and we try again.
-                for _ in range(50):
-                    try:
-                        return self._insert_trial(conn, study_id, state, start, complete, False)
-                    except IntegrityError:
-                        time.sleep(0.001)
+            if t is None and self._lock_free_numbers():
+                return self._insert_trial(conn, study_id, state, start, complete)  # one statement
             with transaction(conn):
                 trial_id, number = self._insert_trial(conn, study_id, state, start, complete)
                 if t is not None:
@@ -197,12 +192,65 @@ class TrialWriter:
                    _t.c.datetime_start == sa.bindparam("p_start", type_=_t.c.datetime_start.type))
             .order_by(_t.c.number).limit(1)))
 
+    def _lock_free_numbers(self) -> bool:
+        """Whether trial numbers are taken without the study row lock: skipjack's unique
+        (study_id, number) index refuses a duplicate, and one statement computes and inserts the
+        number (RETURNING)."""
+        return bool(self._db.number_index) and bool(self._db.returning)
+
     def _insert_trial(
-        self, conn: Connection, study_id: int, state: str, start: Any, complete: Any,
-        lock: bool = True,
+        self, conn: Connection, study_id: int, state: str, start: Any, complete: Any
     ) -> tuple[int, int]:
+        """Insert a trial of ``study_id`` with the study's next number; returns ``(trial_id,
+        number)``. Inside a transaction or alone (autocommit).
+
+        With ``_lock_free_numbers`` one statement computes MAX(number) + 1 and inserts it; one that
+        lost the number to a concurrent creation (it waits for that creation's commit) takes the
+        next one with a fresh snapshot: on PostgreSQL ``ON CONFLICT DO NOTHING`` returns no row
+        and leaves the transaction usable, on MySQL/MariaDB and SQLite the duplicate rolls back
+        only the statement. Otherwise (an Optuna-created schema, MySQL without RETURNING) the
+        study row lock serializes number assignment. Design note: every creation of a study
+        takes its number the same way; a lock holder mixed with lock-free writers deadlocks on
+        PostgreSQL (the lock holder waits for a lock-free insert of its number to commit, while
+        that insert's foreign-key check waits for the lock holder's study row).
+        """
         studies = m.studies
-        if lock and self._db.dialect != "sqlite":
+        next_number = (
+            sa.select(sa.func.coalesce(sa.func.max(_t.c.number), -1) + 1)
+            .where(_t.c.study_id == sa.bindparam("p_sid"))
+            .scalar_subquery()
+        )
+        params = {"p_sid": study_id, "p_start": start, "p_done": complete}
+        if self._lock_free_numbers():
+            postgres = self._db.dialect == "postgresql"
+
+            def build() -> Any:
+                insert: Any = postgresql.insert(_t) if postgres else _t.insert()
+                insert = insert.from_select(
+                    ["number", "study_id", "state", "datetime_start", "datetime_complete"],
+                    sa.select(next_number, studies.c.study_id, self._typed_literal(state),
+                              sa.bindparam("p_start", type_=sa.DateTime),
+                              sa.bindparam("p_done", type_=sa.DateTime))
+                    .where(studies.c.study_id == sa.bindparam("p_sid")))
+                if postgres:
+                    insert = insert.on_conflict_do_nothing()
+                return insert.returning(_t.c.trial_id, _t.c.number)
+
+            insert = self._db.statement(("insert_trial", state), build)
+            for _ in range(50):
+                try:
+                    row = conn.execute(insert, params).first()
+                except IntegrityError:
+                    continue  # MySQL/MariaDB, SQLite: the number was taken; the next one
+                if row is not None:
+                    return int(row[0]), int(row[1])
+                exists = conn.execute(sa.select(studies.c.study_id)
+                                      .where(studies.c.study_id == study_id)).first()
+                if exists is None:
+                    raise KeyError(f"No study with study_id {study_id} exists.")
+                # PostgreSQL: the number was taken (ON CONFLICT); the next statement sees it
+            raise RuntimeError("could not allocate a trial number after 50 attempts")
+        if self._db.dialect != "sqlite":
             # The row lock serializes number assignment per study; the next statement takes a
             # fresh snapshot after the lock is granted, so MAX(number) sees the previous insert.
             locked = conn.execute(
@@ -211,25 +259,6 @@ class TrialWriter:
             ).first()
             if locked is None:
                 raise KeyError(f"No study with study_id {study_id} exists.")
-        next_number = (
-            sa.select(sa.func.coalesce(sa.func.max(_t.c.number), -1) + 1)
-            .where(_t.c.study_id == sa.bindparam("p_sid"))
-            .scalar_subquery()
-        )
-        params = {"p_sid": study_id, "p_start": start, "p_done": complete}
-        if self._db.returning:
-            insert = self._db.statement(("insert_trial", state), lambda: (
-                _t.insert().from_select(
-                    ["number", "study_id", "state", "datetime_start", "datetime_complete"],
-                    sa.select(next_number, studies.c.study_id, self._typed_literal(state),
-                              sa.bindparam("p_start", type_=sa.DateTime),
-                              sa.bindparam("p_done", type_=sa.DateTime))
-                    .where(studies.c.study_id == sa.bindparam("p_sid")),
-                ).returning(_t.c.trial_id, _t.c.number)))
-            row = conn.execute(insert, params).first()
-            if row is None:
-                raise KeyError(f"No study with study_id {study_id} exists.")
-            return int(row[0]), int(row[1])
         number = int(conn.execute(sa.select(next_number), params).scalar())  # type: ignore[arg-type]
         result = conn.execute(
             _t.insert().values(number=number, study_id=study_id, state=state,
@@ -605,24 +634,9 @@ class TrialWriter:
                 conn.execute(_t.update().where(_t.c.trial_id == row[0])
                              .values(state="RUNNING", datetime_start=start))
                 found = int(row[0]), int(row[1])
-        if found is None and self._db.dialect == "mysql" and self._db.number_index \
-                and self._db.returning:
-            # MySQL/MariaDB with skipjack's unique (study_id, number) index: the one-statement
-            # insert, last before the COMMIT, so the number is held for one round trip only (a
-            # study row lock would be held for two). A duplicate number (a concurrent creation
-            # committed first) rolls back only this statement in InnoDB: take the next one.
-            for _ in range(50):
-                try:
-                    trial_id, number = self._insert_trial(conn, study_id, "RUNNING", start, None,
-                                                          False)
-                    break
-                except IntegrityError:
-                    continue
-            else:
-                raise RuntimeError("could not allocate a trial number after 50 attempts")
-        elif found is None:
-            # The study row stays locked until the commit, so creations of the study queue up
-            # behind it instead of colliding on the number.
+        if found is None:
+            # Lock-free with skipjack's number index (see _insert_trial): the insert comes last
+            # before the COMMIT, so the number is held for one round trip only.
             trial_id, number = self._insert_trial(conn, study_id, "RUNNING", start, None)
         else:
             trial_id, number = found
@@ -656,9 +670,15 @@ class TrialWriter:
         assert live.datetime_start is not None
         mine = (f"EXISTS (SELECT 1 FROM trials WHERE trial_id = {tid} AND state = '{state}' "
                 f"AND datetime_complete = {ts(done)})")
-        nxt = f"study_id = {sid} AND state = 'RUNNING' AND datetime_start = {ts(start)}"
+        # The trial this transaction starts is recorded, as it is started, in a setting local to
+        # the transaction (set_config(..., true)); the later statements name it by that id.
+        # Design note: its start time does not name it: another worker's transaction may start a
+        # trial at the same microsecond, and both workers would be handed that one trial.
+        nxt = "NULLIF(current_setting('skipjack.next_trial'), '')::integer"
+        keep = "SELECT set_config('skipjack.next_trial', trial_id::text, true) FROM started"
         sql = [
             "BEGIN",
+            "SELECT set_config('skipjack.next_trial', '', true)",
             f"UPDATE trials SET state = '{state}', datetime_complete = {ts(done)} "
             f"WHERE trial_id = {tid} AND study_id = {sid} AND number = {num} "
             f"AND datetime_start = {ts(live.datetime_start)} AND state IN ('RUNNING', 'WAITING')",
@@ -669,9 +689,10 @@ class TrialWriter:
                        f"SELECT {tid}, {i}, {literal}, '{value_type}'::trialvaluetype "
                        f"WHERE {mine}")
         sql += [
-            f"UPDATE trials SET state = 'RUNNING', datetime_start = {ts(start)} WHERE trial_id = "
-            f"(SELECT trial_id FROM trials WHERE study_id = {sid} AND state = 'WAITING' "
-            f"ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) AND state = 'WAITING' AND {mine}",
+            f"WITH started AS (UPDATE trials SET state = 'RUNNING', datetime_start = {ts(start)} "
+            f"WHERE trial_id = (SELECT trial_id FROM trials WHERE study_id = {sid} AND state = "
+            f"'WAITING' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) AND state = 'WAITING' "
+            f"AND {mine} RETURNING trial_id) {keep}",
         ]
         # No study row lock: the unique (study_id, number) index refuses a duplicate, and a
         # statement that lost the number to a concurrent creation does nothing (ON CONFLICT, after
@@ -680,22 +701,22 @@ class TrialWriter:
         # one). Design note: a lock held through the rest of the query and the commit's flush
         # serialized every worker behind a lock holder the scheduler had put aside.
         sql += [
-            f"INSERT INTO trials (number, study_id, state, datetime_start) "
+            f"WITH started AS (INSERT INTO trials (number, study_id, state, datetime_start) "
             f"SELECT COALESCE(MAX(number), -1) + 1, {sid}, 'RUNNING'::trialstate, {ts(start)} "
             f"FROM trials WHERE study_id = {sid} "
-            f"HAVING {mine} AND NOT EXISTS (SELECT 1 FROM trials WHERE {nxt}) "
-            f"ON CONFLICT DO NOTHING"
+            f"HAVING {mine} AND current_setting('skipjack.next_trial') = '' "
+            f"ON CONFLICT DO NOTHING RETURNING trial_id) {keep}"
         ] * 3
         if self.heartbeats:
             sql.append(f"INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, now() "
-                       f"FROM trials WHERE {nxt} ON CONFLICT (trial_id) DO UPDATE SET heartbeat "
-                       f"= EXCLUDED.heartbeat")
+                       f"FROM trials WHERE trial_id = {nxt} ON CONFLICT (trial_id) DO UPDATE SET "
+                       f"heartbeat = EXCLUDED.heartbeat")
         sql += [
             f"SELECT {mine}, n.trial_id, n.number, EXISTS (SELECT 1 FROM trial_params p WHERE "
             f"p.trial_id = n.trial_id) OR EXISTS (SELECT 1 FROM trial_system_attributes a WHERE "
             f"a.trial_id = n.trial_id) OR EXISTS (SELECT 1 FROM trial_user_attributes u WHERE "
             f"u.trial_id = n.trial_id) FROM (SELECT 1) one LEFT JOIN (SELECT trial_id, number "
-            f"FROM trials WHERE {nxt} LIMIT 1) n ON TRUE",
+            f"FROM trials WHERE trial_id = {nxt}) n ON TRUE",
             "COMMIT",
         ]
         # The leading SELECT gives the result a first row set, so the cursor stays open and the
