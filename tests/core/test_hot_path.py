@@ -151,3 +151,54 @@ def test_every_write_of_a_live_trial_goes_through_its_session() -> None:
     assert writes == expected * 2  # the enqueued trial (general path) and a plain one
     assert study.trials[0].params["x"] == 0.5
     assert all(t.params.keys() == {"x", "n", "c"} for t in study.trials)
+
+
+def test_joint_values_take_the_same_path_as_the_general_suggest() -> None:
+    # The live Trial's fast path for a parameter of the relative search space must give what
+    # ``_suggest``'s relative branch gives: the joint value when it lies in the distribution,
+    # an independent draw otherwise (out of range, another distribution object, a name the
+    # sampler did not decide), and the same error for a NaN.
+    from skipjack.distributions import FloatDistribution, IntDistribution
+    from skipjack.trial import Trial
+
+    joint = {"in": 0.25, "out": 7.0, "log": 0.5, "step": 0.3, "int": 3, "other": 0.5,
+             "nan": float("nan")}
+    space = {"in": FloatDistribution(0, 1), "out": FloatDistribution(0, 1),
+             "log": FloatDistribution(0.1, 1, log=True), "step": FloatDistribution(0, 1, step=0.1),
+             "int": IntDistribution(0, 5), "other": FloatDistribution(0, 2),
+             "nan": FloatDistribution(0, 1)}
+
+    class Joint(skipjack.samplers.RandomSampler):
+        def infer_relative_search_space(self, study, trial):  # type: ignore[no-untyped-def]
+            return space
+
+        def sample_relative(self, study, trial, search_space):  # type: ignore[no-untyped-def]
+            return dict(joint)
+
+    class General(Trial):  # a subclass with its own ``_suggest`` takes it for every suggest
+        def _suggest(self, name, distribution, _stacklevel=3):  # type: ignore[no-untyped-def]
+            return super()._suggest(name, distribution, _stacklevel)
+
+    def suggest_all(trial: Trial) -> dict[str, object]:
+        for name in ("in", "out", "log", "step", "int"):
+            trial._suggest_plain(name, space[name])
+        trial.suggest_float("other", 0, 2)  # an equal distribution, but another object
+        trial.suggest_float("free", 0, 1)  # not in the relative search space
+        with pytest.raises(ValueError, match="NaN"):
+            trial._suggest_plain("nan", space["nan"])
+        return trial.params
+
+    results = []
+    for kind in (Trial, General):
+        study = skipjack.create_study(sampler=Joint(seed=5))
+        session = study._storage.start_trial(study._study_id)
+        trial = kind(study, session.trial_id, _session=session)
+        assert trial._joint
+        params = suggest_all(trial)
+        assert study.trials[0].params == params
+        results.append(params)
+    assert results[0] == results[1]
+    fast = results[0]
+    assert (fast["in"], fast["log"], fast["int"], fast["other"]) == (0.25, 0.5, 3, 0.5)
+    assert type(fast["int"]) is int and fast["out"] != 7.0 and 0 <= fast["out"] <= 1
+    assert fast["step"] == 0.3

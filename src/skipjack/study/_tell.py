@@ -200,6 +200,7 @@ def tell_with_warning(
         if live is not None:
             live._done = True  # what the ``_finished`` setter does, without its call
             live._plain = False
+            live._joint = False
     if finished is None:
         finished = storage.get_trial(trial_id)
     return finished, warning_message

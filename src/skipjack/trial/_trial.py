@@ -58,6 +58,7 @@ class Trial(BaseTrial):
     # Defaults on the class: an instance stores them only when they change (fewer stores per trial).
     _relative_params: dict[str, Any] | None = None
     _done = False
+    _joint = False
 
     def __init__(
         self, study: StudyAPI, trial_id: int, *, _session: TrialSession | None = None
@@ -119,6 +120,10 @@ class Trial(BaseTrial):
         # front-end's ``_suggest_plain`` then skips the general ``_suggest`` (same steps, fewer
         # checks).
         self._plain = plain = not fixed and not self.relative_search_space
+        # True while a new parameter of the relative search space is simply taken from the
+        # sampler's joint values (running, no fixed parameters): ``_suggest_plain`` then takes
+        # the value of ``relative_params`` when its distribution is the space's own object.
+        self._joint = not fixed and not plain
         if plain:
             # As Optuna's, the first suggest the sampler decides runs ``sample_relative``, even
             # for an empty space (GA samplers tag the trial's generation there; Optuna's tests
@@ -135,29 +140,56 @@ class Trial(BaseTrial):
         self._done = value
         if value:
             self._plain = False
+            self._joint = False
 
     # --- suggest (the ``suggest_*`` methods are ``_records/_suggest.py``'s) -----------------------
 
     def _suggest_plain(self, name: str, distribution: BaseDistribution) -> Any:
-        # The front-end calls this for a distribution with more than one value. While the trial
-        # is plain (running, no fixed parameters, no relative search space) a new name is simply
-        # drawn by ``sample_independent``: the checks of ``_suggest`` are ruled out by the
-        # trial's state, and the float and int conversions are inlined.
+        # The front-end calls this for a distribution with more than one value. Two fast paths
+        # of a new name, each with the checks of ``_suggest`` ruled out by the trial's state:
+        # while the trial is plain (running, no fixed parameters, no relative search space) it
+        # is drawn by ``sample_independent`` (the float and int conversions inlined); while it
+        # is joint (running, no fixed parameters, a relative search space) and the distribution
+        # is the very object of the relative search space (the front-end shares distribution
+        # objects, and the space is built from the study's records, so ``_suggest``'s
+        # compatibility check of the two is moot) it takes the sampler's joint value.
         params = self._params
-        if not self._plain or name in params:
+        if name in params:
             return self._suggest(name, distribution, 4)
-        value = self._sample_independent(self.study, self._view, name, distribution)
-        kind = type(distribution)
-        if kind is FloatDistribution:
-            if type(value) is not float or value != value:
-                value = distribution.to_internal_repr(value)  # converts, or rejects NaN
-            internal = value
-        elif kind is IntDistribution:
-            internal = float(value) if type(value) is int else distribution.to_internal_repr(value)
-            value = int(internal)
+        if self._plain:
+            value = self._sample_independent(self.study, self._view, name, distribution)
+            kind = type(distribution)
+            if kind is FloatDistribution:
+                if type(value) is not float or value != value:
+                    value = distribution.to_internal_repr(value)  # converts, or rejects NaN
+                internal = value
+            elif kind is IntDistribution:
+                internal = (float(value) if type(value) is int
+                            else distribution.to_internal_repr(value))
+                value = int(internal)
+            else:
+                internal = distribution.to_internal_repr(value)
+                value = distribution.to_external_repr(internal)
+        elif self._joint:
+            relative = self._relative_params
+            if relative is None:
+                relative = self._sample_relative()
+            if name not in relative or self.relative_search_space.get(name) is not distribution:
+                return self._suggest(name, distribution, 4)
+            value = relative[name]
+            d: Any = distribution  # narrowed by the exact type check below
+            if (type(d) is FloatDistribution and type(value) is float and d.step is None
+                    and d.low <= value <= d.high):
+                # to_internal_repr, _contains and to_external_repr inlined: a float inside the
+                # bounds (so not NaN, and positive if log) is its own internal and external value
+                internal = value
+            else:
+                internal = distribution.to_internal_repr(value)
+                if not distribution._contains(internal):  # ``_suggest`` draws it independently
+                    return self._suggest(name, distribution, 4)
+                value = distribution.to_external_repr(internal)
         else:
-            internal = distribution.to_internal_repr(value)
-            value = distribution.to_external_repr(internal)
+            return self._suggest(name, distribution, 4)
         self._set_param(name, internal, value, distribution)
         params[name] = value
         self._distributions[name] = distribution

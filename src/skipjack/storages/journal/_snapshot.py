@@ -17,7 +17,7 @@ from typing import Any
 
 from skipjack._records import StudyDirection, TrialState
 from skipjack.distributions import BaseDistribution, distribution_to_json, json_to_distribution
-from skipjack.storages._in_memory import _Study, _Trial
+from skipjack.storages._in_memory import _Study, new_trial
 from skipjack.storages.journal._ops import decode_datetime, encode_datetime
 from skipjack.storages.journal._replay import ReplayState
 
@@ -130,7 +130,7 @@ def _load(data: bytes) -> ReplayState:
         param_distribution = study.param_distribution
         for number, row in enumerate(trials):
             trial_id, st, values, start, end, params, uattrs, sattrs, inter = row
-            trial = _Trial(number, trial_id)
+            trial = new_trial(number, trial_id)
             trial.state = _STATES[st]
             trial.values = values
             trial.datetime_start = decode_datetime(start)
