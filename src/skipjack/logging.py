@@ -14,7 +14,6 @@ fields in the object.
 
 from __future__ import annotations
 
-import json
 import logging as _logging
 import os
 import sys
@@ -91,6 +90,8 @@ class _JsonFormatter(_logging.Formatter):
             out.update(fields)
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
+        import json  # on first use: JSON log lines are opt-in, and json costs ~3 ms to import
+
         return json.dumps(out, default=str)
 
 

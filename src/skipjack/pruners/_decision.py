@@ -9,7 +9,6 @@ only layer that writes) stores each decision in the trial's decision log.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import math
 from collections.abc import Iterable
@@ -45,9 +44,8 @@ class Rule:
     CUSTOM = "custom"  # a pruner without ``decide``: only its bool is known
 
 
-@dataclasses.dataclass(frozen=True)
 class PruneDecision:
-    """One pruning decision and why it was taken.
+    """One pruning decision and why it was taken (an immutable value).
 
     Attributes:
         verdict: ``PRUNE`` or ``CONTINUE``.
@@ -60,13 +58,62 @@ class PruneDecision:
             p-values, rungs. JSON-serialisable.
     """
 
+    # Design note: written out rather than a frozen ``dataclasses.dataclass`` (same fields,
+    # equality, repr and refusal of assignment): ``dataclasses`` imports ``inspect``, which was
+    # the largest part of ``import skipjack`` outside the package (~4 ms).
+    __slots__ = ("verdict", "pruner", "rule", "step", "value", "threshold", "compared")
+    __match_args__ = ("verdict", "pruner", "rule", "step", "value", "threshold", "compared")
+
     verdict: PruneVerdict
     pruner: str
     rule: str
-    step: int | None = None
-    value: Any = None
-    threshold: Any = None
-    compared: dict[str, Any] = dataclasses.field(default_factory=dict)
+    step: int | None
+    value: Any
+    threshold: Any
+    compared: dict[str, Any]
+
+    def __init__(
+        self,
+        verdict: PruneVerdict,
+        pruner: str,
+        rule: str,
+        step: int | None = None,
+        value: Any = None,
+        threshold: Any = None,
+        compared: dict[str, Any] | None = None,
+    ) -> None:
+        init = object.__setattr__
+        init(self, "verdict", verdict)
+        init(self, "pruner", pruner)
+        init(self, "rule", rule)
+        init(self, "step", step)
+        init(self, "value", value)
+        init(self, "threshold", threshold)
+        init(self, "compared", {} if compared is None else compared)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of a PruneDecision")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r} of a PruneDecision")
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__qualname__}({fields})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self._fields())
 
     @property
     def prune(self) -> bool:
@@ -75,7 +122,12 @@ class PruneDecision:
 
     def replace(self, **changes: Any) -> PruneDecision:
         """A copy with some fields changed."""
-        return dataclasses.replace(self, **changes)
+        fields = dict(zip(self.__slots__, self._fields()))
+        unknown = set(changes) - set(fields)
+        if unknown:
+            raise TypeError(f"PruneDecision has no field {sorted(unknown)[0]!r}.")
+        fields.update(changes)
+        return type(self)(**fields)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form stored in the decision log (non-finite floats become strings)."""

@@ -7,7 +7,6 @@ chunk write per decision) and where the study's pause switch is applied.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -84,6 +83,8 @@ def write_vector(trial: Trial, step: int, vector: Sequence[float]) -> None:
 
 
 def _write_decision(trial: Trial, decision: PruneDecision) -> None:
+    import json  # on first use: ~3 ms to import, and only studies that prune write decisions
+
     line = json.dumps(decision.to_dict(), separators=(",", ":")) + "\n"
 
     def add(chunk: str | None) -> str:
