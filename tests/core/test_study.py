@@ -178,7 +178,8 @@ def test_n_jobs_error_propagates_and_stops():
     def objective(trial):
         if trial.number == 5:
             raise RuntimeError("stop here")
-        return 1.0
+        time.sleep(0.02)  # 200 trials take >= 1.3 s: far longer than the error takes to stop
+        return 1.0        # the other threads, even on a loaded machine
 
     with pytest.raises(RuntimeError, match="stop here"):
         study.optimize(objective, n_trials=200, n_jobs=3)

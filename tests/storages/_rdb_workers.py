@@ -6,7 +6,7 @@ import os
 import time
 from typing import Any
 
-__all__ = ["optimize_worker", "add_trials_worker", "create_study_worker", "hanging_worker"]
+__all__ = ["optimize_worker", "add_trials_worker", "fail_stale_then_die", "create_study_worker", "hanging_worker"]
 
 
 def _quiet() -> None:
@@ -45,6 +45,27 @@ def add_trials_worker(url: str, study_name: str, n_trials: int) -> None:
             params={"x": x, "y": 0.0}, distributions={"x": dist, "y": dist}, value=x * x,
             user_attrs={"pid": os.getpid()}))
         study.enqueue_trial({"x": x, "y": 0.5})
+
+
+def fail_stale_then_die(url: str, study_name: str) -> None:
+    """Run the heartbeat check of a worker that dies right after it marked a trial FAIL."""
+    import skipjack
+    from sqlalchemy import event
+    from skipjack.storages import RDBStorage, RetryFailedTrialCallback
+    from skipjack.storages._heartbeat import fail_stale_trials
+
+    _quiet()
+    storage = RDBStorage(url, heartbeat_interval=1, grace_period=1,
+                         failed_trial_callback=RetryFailedTrialCallback())
+    study = skipjack.load_study(study_name=study_name, storage=storage)
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE TRIALS SET STATE"):
+            os._exit(3)  # as SIGKILL: no cleanup, no commit of anything not yet committed
+
+    event.listen(storage._engine, "after_cursor_execute", after)
+    fail_stale_trials(study)
+    os._exit(0)  # not reached when the failure was written
 
 
 def create_study_worker(url: str, study_name: str, queue: Any) -> None:

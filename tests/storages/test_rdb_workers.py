@@ -13,6 +13,7 @@ import skipjack
 from skipjack.trial import TrialState
 from skipjack.exceptions import StorageInternalError
 from skipjack.storages import RDBStorage, RetryFailedTrialCallback
+from skipjack.storages._heartbeat import fail_stale_trials
 from tests.storages import _rdb_workers as workers
 from tests.storages._rdb_servers import empty_database, reset_database, server_url
 
@@ -71,6 +72,28 @@ def test_trials_added_and_enqueued_while_workers_run_get_contiguous_numbers(url)
     assert len([t for t in trials if t.params.get("y") == 0.5]) + len(waiting) == 150
     assert all(t.value == pytest.approx(t.params["x"] ** 2 + t.params["y"] ** 2)
                for t in trials if t.state == TrialState.COMPLETE)
+
+
+def test_worker_killed_after_failing_a_stale_trial_loses_no_retry(url):
+    # The heartbeat check fails a stale trial and adds its retry copy; a worker killed between
+    # the two must not leave the trial failed without a retry (both commit together).
+    storage = RDBStorage(url, heartbeat_interval=1, grace_period=1,
+                         failed_trial_callback=RetryFailedTrialCallback())
+    study = skipjack.create_study(study_name="stale", storage=storage)
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    storage.record_heartbeat(trial._trial_id)
+    time.sleep(2.2)  # its worker "died": no beat for longer than the grace period
+    proc = _spawn(workers.fail_stale_then_die, url, "stale")
+    proc.join(timeout=120)
+    assert proc.exitcode == 3  # killed right after its UPDATE of the trial's state
+    fail_stale_trials(study)  # any surviving worker's check
+    failed, copy = study.get_trials(deepcopy=False)
+    assert failed.state == TrialState.FAIL
+    assert failed.system_attrs["fail_reason"].startswith("Trial failed: its heartbeat stopped")
+    assert copy.state == TrialState.WAITING
+    assert copy.system_attrs["failed_trial"] == failed.number
+    assert copy.params == failed.params == {"x": trial.params["x"]}
 
 
 def test_eight_processes_create_one_study(url):

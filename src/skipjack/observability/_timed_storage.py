@@ -37,7 +37,7 @@ TIMED_OPERATIONS = tuple(
     name
     for name in dir(BaseStorage)
     if not name.startswith("_") and callable(getattr(BaseStorage, name)) and name not in _UNTIMED
-) + ("record_heartbeat", "get_stale_trial_ids")
+) + ("record_heartbeat", "get_stale_trial_ids", "fail_stale_trial")
 
 # The operation each ``TrialSession`` call is timed as: the storage method of the same meaning,
 # so that the series are the same whether a write goes through a session or the storage.
@@ -191,7 +191,8 @@ class TimedStorage(BaseStorage):
 
 
 for _name in TIMED_OPERATIONS:
-    if _name not in ("get_stale_trial_ids", "record_heartbeat", "start_trial", "open_trial"):
+    if _name not in ("get_stale_trial_ids", "record_heartbeat", "fail_stale_trial", "start_trial",
+                     "open_trial"):
         setattr(TimedStorage, _name, _timed(_name))
 TimedStorage.__abstractmethods__ = frozenset()
 
@@ -201,6 +202,7 @@ class _TimedHeartbeatStorage(TimedStorage, BaseHeartbeat):
 
     record_heartbeat = _timed("record_heartbeat")
     get_stale_trial_ids = _timed("get_stale_trial_ids")
+    fail_stale_trial = _timed("fail_stale_trial")  # the storage's own (atomic on RDB)
 
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
         """Forwarded to the wrapped storage (untimed: ``get_stale_trial_ids`` is the timed call)."""

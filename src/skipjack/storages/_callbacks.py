@@ -54,6 +54,19 @@ class RetryHeartbeatStaleTrialCallback:
 
     def __call__(self, study: Any, trial: FrozenTrial) -> None:
         """Enqueue a retry of ``trial`` in ``study`` unless it was retried ``max_retry`` times."""
+        copy = self.retry_trial(trial)
+        if copy is not None:
+            study.add_trial(copy)
+
+    def retry_trial(self, trial: FrozenTrial) -> FrozenTrial | None:
+        """The WAITING copy of ``trial`` that retries it, or None when it was retried
+        ``max_retry`` times already.
+
+        ``fail_stale_trials`` (the heartbeat check of every worker) asks for it before failing
+        the trial and has the storage add it with the failure, in one transaction on the RDB
+        storage: a worker killed in between loses no retry. Override this method, not
+        ``__call__``, to change the copy.
+        """
         system_attrs = {
             k: v for k, v in trial.system_attrs.items() if k not in _NOT_COPIED
         }
@@ -62,18 +75,16 @@ class RetryHeartbeatStaleTrialCallback:
         history.append(trial.number)
         system_attrs[_RETRY_HISTORY_KEY] = history
         if self._max_retry is not None and len(history) > self._max_retry:
-            return
-        study.add_trial(
-            create_trial(
-                state=TrialState.WAITING,
-                params=dict(trial.params),
-                distributions=dict(trial.distributions),
-                user_attrs=dict(trial.user_attrs),
-                system_attrs=system_attrs,
-                intermediate_values=(
-                    dict(trial.intermediate_values) if self._inherit_intermediate_values else None
-                ),
-            )
+            return None
+        return create_trial(
+            state=TrialState.WAITING,
+            params=dict(trial.params),
+            distributions=dict(trial.distributions),
+            user_attrs=dict(trial.user_attrs),
+            system_attrs=system_attrs,
+            intermediate_values=(
+                dict(trial.intermediate_values) if self._inherit_intermediate_values else None
+            ),
         )
 
     @staticmethod

@@ -15,11 +15,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from skipjack._records import FrozenTrial, TrialState
+from skipjack.exceptions import UpdateFinishedTrialError
+from skipjack.logging import get_logger
 
 if TYPE_CHECKING:
     from skipjack.storages._base import BaseStorage
 
-__all__ = ["BaseHeartbeat", "is_heartbeat_enabled", "HeartbeatThread", "fail_stale_trials"]
+__all__ = ["BaseHeartbeat", "is_heartbeat_enabled", "HeartbeatThread", "fail_stale_trials",
+           "STALE_REASON"]
+
+_logger = get_logger(__name__)
+
+# The ``fail_reason`` of a trial failed by ``fail_stale_trials``.
+STALE_REASON = "Trial failed: its heartbeat stopped (worker died?)."
 
 
 class BaseHeartbeat(abc.ABC):
@@ -42,6 +50,26 @@ class BaseHeartbeat(abc.ABC):
     @abc.abstractmethod
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
         """The backend's answer to ``get_stale_trial_ids`` (Optuna's name for the hook)."""
+
+    def fail_stale_trial(
+        self, study_id: int, trial_id: int, reason: str, retry: FrozenTrial | None = None
+    ) -> bool:
+        """Fail the stale RUNNING trial ``trial_id`` with the system attribute ``fail_reason``,
+        and, when ``retry`` is given, add it to the study (a WAITING template, see
+        ``RetryHeartbeatStaleTrialCallback.retry_trial``). True if this call failed the trial;
+        False (and nothing written) if it was no longer unfinished.
+
+        The public seam ``fail_stale_trials`` calls. The default takes the storage's ordinary
+        steps, one after the other; a storage that can do both in one transaction overrides it
+        (RDB), so that a worker killed between the failure and the addition loses no retry.
+        """
+        storage: Any = self
+        storage.set_trial_system_attr(trial_id, "fail_reason", reason)
+        if not storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+            return False
+        if retry is not None:
+            storage.create_new_trial(study_id, template_trial=retry)
+        return True
 
     @abc.abstractmethod
     def get_heartbeat_interval(self) -> int | None:
@@ -108,20 +136,25 @@ def fail_stale_trials(study: Any) -> None:
     Each failed trial gets the system attribute ``fail_reason`` and is passed to the storage's
     ``heartbeat_stale_trial_callback``. Safe to call from many workers at once: a trial is failed once.
     """
+    from skipjack.storages._callbacks import RetryHeartbeatStaleTrialCallback
+
     storage = study.storage
     if not is_heartbeat_enabled(storage):
         return
+    callback = storage.get_heartbeat_stale_trial_callback()
+    # The retry callback's copy is added by the storage with the failure (in one transaction
+    # where the storage can), not by the callback after it.
+    retry = callback if isinstance(callback, RetryHeartbeatStaleTrialCallback) else None
     failed: list[int] = []
     for trial_id in storage.get_stale_trial_ids(study.study_id):
         try:
-            storage.set_trial_system_attr(
-                trial_id, "fail_reason", "Trial failed: its heartbeat stopped (worker died?)."
-            )
-            if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+            copy = None if retry is None else retry.retry_trial(storage.get_trial(trial_id))
+            if storage.fail_stale_trial(study.study_id, trial_id, STALE_REASON, copy):
                 failed.append(trial_id)
-        except Exception:  # another worker failed it first
-            continue
-    callback = storage.get_heartbeat_stale_trial_callback()
-    if callback is not None:
+        except UpdateFinishedTrialError:
+            continue  # another worker failed it first
+        except Exception as error:  # noqa: BLE001 - the trial stays stale; a later call retries
+            _logger.warning(f"Could not fail the stale trial with id {trial_id} yet: {error}")
+    if callback is not None and retry is None:
         for trial_id in failed:
             callback(study, storage.get_trial(trial_id))

@@ -308,6 +308,13 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             return []
         return self._heartbeats.stale_trial_ids(study_id, grace)
 
+    def fail_stale_trial(
+        self, study_id: int, trial_id: int, reason: str, retry: FrozenTrial | None = None
+    ) -> bool:
+        """``BaseHeartbeat.fail_stale_trial`` in one transaction: the failure, its reason and
+        the retry copy commit together or not at all."""
+        return self._writer.fail_stale_trial(study_id, trial_id, reason, retry)
+
     def get_heartbeat_interval(self) -> int | None:
         """Seconds between heartbeats, or None when heartbeats are off."""
         return self.heartbeat_interval
