@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 __all__ = ["CmaEsSampler"]
 
 _RESTART_STRATEGIES = (None, "ipop", "bipop")
+# A surplus draw waits at most this many median trial durations, and never longer than
+# _MAX_WAIT seconds, for the trials that keep its generation from being told.
+_WAIT_DURATIONS = 2.0
+_MAX_WAIT = 1.0
 
 
 class CmaEsSampler(BaseSampler):
@@ -155,11 +160,14 @@ class CmaEsSampler(BaseSampler):
         self._state: CmaState | None = None
         self._state_key: tuple[Any, ...] | None = None
         self._pending: dict[int, dict[str, Any]] = {}
+        self._own: set[int] = set()  # trials this sampler object is sampling (never waited for)
+        self._waited_out: set[int] = set()  # running trials a draw already waited for in vain
 
     def __getstate__(self) -> dict[str, Any]:
         # The lock cannot be pickled; the per-study cache is rebuilt from the study's trials.
         state = self.__dict__.copy()
-        for name in ("_lock", "_state", "_state_key", "_finished", "_feed", "_pending"):
+        for name in ("_lock", "_state", "_state_key", "_finished", "_feed", "_pending", "_own",
+                     "_waited_out"):
             state.pop(name)
         return state
 
@@ -171,6 +179,8 @@ class CmaEsSampler(BaseSampler):
         self._finished = []
         self._n_eligible = 0
         self._pending = {}
+        self._own = set()
+        self._waited_out = set()
         self._feed = TrialFeed(self._eligible_states)
 
     # --- BaseSampler ------------------------------------------------------------------------------
@@ -185,6 +195,7 @@ class CmaEsSampler(BaseSampler):
         self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         with self._lock:
+            self._own.add(trial.number)
             self._poll(study, trial.number)
             self._synced_for = (id(study), trial.number)
             space = self._feed.search_space
@@ -206,22 +217,29 @@ class CmaEsSampler(BaseSampler):
         if len(search_space) < 2:
             # CMA-ES needs two dimensions or more; one parameter is sampled independently.
             return {}
+        number = trial.number
         with self._lock:
-            if self._synced_for != (id(study), trial.number):
-                self._poll(study, trial.number)  # not synced by infer_relative_search_space
+            self._own.add(number)
+            if self._synced_for != (id(study), number):
+                self._poll(study, number)  # not synced by infer_relative_search_space
             if self._n_eligible < self._n_startup_trials:
                 return {}
-            state = self._get_state(study, search_space, trial.number)
+            blockers = self._blockers(self._get_state(study, search_space, number), number)
+            bound = self._wait_bound() if blockers else 0.0
+        if blockers and bound > 0:
+            self._wait_for_generation(study, search_space, number, bound)
+        with self._lock:
+            state = self._get_state(study, search_space, number)
             optimizer = state.optimizer
             restart, generation = state.tag
-            optimizer.reseed_rng((self._seed_base + 1_000_003 * trial.number) % (2**31))
+            optimizer.reseed_rng((self._seed_base + 1_000_003 * number) % (2**31))
             attrs: dict[str, Any] = {TAG_KEY: [state.space_id, restart, generation]}
             if state.uses_margin:
                 x_eval, x_tell = optimizer.ask()
                 attrs[X_KEY] = [float(v) for v in x_tell]
             else:
                 x_eval = optimizer.ask()
-            self._pending[trial.number] = attrs
+            self._pending[number] = attrs
             return state.space.decode(x_eval)
 
     def trial_system_attrs(self, study: ReadOnlyStudy, trial: FrozenTrial) -> dict[str, Any]:
@@ -267,6 +285,7 @@ class CmaEsSampler(BaseSampler):
     ) -> None:
         with self._lock:
             self._pending.pop(trial.number, None)
+            self._own.discard(trial.number)
         self._independent_sampler.after_trial(study, trial, state, values)
 
     # --- state ------------------------------------------------------------------------------------
@@ -283,9 +302,64 @@ class CmaEsSampler(BaseSampler):
         if not finished and self._state is None:
             return
         self._finished.extend(finished)
+        if self._waited_out:
+            self._waited_out.difference_update(t.number for t in finished)
         self._n_eligible += sum(1 for t in finished if t.state in self._eligible_states)
         if self._state is not None:
             self._state.update(finished, self._feed.running, current_number)
+
+    def _blockers(self, state: CmaState, number: int) -> list[int]:
+        """Trials of other workers that a draw for ``number`` waits for (see
+        ``_wait_for_generation``); never this sampler's own, nor one already waited for."""
+        return [n for n in state.blockers_of_surplus_draw(number)
+                if n not in self._own and n not in self._waited_out]
+
+    def _wait_bound(self) -> float:
+        """How long a surplus draw waits: ``_WAIT_DURATIONS`` times the median duration of the
+        study's last finished trials (about what evaluating the surplus point would cost), at
+        most ``_MAX_WAIT`` seconds."""
+        durations = sorted(
+            (t.datetime_complete - t.datetime_start).total_seconds()
+            for t in self._finished[-20:]
+            if t.datetime_start is not None and t.datetime_complete is not None
+        )
+        if not durations:
+            return 0.0
+        return min(_WAIT_DURATIONS * durations[len(durations) // 2], _MAX_WAIT)
+
+    def _wait_for_generation(
+        self, study: ReadOnlyStudy, search_space: dict[str, BaseDistribution], number: int,
+        bound: float,
+    ) -> None:
+        """Wait (lock released, up to ``bound`` seconds) until the current generation is told.
+
+        Called when the draw for ``number`` would be surplus: the generation already has
+        ``popsize`` finished solutions numbered below it, and other workers' lower-numbered
+        trials that are still running are all that keeps it from being told (its members are
+        its lowest-numbered trials, the rule that keeps every worker's optimizer equal). Drawn
+        now, the point would be evaluated and discarded; drawn after the tell, it belongs to the
+        next generation. Without the wait a generation wastes about as many points as the
+        workers draw while its straggling members run, which grows with the trial rate: cheaper
+        trials meant fewer generations per trial budget. The points drawn while its last members
+        are still running (about one per other worker) stay surplus: waiting for those would
+        idle every worker at every generation. Trials still running when the wait ends are not
+        waited for again (a dead worker's trial costs one wait, not one per draw).
+        """
+        deadline = time.monotonic() + bound
+        pause = 0.0005
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                with self._lock:
+                    state = self._get_state(study, search_space, number)
+                    self._waited_out.update(self._blockers(state, number))
+                return
+            time.sleep(min(pause, remaining))
+            pause = min(pause * 2, bound / 8)
+            with self._lock:
+                self._poll(study, number)
+                if not self._blockers(self._get_state(study, search_space, number), number):
+                    return
 
     def _get_state(
         self, study: ReadOnlyStudy, search_space: dict[str, BaseDistribution], current_number: int

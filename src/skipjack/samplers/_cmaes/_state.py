@@ -230,6 +230,25 @@ class CmaState:
                 self.running[number] = (int(tag[1]), int(tag[2]))
         self._tell_complete_generations()
 
+    def blockers_of_surplus_draw(self, current_number: int) -> list[int]:
+        """The running trials that alone keep the current generation from being told, when a
+        draw for ``current_number`` could not join it anyway; else ``[]``.
+
+        That is when the generation already has ``popsize`` finished solutions numbered below
+        ``current_number``: its members are its ``popsize`` lowest-numbered eligible trials, so
+        barring failures this draw is surplus (evaluated, then discarded), and the tell waits
+        only for lower-numbered trials that are still running, untagged or tagged with it.
+        """
+        tag = self.tag
+        bucket = self.buckets.get(tag)
+        popsize = self.optimizer.population_size
+        if not bucket or len(bucket) < popsize:
+            return []
+        if sum(1 for s in bucket if s.number < current_number) < popsize:
+            return []
+        return [n for n, t in self.running.items()
+                if n < current_number and (t is None or t == tag)]
+
     def _add(self, trial: FrozenTrial, eligible: tuple[TrialState, ...]) -> None:
         if trial.state not in eligible:
             return
