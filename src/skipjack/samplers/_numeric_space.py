@@ -75,6 +75,15 @@ class NumericSpace:
                     self.bounds[i] = (low - 0.5 * step, high + 0.5 * step)
             else:
                 self.bounds[i] = (low, high)
+        self._any_log = bool(self._log.any())
+        # decode's per-coordinate constants as Python objects: indexing the numpy arrays per
+        # coordinate cost more than the arithmetic. The grid step stays the numpy scalar it was,
+        # so the decoded values (and their types) are those of the indexed arrays.
+        self._decode_specs = [
+            (name, bool(self._log[i]), float(dist.low), float(dist.high),
+             self._grid_step[i] if self._grid_step[i] > 0 else None, bool(self._is_int[i]))
+            for i, (name, dist) in enumerate(zip(self.names, self._dists))
+        ]
 
     @property
     def dim(self) -> int:
@@ -84,7 +93,7 @@ class NumericSpace:
     def encode(self, params: Mapping[str, Any]) -> np.ndarray:
         """Return the coordinates of ``params`` (external values, every name present)."""
         x = np.array([float(params[n]) for n in self.names])
-        if self._log.any():
+        if self._any_log:
             x[self._log] = np.log(x[self._log])
         return x
 
@@ -108,20 +117,18 @@ class NumericSpace:
 
     def decode(self, x: np.ndarray) -> dict[str, Any]:
         """Return parameter values (external representation, inside their distributions)."""
+        values = np.asarray(x, dtype=float).tolist()
         out: dict[str, Any] = {}
-        for i, (name, dist) in enumerate(zip(self.names, self._dists)):
-            v = float(x[i])
-            if self._log[i]:
+        for (name, log, low, high, step, is_int), v in zip(self._decode_specs, values):
+            if log:
                 v = math.exp(v)
-            low, high = float(dist.low), float(dist.high)
-            step = self._grid_step[i]
-            if step > 0:
+            if step is not None:
                 v = low + round((v - low) / step) * step
             v = min(max(v, low), high)
-            if self._is_int[i]:
+            if is_int:
                 out[name] = int(round(v))
             else:
-                if step > 0:
+                if step is not None:
                     # keep values exactly on the grid that the distribution checks
                     n = round((v - low) / step)
                     v = min(low + n * step, high)
