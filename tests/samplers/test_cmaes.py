@@ -325,3 +325,36 @@ def test_bad_arguments_raise_clear_errors() -> None:
     with pytest.raises(ValueError, match="multi-objective"):
         study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)),
                        n_trials=3)
+
+
+@pytest.mark.parametrize("box", [(-5.0, 5.0), (0.0, 0.3)])
+def test_state_ask_draws_the_librarys_points(box: tuple[float, float]) -> None:
+    """CmaState.ask (the sampling transform kept between eigendecompositions, the box test on
+    Python floats) returns exactly what cmaes.CMA.ask would, redraws and clipping included."""
+    from skipjack.distributions import FloatDistribution
+    from skipjack.samplers._cmaes._state import CmaConfig, CmaState
+    from skipjack.samplers._numeric_space import NumericSpace
+    from skipjack._records import StudyDirection
+
+    space = NumericSpace({f"x{i}": FloatDistribution(*box) for i in range(6)})
+    config = CmaConfig(x0=None, sigma0=1.0, seed=5, popsize=None, inc_popsize=2,
+                       restart_strategy=None, use_separable_cma=False, with_margin=False,
+                       lr_adapt=False, consider_pruned_trials=False, source_trials=None,
+                       direction=StudyDirection.MINIMIZE)
+    ours, theirs = CmaState(config, space, 0), CmaState(config, space, 0)
+    clipped = 0
+    for generation in range(60):
+        solutions = []
+        for k in range(ours.optimizer.population_size):
+            seed = 1000 * generation + k
+            ours.optimizer.reseed_rng(seed)
+            theirs.optimizer.reseed_rng(seed)
+            x = ours.ask()
+            np.testing.assert_array_equal(x, theirs.optimizer.ask())
+            clipped += bool(np.any((x == box[0]) | (x == box[1])))
+            solutions.append((x, float(np.sum((x - 0.1) ** 2))))
+        ours.optimizer.tell(list(solutions))
+        theirs.optimizer.tell(list(solutions))
+    # the small box makes the library redraw 100 times and clip (the mean starts at its centre,
+    # with a step size 3 times its width); the large one rarely redraws
+    assert (clipped > 0) == (box[1] - box[0] < 1)

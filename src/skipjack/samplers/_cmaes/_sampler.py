@@ -238,7 +238,7 @@ class CmaEsSampler(BaseSampler):
                 x_eval, x_tell = optimizer.ask()
                 attrs[X_KEY] = [float(v) for v in x_tell]
             else:
-                x_eval = optimizer.ask()
+                x_eval = state.ask()
             self._pending[number] = attrs
             return state.space.decode(x_eval)
 

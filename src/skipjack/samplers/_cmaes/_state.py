@@ -56,6 +56,27 @@ class CmaConfig:
     direction: StudyDirection
 
 
+def _plain_cma(optimizer: Any) -> bool:
+    """Whether ``optimizer`` is a ``cmaes.CMA`` whose sampling ``CmaState.ask`` may reproduce:
+    the library's own class and methods, with the attributes that ask reads."""
+    cls = type(optimizer)
+    if cls.__name__ != "CMA" or not cls.__module__.startswith("cmaes"):
+        return False
+    ok = _PLAIN_CMA.get(cls)
+    if ok is None:
+        import cmaes
+
+        ok = _PLAIN_CMA[cls] = cls is cmaes.CMA and all(
+            hasattr(optimizer, name)
+            for name in ("_eigen_decomposition", "_rng", "_mean", "_sigma", "_n_dim", "_bounds",
+                         "_n_max_resampling", "_repair_infeasible_params")
+        )
+    return ok
+
+
+_PLAIN_CMA: dict[type, bool] = {}
+
+
 def _loss(trial: FrozenTrial, direction: StudyDirection) -> float | None:
     values = trial.values
     if values is None:
@@ -91,6 +112,12 @@ class CmaState:
     sigma_default: float = 0.0
     large_regime: bool = True
     uses_margin: bool = False
+    # ask's sampling transform B @ diag(D), and the eigenvector matrix B it was computed from
+    _transform: Any = field(default=None, repr=False)
+    _transform_of: Any = field(default=None, repr=False)
+    # the optimizer's bounds as (low, high) Python floats per coordinate, and the array they are of
+    _box: list[tuple[float, float]] = field(default_factory=list, repr=False)
+    _box_of: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # CMA with margin only when asked for and some parameter is discrete
@@ -181,6 +208,40 @@ class CmaState:
             self.n_restarts_large += 1
             popsize = self.popsize_default * inc**self.n_restarts_large
         self.optimizer = self._make(mean, sigma, popsize, None)
+
+    def ask(self) -> Any:
+        """``optimizer.ask()``: the same points, drawn from the same generator.
+
+        For plain CMA (``cmaes.CMA``, whose ``ask`` is the same in every supported version:
+        redraw up to ``n_max_resampling`` times until inside the box, then clip) the sampling
+        transform ``B @ diag(D)`` is kept until the next eigendecomposition instead of being
+        rebuilt for every sample, and the box test compares Python floats instead of calling
+        four numpy functions on 10-element arrays. The library builds the same matrix from the
+        same operands, so the samples are bit-identical (tests/samplers/test_cmaes.py compares
+        them over many generations).
+        """
+        opt = self.optimizer
+        if not _plain_cma(opt):
+            return opt.ask()
+        B, D = opt._eigen_decomposition()
+        if self._transform_of is not B:
+            self._transform = B.dot(np.diag(D))
+            self._transform_of = B
+        transform = self._transform
+        rng, mean, sigma, n = opt._rng, opt._mean, opt._sigma, opt._n_dim
+        bounds = opt._bounds
+        if bounds is None:
+            return mean + sigma * transform.dot(rng.randn(n))
+        if self._box_of is not bounds:
+            self._box = [(float(low), float(high)) for low, high in bounds]
+            self._box_of = bounds
+        box = self._box
+        for _ in range(opt._n_max_resampling):
+            x = mean + sigma * transform.dot(rng.randn(n))
+            if all(low <= v <= high for v, (low, high) in zip(x.tolist(), box)):
+                return x
+        x = mean + sigma * transform.dot(rng.randn(n))
+        return opt._repair_infeasible_params(x)
 
     # --- replay -----------------------------------------------------------------------------------
 
