@@ -375,3 +375,40 @@ def test_import_as_optuna_runs_optuna_style_code():
     assert optuna.trial.TrialState.COMPLETE.is_finished()
     assert optuna.logging.get_verbosity() == optuna.logging.WARNING
     optuna.logging.set_verbosity(optuna.logging.INFO)
+
+
+def test_threads_may_each_run_optimize_on_one_study_at_once():
+    # As in Optuna: only a nested call (from an objective or callback) is refused.
+    study = create_study()
+    started = threading.Barrier(2, timeout=30)
+
+    def objective(trial):
+        if trial.number < 2:
+            started.wait()  # both loops are inside optimize at the same time
+        return trial.suggest_float("x", 0, 1)
+
+    threads = [threading.Thread(target=study.optimize, args=(objective,),
+                                kwargs={"n_trials": 3}) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(study.trials) == 6
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_optimize_nested_in_a_worker_thread_is_refused(n_jobs):
+    study = create_study()
+    errors = []
+
+    def objective(trial):
+        try:
+            study.optimize(lambda t: 0.0, n_trials=1)
+        except RuntimeError as e:
+            errors.append(str(e))
+        return 1.0
+
+    study.optimize(objective, n_trials=2, n_jobs=n_jobs)
+    assert len(errors) == 2 and all("Nested optimization" in e for e in errors)
+    assert len(study.trials) == 2

@@ -219,19 +219,30 @@ def optimize(
         n_jobs = os.cpu_count() or 1
     catch_tuple = _normalize_catch(catch)
     callbacks = list(callbacks or [])
-    if not study._optimize_lock.acquire(blocking=False):
-        raise RuntimeError(
-            "Nested optimization detected: Study.optimize was called from inside an objective "
-            "or callback of the same study."
-        )
-    if show_progress_bar and n_trials is None and timeout is not None and n_jobs != 1:
-        warnings.warn(
-            "The timeout-based progress bar is not supported with n_jobs != 1.",
-            UserWarning,
-            stacklevel=3,
-        )
-        show_progress_bar = False
-    progress = _Progress(show_progress_bar, n_trials, timeout)
+    with study._optimizations.running():  # RuntimeError for a nested call
+        if show_progress_bar and n_trials is None and timeout is not None and n_jobs != 1:
+            warnings.warn(
+                "The timeout-based progress bar is not supported with n_jobs != 1.",
+                UserWarning,
+                stacklevel=3,
+            )
+            show_progress_bar = False
+        _run_loops(study, func, n_trials, timeout, n_jobs, catch_tuple, callbacks,
+                   gc_after_trial, _Progress(show_progress_bar, n_trials, timeout), isolated)
+
+
+def _run_loops(
+    study: Study,
+    func: ObjectiveFuncType,
+    n_trials: int | None,
+    timeout: float | None,
+    n_jobs: int,
+    catch_tuple: tuple[type[BaseException], ...],
+    callbacks: list[Callable[[Study, FrozenTrial], None]],
+    gc_after_trial: bool,
+    progress: _Progress,
+    isolated: Any,
+) -> None:
     study._stop_flag = False
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
@@ -244,8 +255,9 @@ def optimize(
 
             def worker() -> None:
                 try:
-                    _loop(study, func, n_trials, deadline, catch_tuple, callbacks,
-                          gc_after_trial, progress, counter, reseed=True)
+                    with study._optimizations.loop_thread():
+                        _loop(study, func, n_trials, deadline, catch_tuple, callbacks,
+                              gc_after_trial, progress, counter, reseed=True)
                 except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
                     errors.append(e)
                     study._stop_flag = True
@@ -268,7 +280,6 @@ def optimize(
             if errors:
                 raise errors[0]
     finally:
-        study._optimize_lock.release()
         progress.close()
         if isolated is not None:
             isolated.close()

@@ -6,10 +6,11 @@ The optimize loop lives in ``_optimize``, finishing a trial in ``_tell``, the da
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import warnings
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from skipjack._deprecation import experimental
@@ -75,19 +76,19 @@ class Study:
         self._directions = self._storage.get_study_directions(self._study_id)
         self.sampler = sampler if sampler is not None else default_sampler(len(self._directions))
         self.pruner = pruner if pruner is not None else default_pruner()
-        self._optimize_lock = threading.Lock()
+        self._optimizations = _Optimizations()
         self._stop_flag = False
         self._hooks = bind_global_hooks(self)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        del state["_optimize_lock"]
+        del state["_optimizations"]
         state.pop("_hooks", None)  # instrumentation stays in its process
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._optimize_lock = threading.Lock()
+        self._optimizations = _Optimizations()
 
     # --- directions and trials --------------------------------------------------------------------
 
@@ -325,15 +326,11 @@ class Study:
             from skipjack.study._executor import optimize_with_executor
             from skipjack.study._optimize import _normalize_catch
 
-            if not self._optimize_lock.acquire(blocking=False):
-                raise RuntimeError("Nested optimization detected.")
-            try:
+            with self._optimizations.running():
                 optimize_with_executor(
                     self, func, n_trials, timeout, executor, _normalize_catch(catch), callbacks,
                     trial_timeout=trial_timeout, trial_memory_mb=trial_memory_mb,
                 )
-            finally:
-                self._optimize_lock.release()
             return
         _optimize.optimize(
             self, func, n_trials, timeout, n_jobs, catch, callbacks, gc_after_trial,
@@ -385,7 +382,7 @@ class Study:
         Raises:
             RuntimeError: no ``optimize`` is running on this study.
         """
-        if not self._optimize_lock.locked():
+        if not self._optimizations.active:
             raise RuntimeError(
                 "`Study.stop` is supposed to be invoked inside an objective function or a "
                 "callback."
@@ -524,3 +521,44 @@ def _pareto_front(
     from skipjack._mo import pareto_front_trials
 
     return pareto_front_trials(trials, directions, consider_constraints=constrained)
+
+
+class _Optimizations:
+    """The ``optimize`` calls running on one study object.
+
+    Several threads may each run ``optimize`` on the same study at once (as in Optuna); what is
+    refused is a nested call: ``optimize`` from inside an objective or callback, in the thread of
+    a running loop (its own, or a worker thread of ``n_jobs``). ``stop`` needs one call running,
+    in any thread.
+    """
+
+    def __init__(self) -> None:
+        self._thread = threading.local()  # .inside: this thread runs a loop of this study
+        self._lock = threading.Lock()
+        self.active = 0
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Scope of one ``optimize`` call in the calling thread (RuntimeError when nested)."""
+        if getattr(self._thread, "inside", False):
+            raise RuntimeError(
+                "Nested optimization detected: Study.optimize was called from inside an "
+                "objective or callback of the same study."
+            )
+        with self._lock:
+            self.active += 1
+        try:
+            with self.loop_thread():
+                yield
+        finally:
+            with self._lock:
+                self.active -= 1
+
+    @contextlib.contextmanager
+    def loop_thread(self) -> Iterator[None]:
+        """Marks the calling thread as running a loop of the study (a worker of ``n_jobs``)."""
+        self._thread.inside = True
+        try:
+            yield
+        finally:
+            self._thread.inside = False
