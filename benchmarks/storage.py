@@ -15,9 +15,10 @@ empties and at the end drops one database of its own (``--db-name``, by default
 ``skipjack_bench_<pid>``, so that runs sharing a server never drop each other's).
 
 With ``--baseline-src`` (another checkout's ``src/``) every measurement also runs on that
-checkout, in child processes for both, ``--repeat`` times in alternating order (A B, B A, ...) so
-that the load of a shared machine falls on both alike; a last table gives the medians and the
-median of the paired ratios (this checkout's time / the baseline's: above 1 is slower).
+checkout (and on Optuna), in child processes for each, ``--repeat`` times in alternating order
+(A B, B A, ...) so that the load of a shared machine falls on all alike; a last table gives the
+medians and the median of the paired ratios (this checkout's time / the baseline's: above 1 is
+slower).
 
 Examples::
 
@@ -219,15 +220,20 @@ def _worker(impl: str, backend: str, location: str, study_name: str, n: int, obj
     study.optimize(make_objective(objective_ms), n_trials=n)
 
 
+def _create_study(impl: str, backend: str, location: str, baseline_src: list[str]) -> None:
+    _BASELINE_SRC[:] = baseline_src
+    lib = _module(impl)
+    lib.create_study(storage=open_storage(impl, backend, location), study_name="bench")
+
+
 def throughput(impl: str, backend: str, workers: int, per_worker: int, objective_ms: float,
                workdir: str, sampler: str = "random") -> float:
     """Trials per second of ``workers`` processes sharing one study."""
-    lib = _module(impl)
     location = fresh_location(backend, workdir, f"{impl}-tp-{workers}-{objective_ms}")
-    storage = open_storage(impl, backend, location)
-    lib.create_study(storage=storage, study_name="bench")
-    del storage
     ctx = multiprocessing.get_context("spawn")
+    # the study (and the schema) created by the implementation that runs it
+    with ctx.Pool(1) as pool:
+        pool.apply(_create_study, (impl, backend, location, list(_BASELINE_SRC)))
     ready, go = ctx.Semaphore(0), ctx.Event()
     procs = [ctx.Process(target=_worker, args=(impl, backend, location, "bench", per_worker,
                                                 objective_ms, ready, go, sampler,
@@ -257,8 +263,10 @@ def _available(backend: str, impl: str) -> bool:
     return True
 
 
-def compare(args: argparse.Namespace, backends: list[str], workdir: str) -> None:
-    """This checkout against ``--baseline-src``, each scenario ``--repeat`` times, alternating."""
+def compare(args: argparse.Namespace, backends: list[str], impls: list[str],
+            workdir: str) -> None:
+    """This checkout against ``--baseline-src`` (and Optuna when importable), each scenario
+    ``--repeat`` times, the order rotating from round to round."""
     scenarios: list[tuple[str, str, Any]] = []
     for backend in backends:
         if not args.skip_overhead:
@@ -277,29 +285,41 @@ def compare(args: argparse.Namespace, backends: list[str], workdir: str) -> None
                                       lambda impl, b=backend, w=w, ms=ms: 1000 / throughput(
                                           impl, b, w, args.per_worker, ms, workdir,
                                           args.sampler)))
-    print(f"\n## This checkout against {_BASELINE_SRC[0]}: {args.repeat} alternating rounds\n")
-    print("| backend | scenario | round | baseline | this | this / baseline |")
-    print("|---|---|---|---|---|---|")
+    names = ["skipjack", "baseline"] + [i for i in impls if i == "optuna"]
+    optuna = len(names) == 3
+    print(f"\n## This checkout against {_BASELINE_SRC[0]}: {args.repeat} rounds, alternating\n")
+    print("| backend | scenario | round | baseline | this | this / baseline |"
+          + (" optuna |" if optuna else ""))
+    print("|---" * (6 + optuna) + "|")
     results = []
     for backend, name, measure in scenarios:
-        pairs = []
+        rounds = []
         for r in range(args.repeat):
-            order = ("skipjack", "baseline") if r % 2 == 0 else ("baseline", "skipjack")
-            got = {impl: measure(impl) for impl in order}
-            pairs.append((got["baseline"], got["skipjack"]))
+            order = names[r % len(names):] + names[:r % len(names)]
+            if r % 2:
+                order.reverse()
+            got = {impl: measure(impl) if _available(backend, impl) else None
+                   for impl in order}
+            rounds.append(got)
+            theirs = got.get("optuna")
             print(f"| {backend} | {name} | {r + 1} | {got['baseline']:.3f} | "
-                  f"{got['skipjack']:.3f} | {got['skipjack'] / got['baseline']:.3f} |",
+                  f"{got['skipjack']:.3f} | {got['skipjack'] / got['baseline']:.3f} |"
+                  + (f" {'-' if theirs is None else f'{theirs:.3f}'} |" if optuna else ""),
                   flush=True)
-        results.append((backend, name, pairs))
+        results.append((backend, name, rounds))
     print(f"\n## Medians of {args.repeat} rounds (load average now "
           f"{os.getloadavg()[0]:.1f})\n")
-    print("| backend | scenario | baseline | this | ratio (median of rounds) | ratio range |")
-    print("|---|---|---|---|---|---|")
-    for backend, name, pairs in results:
-        ratios = [b / a for a, b in pairs]
-        print(f"| {backend} | {name} | {statistics.median(a for a, _ in pairs):.3f} | "
-              f"{statistics.median(b for _, b in pairs):.3f} | {statistics.median(ratios):.3f} | "
-              f"{min(ratios):.3f}-{max(ratios):.3f} |", flush=True)
+    print("| backend | scenario | baseline | this | ratio (median of rounds) | ratio range |"
+          + (" optuna |" if optuna else ""))
+    print("|---" * (6 + optuna) + "|")
+    for backend, name, rounds in results:
+        ratios = [g["skipjack"] / g["baseline"] for g in rounds]
+        theirs = [g["optuna"] for g in rounds if g.get("optuna") is not None]
+        print(f"| {backend} | {name} | {statistics.median(g['baseline'] for g in rounds):.3f} | "
+              f"{statistics.median(g['skipjack'] for g in rounds):.3f} | "
+              f"{statistics.median(ratios):.3f} | {min(ratios):.3f}-{max(ratios):.3f} |"
+              + (f" {statistics.median(theirs):.3f} |" if theirs else " - |" if optuna else ""),
+              flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -317,8 +337,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-optuna", action="store_true")
     parser.add_argument("--baseline-src", default=None,
                         help="src/ folder of another skipjack checkout (e.g. a worktree of the "
-                             "previous commit): every measurement runs on both, alternating, "
-                             "instead of the tables against Optuna")
+                             "previous commit): every measurement runs on both (and on Optuna "
+                             "unless --no-optuna), alternating, instead of the tables")
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds of each measurement with --baseline-src")
     parser.add_argument("--db-name", default=BENCH_DB[0],
@@ -347,7 +367,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.baseline_src:
             _BASELINE_SRC[:] = [os.path.abspath(args.baseline_src)]
-            compare(args, backends, workdir)
+            compare(args, backends, impls, workdir)
         else:
             tables(args, backends, impls, workdir)
     finally:
