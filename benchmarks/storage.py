@@ -246,9 +246,10 @@ def throughput(impl: str, backend: str, workers: int, per_worker: int, objective
     start = time.perf_counter()
     go.set()
     for p in procs:
-        p.join()
-        if p.exitcode != 0:
-            raise RuntimeError(f"a {impl} worker on {backend} failed (exit {p.exitcode})")
+        p.join()  # all of them before raising: the caller then drops the database
+    failed = [p.exitcode for p in procs if p.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"{len(failed)} {impl} worker(s) on {backend} failed (exit {failed})")
     return workers * per_worker / (time.perf_counter() - start)
 
 
