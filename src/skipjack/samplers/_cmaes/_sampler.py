@@ -224,7 +224,8 @@ class CmaEsSampler(BaseSampler):
                 self._poll(study, number)  # not synced by infer_relative_search_space
             if self._n_eligible < self._n_startup_trials:
                 return {}
-            blockers = self._blockers(self._get_state(study, search_space, number), number)
+            state = self._get_state(study, search_space, number)
+            blockers = self._blockers(state, number) if state.running else []
             bound = self._wait_bound() if blockers else 0.0
         if blockers and bound > 0:
             self._wait_for_generation(study, search_space, number, bound)

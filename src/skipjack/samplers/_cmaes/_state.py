@@ -300,6 +300,8 @@ class CmaState:
         barring failures this draw is surplus (evaluated, then discarded), and the tell waits
         only for lower-numbered trials that are still running, untagged or tagged with it.
         """
+        if not self.running:  # one worker: nothing else runs
+            return []
         tag = self.tag
         bucket = self.buckets.get(tag)
         popsize = self.optimizer.population_size
