@@ -156,8 +156,8 @@ def test_every_write_of_a_live_trial_goes_through_its_session() -> None:
 def test_joint_values_take_the_same_path_as_the_general_suggest() -> None:
     # The live Trial's fast path for a parameter of the relative search space must give what
     # ``_suggest``'s relative branch gives: the joint value when it lies in the distribution,
-    # an independent draw otherwise (out of range, another distribution object, a name the
-    # sampler did not decide), and the same error for a NaN.
+    # an independent draw otherwise (out of range, another distribution object, a name of the
+    # space the sampler left out, a name outside the space), and the same error for a NaN.
     from skipjack.distributions import FloatDistribution, IntDistribution
     from skipjack.trial import Trial
 
@@ -166,7 +166,7 @@ def test_joint_values_take_the_same_path_as_the_general_suggest() -> None:
     space = {"in": FloatDistribution(0, 1), "out": FloatDistribution(0, 1),
              "log": FloatDistribution(0.1, 1, log=True), "step": FloatDistribution(0, 1, step=0.1),
              "int": IntDistribution(0, 5), "other": FloatDistribution(0, 2),
-             "nan": FloatDistribution(0, 1)}
+             "nan": FloatDistribution(0, 1), "left": FloatDistribution(0, 1)}
 
     class Joint(skipjack.samplers.RandomSampler):
         def infer_relative_search_space(self, study, trial):  # type: ignore[no-untyped-def]
@@ -180,7 +180,7 @@ def test_joint_values_take_the_same_path_as_the_general_suggest() -> None:
             return super()._suggest(name, distribution, _stacklevel)
 
     def suggest_all(trial: Trial) -> dict[str, object]:
-        for name in ("in", "out", "log", "step", "int"):
+        for name in ("in", "out", "log", "step", "int", "left"):
             trial._suggest_plain(name, space[name])
         trial.suggest_float("other", 0, 2)  # an equal distribution, but another object
         trial.suggest_float("free", 0, 1)  # not in the relative search space
@@ -201,4 +201,4 @@ def test_joint_values_take_the_same_path_as_the_general_suggest() -> None:
     fast = results[0]
     assert (fast["in"], fast["log"], fast["int"], fast["other"]) == (0.25, 0.5, 3, 0.5)
     assert type(fast["int"]) is int and fast["out"] != 7.0 and 0 <= fast["out"] <= 1
-    assert fast["step"] == 0.3
+    assert fast["step"] == 0.3 and 0 <= fast["left"] <= 1

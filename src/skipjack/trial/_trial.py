@@ -152,29 +152,22 @@ class Trial(BaseTrial):
         # is joint (running, no fixed parameters, a relative search space) and the distribution
         # is the very object of the relative search space (the front-end shares distribution
         # objects, and the space is built from the study's records, so ``_suggest``'s
-        # compatibility check of the two is moot) it takes the sampler's joint value.
+        # compatibility check of the two is moot) it takes the sampler's joint value, and a
+        # name the sampler left out of its joint values is drawn by ``sample_independent``.
         params = self._params
         if name in params:
             return self._suggest(name, distribution, 4)
         if self._plain:
-            value = self._sample_independent(self.study, self._view, name, distribution)
-            kind = type(distribution)
-            if kind is FloatDistribution:
-                if type(value) is not float or value != value:
-                    value = distribution.to_internal_repr(value)  # converts, or rejects NaN
-                internal = value
-            elif kind is IntDistribution:
-                internal = (float(value) if type(value) is int
-                            else distribution.to_internal_repr(value))
-                value = int(internal)
-            else:
-                internal = distribution.to_internal_repr(value)
-                value = distribution.to_external_repr(internal)
+            joint = False
         elif self._joint:
             relative = self._relative_params
             if relative is None:
                 relative = self._sample_relative()
-            if name not in relative or self.relative_search_space.get(name) is not distribution:
+            joint = name in relative
+        else:
+            return self._suggest(name, distribution, 4)
+        if joint:
+            if self.relative_search_space.get(name) is not distribution:
                 return self._suggest(name, distribution, 4)
             value = relative[name]
             d: Any = distribution  # narrowed by the exact type check below
@@ -188,8 +181,20 @@ class Trial(BaseTrial):
                 if not distribution._contains(internal):  # ``_suggest`` draws it independently
                     return self._suggest(name, distribution, 4)
                 value = distribution.to_external_repr(internal)
-        else:
-            return self._suggest(name, distribution, 4)
+        else:  # a name the sampler left out of its joint values (or a plain trial): drawn alone
+            value = self._sample_independent(self.study, self._view, name, distribution)
+            kind = type(distribution)
+            if kind is FloatDistribution:
+                if type(value) is not float or value != value:
+                    value = distribution.to_internal_repr(value)  # converts, or rejects NaN
+                internal = value
+            elif kind is IntDistribution:
+                internal = (float(value) if type(value) is int
+                            else distribution.to_internal_repr(value))
+                value = int(internal)
+            else:
+                internal = distribution.to_internal_repr(value)
+                value = distribution.to_external_repr(internal)
         self._set_param(name, internal, value, distribution)
         params[name] = value
         self._distributions[name] = distribution
