@@ -277,6 +277,21 @@ def test_legacy_draws_equal_numpy_random_state() -> None:
                 assert draws.below(m % 9, p) == (theirs.rand(m % 9) < p).tolist()
 
 
+def test_legacy_draws_below_decides_at_the_threshold_as_numpy() -> None:
+    # ``below`` compares the raw outputs with an integer threshold: check the probabilities
+    # next to the drawn double itself (where the first output ties and the second decides),
+    # the ends of (0, 1] and the values the general formula takes.
+    from skipjack.samplers.nsgaii._draws import LegacyDraws
+
+    for seed in range(200):
+        x = float(np.random.RandomState(seed).rand())
+        for p in (x, float(np.nextafter(x, 0.0)), float(np.nextafter(x, 1.0)), x + 2.0**-30,
+                  1.0, 5e-324, 2.0**-53, 0.0, -0.5, 1.5, float("nan")):
+            bits = np.random.MT19937(0)
+            np.random.RandomState(bits).seed(seed)
+            assert LegacyDraws(bits, 2).below(1, p) == [x < p], (seed, p)
+
+
 class _SameUniformCrossover(UniformCrossover):
     """UniformCrossover through the general (numpy) child path."""
 

@@ -8,7 +8,7 @@ the same numbers numpy would, with numpy's own formulas:
 * ``rand()``: two outputs ``a, b``; ``((a >> 5) * 2**26 + (b >> 6)) / 2**53``.
 * ``randint(m)``: ``m == 1`` draws nothing and gives 0; otherwise outputs masked to the smallest
   ``2**k - 1 >= m - 1``, rejected until one is ``<= m - 1``.
-* ``rand(n) < p``: ``n`` successive ``rand() < p``.
+* ``rand(n) < p``: ``n`` successive ``rand() < p``, compared on the integers (``below``).
 
 Raw outputs come from the ``MT19937`` bit generator under the ``RandomState``
 (``random_raw(n)``: the next ``n`` outputs, unchanged), so batches keep the stream in order and
@@ -17,6 +17,8 @@ checks it against numpy).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -82,5 +84,16 @@ class LegacyDraws:
             pos, end = 0, 2 * n
         buf = self._buf
         self._pos = end
-        return [((a >> 5) * 67108864.0 + (b >> 6)) / 9007199254740992.0 < p
+        if not 0.0 < p <= 1.0:  # (NaN too) the general formula
+            return [((a >> 5) * 67108864.0 + (b >> 6)) / 9007199254740992.0 < p
+                    for a, b in zip(buf[pos:end:2], buf[pos + 1:end:2])]
+        # The same test on the integers: with K = (a >> 5) * 2**26 + (b >> 6) < 2**53, the
+        # double K / 2**53 is exact, so K / 2**53 < p iff K < p * 2**53 (exact: a power of two)
+        # iff K < T = ceil(p * 2**53); split T = H * 2**26 + L, that is a >> 5 < H, or
+        # a >> 5 == H and b >> 6 < L, i.e. a < 32 H, or a < 32 H + 32 and b < 64 L.
+        threshold = math.ceil(p * 9007199254740992.0)
+        below_a = (threshold >> 26) << 5
+        tie_a = below_a + 32
+        below_b = (threshold & 67108863) << 6
+        return [a < below_a or (a < tie_a and b < below_b)
                 for a, b in zip(buf[pos:end:2], buf[pos + 1:end:2])]
