@@ -35,6 +35,9 @@ _WAITING = TrialState.WAITING
 _COMPLETE = TrialState.COMPLETE
 _MAXIMIZE = StudyDirection.MAXIMIZE
 _now = datetime.datetime.now
+# Attribute values stored as they are: ``copy.deepcopy`` returns these unchanged anyway, after a
+# Python-level call (GA samplers write one int per trial).
+_IMMUTABLE = frozenset({int, float, str, bool, type(None)})
 
 
 class _Trial:
@@ -578,13 +581,13 @@ class InMemoryStorage(BaseStorage):
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
         with self._lock:
             study, trial = self._updatable(trial_id)
-            trial.user_attrs[key] = copy.deepcopy(value)
+            trial.user_attrs[key] = value if type(value) in _IMMUTABLE else copy.deepcopy(value)
             study.touched(trial)
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         with self._lock:
             study, trial = self._updatable(trial_id)
-            trial.system_attrs[key] = copy.deepcopy(value)
+            trial.system_attrs[key] = value if type(value) in _IMMUTABLE else copy.deepcopy(value)
             study.touched(trial)
 
     # --- trials: reads ----------------------------------------------------------------------------
