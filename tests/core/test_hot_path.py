@@ -202,3 +202,17 @@ def test_joint_values_take_the_same_path_as_the_general_suggest() -> None:
     assert (fast["in"], fast["log"], fast["int"], fast["other"]) == (0.25, 0.5, 3, 0.5)
     assert type(fast["int"]) is int and fast["out"] != 7.0 and 0 <= fast["out"] <= 1
     assert fast["step"] == 0.3 and 0 <= fast["left"] <= 1
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "n" * 513, 3, None])
+def test_a_bad_parameter_name_is_refused_every_time(bad: object) -> None:
+    # the front-end remembers the names it has checked: only good ones
+    trial = skipjack.create_study().ask()
+    trial.suggest_float("good", 0, 1)
+    for _ in range(3):
+        for suggest in (lambda: trial.suggest_float(bad, 0, 1),  # type: ignore[arg-type]
+                        lambda: trial.suggest_int(bad, 0, 3),  # type: ignore[arg-type]
+                        lambda: trial.suggest_categorical(bad, ["a", "b"])):  # type: ignore[arg-type]
+            with pytest.raises((TypeError, ValueError)):
+                suggest()
+    assert set(trial.params) == {"good"}

@@ -160,9 +160,8 @@ class Trial(BaseTrial):
         if self._plain:
             joint = False
         elif self._joint:
-            relative = self._relative_params
-            if relative is None:
-                relative = self._sample_relative()
+            known = self._relative_params
+            relative: dict[str, Any] = self._sample_relative() if known is None else known
             joint = name in relative
         else:
             return self._suggest(name, distribution, 4)
