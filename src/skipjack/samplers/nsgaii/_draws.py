@@ -67,12 +67,17 @@ class LegacyDraws:
         if top == 0:
             return 0
         mask = (1 << top.bit_length()) - 1
+        buf = self._buf
+        pos = self._pos
         while True:
-            if self._pos == len(self._buf):
+            if pos == len(buf):
+                self._pos = pos
                 self._refill(1)
-            value = self._buf[self._pos] & mask
-            self._pos += 1
+                buf, pos = self._buf, 0
+            value = buf[pos] & mask
+            pos += 1
             if value <= top:
+                self._pos = pos
                 return value
 
     def below(self, n: int, p: float) -> list[bool]:

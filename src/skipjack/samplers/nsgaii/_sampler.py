@@ -177,9 +177,14 @@ class NSGAIISampler(BaseGASampler):
     def infer_relative_search_space(
         self, study: ReadOnlyStudy, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        with self._ga_lock:
-            self._sync(study, trial.number)
-            self._synced_for = (id(study), trial.number)
+        # acquire/release rather than ``with`` in the per-trial hooks: half the instructions
+        # (``with`` looks up and calls ``__enter__``/``__exit__``)
+        lock = self._ga_lock
+        lock.acquire()
+        try:
+            number = trial.number
+            self._sync(study, number)
+            self._synced_for = (id(study), number)
             space = self._feed.search_space
             cached = self._space_cache
             if cached is None or cached[0] is not space:
@@ -187,22 +192,29 @@ class NSGAIISampler(BaseGASampler):
                 cached = self._space_cache = (space, relative)
             # The same object while the space is unchanged: children plans are cached by it.
             return cached[1]
+        finally:
+            lock.release()
 
     def sample_relative(
         self, study: ReadOnlyStudy, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        with self._ga_lock:
+        lock = self._ga_lock
+        lock.acquire()
+        try:
             # infer_relative_search_space synced for this trial a moment ago
-            synced = self._synced_for == (id(study), trial.number)
-            log = self._log if synced else self._sync(study, trial.number)
+            number = trial.number
+            synced = self._synced_for == (id(study), number)
+            log = self._log if synced else self._sync(study, number)
             generation = log.generation
-            self._pending_generation[trial.number] = generation
+            self._pending_generation[number] = generation
             if generation == 0 or not search_space:
                 return {}
             parents = self._parents_of(study, generation)
             if self._child_strategy is not None:
                 return self._child_strategy(study, search_space, parents)
             return self._make_child(study, trial, search_space, generation, parents)
+        finally:
+            lock.release()
 
     def sample_independent(
         self,
@@ -222,8 +234,12 @@ class NSGAIISampler(BaseGASampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
-        with self._ga_lock:
+        lock = self._ga_lock
+        lock.acquire()
+        try:
             self._pending_generation.pop(trial.number, None)
+        finally:
+            lock.release()
         if self._after_trial_strategy is not None:
             self._after_trial_strategy(study, trial, state, values)
         elif self._constraints_func is not None:
