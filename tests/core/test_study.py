@@ -412,3 +412,33 @@ def test_optimize_nested_in_a_worker_thread_is_refused(n_jobs):
     study.optimize(objective, n_trials=2, n_jobs=n_jobs)
     assert len(errors) == 2 and all("Nested optimization" in e for e in errors)
     assert len(study.trials) == 2
+
+
+def test_a_storage_lost_during_the_tell_surfaces_its_own_error():
+    # The tell of a failed trial cannot write, and the trial cannot be read back either (the
+    # database went away): the error the user sees is the storage's, not an internal one.
+    from skipjack.storages import InMemoryStorage
+
+    class Gone(InMemoryStorage):
+        gone = False
+
+        def set_trial_system_attr(self, trial_id, key, value):
+            if self.gone:
+                raise ConnectionError("the database went away")
+            super().set_trial_system_attr(trial_id, key, value)
+
+        def get_trial(self, trial_id):
+            if self.gone:
+                raise ConnectionError("the database went away")
+            return super().get_trial(trial_id)
+
+    storage = Gone()
+    study = create_study(storage=storage)
+
+    def objective(trial):
+        trial.suggest_float("x", 0, 1)
+        storage.gone = True
+        raise ValueError("the objective failed")
+
+    with pytest.raises(ConnectionError, match="went away"):
+        study.optimize(objective, n_trials=1)

@@ -442,18 +442,18 @@ def run_trial(
         try:
             trial, beat = _ask_beating(study)
         except _LostInAsk as gone:
-            frozen = gone.frozen
+            record = gone.frozen
             _count_lost(study.study_name)
             _logger.warning(
-                f"Trial {frozen.number} was finished by another worker (state "
-                f"{frozen.state.name}) while this worker was starting it: no heartbeat reached "
+                f"Trial {record.number} was finished by another worker (state "
+                f"{record.state.name}) while this worker was starting it: no heartbeat reached "
                 "the storage for longer than the grace period, e.g. during an outage. Going on "
                 "with the next trial.",
-                extra=_log_fields(study, frozen, "tell_lost"),
+                extra=_log_fields(study, record, "tell_lost"),
             )
             if observer is not None:
-                observer.trial_end(frozen)
-            return frozen
+                observer.trial_end(record)
+            return record
     else:
         trial = study.ask()
     if observer is not None:
@@ -492,6 +492,7 @@ def run_trial(
             # when the grid is exhausted), and right before the finish the storage may join
             if decide():
                 storage.prepare_next_trial(study._study_id, trial_id)
+    frozen = None  # None when the trial could not be read back
     try:
         if state == _FAIL and error is not None:
             storage.set_trial_system_attr(
@@ -517,33 +518,38 @@ def run_trial(
             extra=_log_fields(study, frozen, "tell_lost"),
         )
     except Exception:
-        frozen = storage.get_trial(trial._trial_id)
+        try:
+            frozen = storage.get_trial(trial._trial_id)
+        except Exception:  # noqa: BLE001 - the storage is gone too: the first error says why
+            pass
         raise
     finally:
-        if observer is not None:
-            observer.trial_end(frozen)
-        final_state = frozen.state
-        if final_state == _COMPLETE:
-            if _logger.isEnabledFor(INFO):
-                study._log_completed_trial(frozen)
-        elif final_state == _PRUNED:
-            if _logger.isEnabledFor(INFO):
-                _logger.info(f"Trial {frozen.number} pruned. {error or ''}".rstrip(),
-                             extra=_log_fields(study, frozen, "trial_pruned"))
-        elif final_state == _FAIL and not lost:
-            # Optuna's two lines: the error, then the value the objective returned.
-            reason: Any = error
-            if error is None and warning_message is not None:
-                reason = warning_message.split(", because ", 1)[-1].rstrip(".")
-            if reason is not None:
-                _logger.warning(
-                    f"Trial {frozen.number} failed with parameters: {frozen.params} because of "
-                    f"the following error: {reason!r}." if error is not None else
-                    f"Trial {frozen.number} failed with parameters: {frozen.params} because of "
-                    f"the following error: {reason}.",
-                    exc_info=exc_info, extra=_log_fields(study, frozen, "trial_failed"),
-                )
-                _logger.warning(f"Trial {frozen.number} failed with value {result!r}.")
+        if frozen is not None:
+            if observer is not None:
+                observer.trial_end(frozen)
+            final_state = frozen.state
+            if final_state == _COMPLETE:
+                if _logger.isEnabledFor(INFO):
+                    study._log_completed_trial(frozen)
+            elif final_state == _PRUNED:
+                if _logger.isEnabledFor(INFO):
+                    _logger.info(f"Trial {frozen.number} pruned. {error or ''}".rstrip(),
+                                 extra=_log_fields(study, frozen, "trial_pruned"))
+            elif final_state == _FAIL and not lost:
+                # Optuna's two lines: the error, then the value the objective returned.
+                reason: Any = error
+                if error is None and warning_message is not None:
+                    reason = warning_message.split(", because ", 1)[-1].rstrip(".")
+                if reason is not None:
+                    _logger.warning(
+                        f"Trial {frozen.number} failed with parameters: {frozen.params} because of "
+                        f"the following error: {reason!r}." if error is not None else
+                        f"Trial {frozen.number} failed with parameters: {frozen.params} because of "
+                        f"the following error: {reason}.",
+                        exc_info=exc_info, extra=_log_fields(study, frozen, "trial_failed"),
+                    )
+                    _logger.warning(f"Trial {frozen.number} failed with value {result!r}.")
+    assert frozen is not None  # read back, or an error left above
     if error is not None and frozen.state == _FAIL and not isinstance(error, catch):
         if lost and isinstance(error, UpdateFinishedTrialError):
             return frozen  # a write inside the objective found the trial finished by another
