@@ -97,3 +97,16 @@ def _restore_verbosity():
     level = skipjack.logging.get_verbosity()
     yield
     skipjack.logging.set_verbosity(level)
+
+
+@pytest.fixture
+def spawn_isolation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Isolated trials (``optimize(trial_timeout=...)``) run in this process start their worker
+    with ``spawn``, whichever program runs pytest.
+
+    Without it the start method follows ``__main__``: ``python -m pytest`` runs pytest's guarded
+    ``__main__.py`` (so ``spawn``), a pytest-xdist worker runs code with no file (so ``fork``, which
+    copies the objective and the trace context instead of sending them). The automatic choice is
+    tested in its own processes (tests/faults/test_isolation_start.py).
+    """
+    monkeypatch.setenv("SKIPJACK_ISOLATION_START", "spawn")

@@ -104,6 +104,7 @@ def test_worker_cli_failure_breaker_stops_and_says_why(sqlite_url: str, tmp_path
     assert reason["callback"] == "FailureRateBreaker" and "ConnectionError" in reason["reason"]
 
 
+@pytest.mark.usefixtures("spawn_isolation")
 def test_executor_applies_trial_timeout(sqlite_url: str) -> None:
     study = skipjack.create_study(storage=sqlite_url, study_name="limits")
     with ProcessPoolExecutor(2) as pool:

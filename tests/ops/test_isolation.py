@@ -8,8 +8,12 @@ import pytest
 
 import skipjack
 from skipjack._records import TrialState
+from skipjack.study import _isolated
 from skipjack.study._isolated import TrialCrashedError
 from tests.ops import _objectives as objectives
+
+# spawn, as a script with an `if __name__ == "__main__":` guard gets it: the objective is pickled
+pytestmark = pytest.mark.usefixtures("spawn_isolation")
 
 
 def _study():
@@ -70,6 +74,7 @@ def test_objective_errors_behave_as_without_isolation():
 
 def test_unpicklable_objective_and_bad_limits_are_rejected_clearly():
     study = _study()
+    assert _isolated.start_method() == "spawn"  # fork would copy the lambda, not pickle it
     with pytest.raises(TypeError, match="must be picklable"):
         study.optimize(lambda t: 0.0, n_trials=1, trial_timeout=5)
     with pytest.raises(ValueError, match="'trial_timeout' argument of optimize"):

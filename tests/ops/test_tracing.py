@@ -131,6 +131,7 @@ def test_trial_detail_records_one_span_with_events_and_user_spans_nest(spans):
         observability.enable_tracing(detail="verbose")
 
 
+@pytest.mark.usefixtures("spawn_isolation")  # fork would copy the context, not send it
 def test_trace_context_reaches_an_isolated_objective(spans):
     from tests.ops import _objectives
 
