@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -128,7 +129,7 @@ def test_upgrade_on_mariadb_waits_past_the_reply_limit(capsys, monkeypatch):
 
     from tests.storages._rdb_servers import empty_database, server_url
 
-    db_url = server_url("mysql", "skipjack_cli_upgrade_wait")
+    db_url = server_url("mysql", f"skipjack_cli_upgrade_wait_{os.getpid()}")
     empty_database(db_url)
     RDBStorage(db_url)
     engine = sa.create_engine(db_url)

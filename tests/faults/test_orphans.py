@@ -6,6 +6,8 @@ trial, not start another one and leave the first RUNNING forever (without a hear
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import skipjack
@@ -23,7 +25,7 @@ MARKERS = {"postgresql": b"UPDATE trials SET state", "mysql": b"COMMIT"}
 @pytest.mark.parametrize("backend", ["postgresql", "mysql"])
 def test_taking_an_enqueued_trial_whose_answer_was_lost_leaves_no_orphan(backend):
     skipjack.logging.set_verbosity(skipjack.logging.WARNING)
-    url = server_url(backend, "skipjack_faults_orphans")
+    url = server_url(backend, f"skipjack_faults_orphans_{os.getpid()}")
     empty_database(url)
     proxy = TcpProxy(PORTS[backend])
     try:

@@ -20,11 +20,7 @@ import skipjack  # noqa: E402
 from skipjack._records import TrialState  # noqa: E402
 from skipjack.cli import main as cli_main  # noqa: E402
 from skipjack.observability import StudyExporter, serve_exporter  # noqa: E402
-from tests._servers import server_unreachable  # noqa: E402
 from tests.ops._build import T0, record  # noqa: E402
-
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
 
 def _scrape(storage, **kwargs) -> dict:
     registry = prometheus_client.CollectorRegistry(auto_describe=False)
@@ -165,35 +161,20 @@ study.optimize(objective, n_trials=25, catch=ValueError)
 """
 
 
-def _postgres_available():
-    try:
-        import skipjack.storages._rdb.storage  # noqa: F401
-    except ImportError:
-        return "RDBStorage (skipjack.storages._rdb) is not available yet"
-    try:
-        import psycopg
-
-        psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test",
-                        connect_timeout=3).close()
-    except Exception as e:  # noqa: BLE001
-        return f"PostgreSQL at 127.0.0.1:5432 is not reachable: {e}"
-    return None
-
-
 def test_four_process_postgresql_run_scrapes_match_the_storage():
-    reason = _postgres_available()
-    if reason:
-        server_unreachable("PostgreSQL at 127.0.0.1:5432", reason)
+    from tests.storages._rdb_servers import server_url
+
+    url = server_url("postgresql")  # this test session's database: its scrapes see no other's
     name = f"ops-exporter-{uuid.uuid4().hex[:8]}"
-    storage = skipjack.storages.get_storage(POSTGRES_URL)
+    storage = skipjack.storages.get_storage(url)
     skipjack.create_study(storage=storage, study_name=name)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, POSTGRES_URL, name], env=env)
+    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, url, name], env=env)
              for _ in range(4)]
     scrapes = []
     try:
         while any(p.poll() is None for p in procs):
-            scrapes.append(_scrape(POSTGRES_URL))
+            scrapes.append(_scrape(url))
             time.sleep(0.2)
     finally:
         for p in procs:
@@ -204,7 +185,7 @@ def test_four_process_postgresql_run_scrapes_match_the_storage():
         finished = _value(samples, "skipjack_study_trials_finished_total", study=name)
         assert previous <= finished <= 100
         previous = finished
-    final = _scrape(POSTGRES_URL)
+    final = _scrape(url)
     _assert_scrape_matches(final, storage, name)
     assert _value(final, "skipjack_study_trials_finished_total", study=name) == 100
     skipjack.delete_study(study_name=name, storage=storage)

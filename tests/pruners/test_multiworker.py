@@ -24,13 +24,11 @@ from skipjack._records import TrialState, create_trial
 from skipjack.pruners import NopPruner, decision_log
 from skipjack.pruners._decision import Rule, parse_numbers
 
-from tests._servers import server_unreachable
 from tests.pruners._mw_worker import N_STEPS, make_pruner
 
 ROOT = Path(__file__).resolve().parents[2]
 N_WORKERS = 4
 N_TRIALS = 200
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("skipjack.storages._rdb") is None,
@@ -41,14 +39,9 @@ pytestmark = pytest.mark.skipif(
 def _url(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'mw.db'}"
-    try:
-        import psycopg
+    from tests.storages._rdb_servers import server_url
 
-        psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test",
-                        connect_timeout=3).close()
-    except Exception as e:  # noqa: BLE001 - any failure means no server to test against
-        server_unreachable("PostgreSQL at 127.0.0.1:5432", e)
-    return PG_URL
+    return server_url("postgresql")  # this test session's database (fails under CI without it)
 
 
 def _run_workers(url: str, name: str, kind: str) -> None:
