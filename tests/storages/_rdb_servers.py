@@ -99,7 +99,13 @@ def reset_database(url: str) -> None:
 
 
 def empty_database(url: str) -> None:
-    """Delete every row of skipjack's tables (fast); drop and recreate them if they are missing."""
+    """Delete every row of skipjack's tables (fast); drop them (the next storage creates them)
+    if they are missing or are not skipjack's own schema.
+
+    A test session's database is shared by its tests one after another: a test may leave the
+    tables Optuna created (no ``ix_skipjack_trials_study_number``, so skipjack writes through
+    its slower path) or drop an index; the next test must not inherit that schema.
+    """
     import sqlalchemy as sa
 
     from skipjack.storages._rdb import models
@@ -107,8 +113,14 @@ def empty_database(url: str) -> None:
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            if not sa.inspect(conn).has_table("version_info"):
+            inspector = sa.inspect(conn)
+            if not inspector.has_table("version_info"):
                 raise LookupError
+            for table in models.metadata.sorted_tables:
+                declared = {ix.name for ix in table.indexes}
+                if declared and not declared <= {ix["name"] for ix in
+                                                 inspector.get_indexes(table.name)}:
+                    raise LookupError
             for table in reversed(models.metadata.sorted_tables):
                 if table.name != "version_info":
                     conn.execute(table.delete())
