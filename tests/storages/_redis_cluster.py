@@ -7,6 +7,7 @@ no persistence, and join them with ``redis-cli --cluster create``. ``stop()`` sh
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -25,8 +26,12 @@ def _free(port: int) -> bool:
 
 
 def _three_free_ports() -> list[int]:
-    # a node also listens on port + 10000 (the cluster bus)
-    for base in range(17100, 19900, 7):
+    # a node also listens on port + 10000 (the cluster bus). The search starts at a place of
+    # this process's own, so that two test sessions starting clusters at once (two xdist
+    # workers, two engineers) do not both find the same free ports and race for them.
+    bases = list(range(17100, 19900, 7))
+    start = os.getpid() % len(bases)
+    for base in bases[start:] + bases[:start]:
         ports = [base, base + 1, base + 2]
         if all(_free(p) and _free(p + 10000) for p in ports):
             return ports
