@@ -25,7 +25,7 @@ demo: $(VENV)/.installed-demo
 	@$(PY) examples/demo.py
 
 test: $(VENV)/.installed-test
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 docs: $(VENV)/.installed-docs
 	$(PY) -m mkdocs build --strict --quiet --site-dir build/docs

@@ -91,6 +91,51 @@ def pytest_make_collect_report(collector: Any) -> Any:
     _fail_if_dishonest(outcome.get_result())
 
 
+# `make test` spreads the suite over two pytest-xdist workers, a test file at a time
+# (`-n 2 --dist loadfile`: a module-scoped fixture, such as a Redis Cluster, a built venv, the docs
+# site or a browser, is set up once). The files whose tests start several worker processes against
+# one storage and kill them, cut their connections or restart their servers (the fault suite, the
+# RDB multi-worker and one-commit fault tests) are one unit, "multiprocess": one worker runs them
+# one after another, so they never compete with each other for the two cores their time limits
+# were set on. It is the longest unit, so it is handed out first, and the mypy run (the longest
+# single test) second: a long unit started last would leave the other worker idle at the end.
+# (pytest-xdist's own `xdist_group` marks are not used: with pytest 9.2 `--dist loadgroup`
+# ignores them, pytest-xdist issue #1386.)
+_MULTIPROCESS = (
+    "tests/faults/",
+    "tests/storages/test_rdb_workers.py",
+    "tests/storages/test_one_commit_faults.py",
+)
+_FIRST = ("multiprocess", "tests/core/test_typing.py")
+
+
+def _scope(nodeid: str) -> str:
+    """The unit of work a test belongs to: "multiprocess", else its file."""
+    path = nodeid.split("::", 1)[0]
+    return "multiprocess" if path.startswith(_MULTIPROCESS) else path
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SuiteScheduling(LoadScopeScheduling):
+        """``--dist loadfile`` with the multiprocess unit; long units first."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            for scope in reversed(_FIRST):
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return SuiteScheduling(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _restore_verbosity():
     """Tests that quiet skipjack's logger must not change what later tests see."""
