@@ -29,21 +29,32 @@ def test_multi_objective_gamma_is_ten_percent_uncapped() -> None:
     assert default_gamma(1000) == 25
 
 
-def _params(gamma: Any, n_trials: int) -> list[dict[str, Any]]:
-    sampler = TPESampler(seed=3, gamma=gamma)
-    study = sj.create_study(directions=["minimize", "minimize"], sampler=sampler)
-
-    def objective(trial: Any) -> tuple[float, float]:
-        x = trial.suggest_float("x", 0.0, 1.0)
-        y = trial.suggest_float("y", 0.0, 1.0)
-        return x, (1.0 + y) * (1.0 - x**0.5)
-
-    study.optimize(objective, n_trials=n_trials)
-    return [t.params for t in study.trials]
+def _objective(trial: Any) -> tuple[float, float]:
+    x = trial.suggest_float("x", 0.0, 1.0)
+    y = trial.suggest_float("y", 0.0, 1.0)
+    return x, (1.0 + y) * (1.0 - x**0.5)
 
 
-def test_default_gamma_of_a_multi_objective_study_is_the_uncapped_rule() -> None:
-    # 300 trials: past 250 the single-objective rule would cap the good group at 25
-    default = _params(None, 300)
-    assert default == _params(default_gamma_multiobjective, 300)
-    assert default != _params(default_gamma, 300)
+@pytest.fixture(scope="module")
+def history() -> list[Any]:
+    """300 finished trials: past 250 the single-objective rule would cap the good group at 25
+    where the multi-objective rule takes 30."""
+    study = sj.create_study(directions=["minimize", "minimize"],
+                            sampler=sj.samplers.RandomSampler(seed=3))
+    study.optimize(_objective, n_trials=300)
+    return study.trials
+
+
+def _params(gamma: Any, history: list[Any]) -> list[dict[str, Any]]:
+    """What TPE with ``gamma`` proposes for the 5 trials after ``history``."""
+    study = sj.create_study(directions=["minimize", "minimize"],
+                            sampler=TPESampler(seed=3, gamma=gamma))
+    study.add_trials(history)
+    study.optimize(_objective, n_trials=5)
+    return [t.params for t in study.trials[len(history):]]
+
+
+def test_default_gamma_of_a_multi_objective_study_is_the_uncapped_rule(history: Any) -> None:
+    default = _params(None, history)
+    assert default == _params(default_gamma_multiobjective, history)
+    assert default != _params(default_gamma, history)
