@@ -157,7 +157,8 @@ def test_killed_worker_trial_is_failed_and_retried(url, tmp_path):
         "mysql+pymysql://alice:s3cr3t-pw@127.0.0.1:2/nowhere",
     ],
 )
-def test_unreachable_server_names_host_and_port_not_password(url):
+def test_unreachable_server_names_host_and_port_not_password(url, monkeypatch):
+    monkeypatch.setenv("SKIPJACK_CONNECT_TIMEOUT", "1")  # a refused port is waited on that long
     with pytest.raises(StorageInternalError) as info:
         skipjack.create_study(study_name="never", storage=url)
     message = str(info.value)
