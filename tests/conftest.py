@@ -136,12 +136,23 @@ def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
     return SuiteScheduling(config, log)
 
 
+# skipjack's default verbosity (INFO), read before any test module is imported.
+_VERBOSITY = skipjack.logging.get_verbosity()
+
+
+def pytest_collection_finish(session: Any) -> None:  # noqa: ARG001 - pytest's signature
+    """Undo a verbosity a test module set when it was imported."""
+    skipjack.logging.set_verbosity(_VERBOSITY)
+
+
 @pytest.fixture(autouse=True)
 def _restore_verbosity():
-    """Tests that quiet skipjack's logger must not change what later tests see."""
-    level = skipjack.logging.get_verbosity()
+    """Every test starts at skipjack's default verbosity: a level a test or a module-scoped
+    fixture sets is undone after the test. Restoring the level a test started with instead kept
+    what a module had set for good, so a warning test passed or failed depending on which files
+    ran before it in its process (under xdist, which files share a worker)."""
     yield
-    skipjack.logging.set_verbosity(level)
+    skipjack.logging.set_verbosity(_VERBOSITY)
 
 
 @pytest.fixture

@@ -26,9 +26,18 @@ from optuna.storages.journal import (  # noqa: E402
     JournalRedisBackend as OptunaRedisBackend,
 )
 
-optuna.logging.set_verbosity(optuna.logging.ERROR)
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
-skipjack.logging.set_verbosity(skipjack.logging.ERROR)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    """Both libraries' loggers at ERROR for this module's tests (tests/conftest.py restores
+    skipjack's; set at import, the level stayed for every later test of the session)."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    skipjack.logging.set_verbosity(skipjack.logging.ERROR)
+    yield
+    optuna.logging.set_verbosity(level)
 
 
 def _objective(lib):
