@@ -62,8 +62,8 @@ class RetryHeartbeatStaleTrialCallback:
         """The WAITING copy of ``trial`` that retries it, or None when it was retried
         ``max_retry`` times already.
 
-        ``fail_stale_trials`` (the heartbeat check of every worker) asks for it before failing
-        the trial and has the storage add it with the failure, in one transaction on the RDB
+        ``fail_stale_trials`` (the heartbeat check of every worker) has the storage fail the
+        trial, make this copy of the failed trial and add it, in one transaction on the RDB
         storage: a worker killed in between loses no retry. Override this method, not
         ``__call__``, to change the copy.
         """

@@ -52,23 +52,28 @@ class BaseHeartbeat(abc.ABC):
         """The backend's answer to ``get_stale_trial_ids`` (Optuna's name for the hook)."""
 
     def fail_stale_trial(
-        self, study_id: int, trial_id: int, reason: str, retry: FrozenTrial | None = None
+        self, study_id: int, trial_id: int, reason: str,
+        retry: Callable[[FrozenTrial], FrozenTrial | None] | None = None,
     ) -> bool:
         """Fail the stale RUNNING trial ``trial_id`` with the system attribute ``fail_reason``,
-        and, when ``retry`` is given, add it to the study (a WAITING template, see
-        ``RetryHeartbeatStaleTrialCallback.retry_trial``). True if this call failed the trial;
-        False (and nothing written) if it was no longer unfinished.
+        and, when ``retry`` is given, add to the study the copy ``retry`` makes of the failed
+        trial (a WAITING template, see ``RetryHeartbeatStaleTrialCallback.retry_trial``; None:
+        no copy). True if this call failed the trial; False (and nothing written) if it was no
+        longer unfinished.
 
         The public seam ``fail_stale_trials`` calls. The default takes the storage's ordinary
-        steps, one after the other; a storage that can do both in one transaction overrides it
-        (RDB), so that a worker killed between the failure and the addition loses no retry.
+        steps, one after the other (the copy is made from the trial read after its failure, so
+        nothing its worker wrote before is missing); a storage that can do it all in one
+        transaction overrides it (RDB), so that a worker killed between the failure and the
+        addition loses no retry.
         """
         storage: Any = self
         storage.set_trial_system_attr(trial_id, "fail_reason", reason)
         if not storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
             return False
-        if retry is not None:
-            storage.create_new_trial(study_id, template_trial=retry)
+        copy = None if retry is None else retry(storage.get_trial(trial_id))
+        if copy is not None:
+            storage.create_new_trial(study_id, template_trial=copy)
         return True
 
     @abc.abstractmethod
@@ -142,14 +147,14 @@ def fail_stale_trials(study: Any) -> None:
     if not is_heartbeat_enabled(storage):
         return
     callback = storage.get_heartbeat_stale_trial_callback()
-    # The retry callback's copy is added by the storage with the failure (in one transaction
-    # where the storage can), not by the callback after it.
+    # The retry callback's copy is made and added by the storage with the failure (in one
+    # transaction where the storage can), not by the callback after it.
     retry = callback if isinstance(callback, RetryHeartbeatStaleTrialCallback) else None
     failed: list[int] = []
     for trial_id in storage.get_stale_trial_ids(study.study_id):
         try:
-            copy = None if retry is None else retry.retry_trial(storage.get_trial(trial_id))
-            if storage.fail_stale_trial(study.study_id, trial_id, STALE_REASON, copy):
+            if storage.fail_stale_trial(study.study_id, trial_id, STALE_REASON,
+                                        None if retry is None else retry.retry_trial):
                 failed.append(trial_id)
         except UpdateFinishedTrialError:
             continue  # another worker failed it first

@@ -119,17 +119,16 @@ class TrialReader:
             return live.record()
         return self.read_trial(trial_id)
 
+    def read_trial_on(self, conn: Connection, trial_id: int) -> FrozenTrial:
+        """The trial as ``conn`` sees it (inside the caller's transaction, if any)."""
+        trials, _ = rows_to_trials(conn.execute(self._queries.by_trial_id, {"trial_id": trial_id}))
+        if not trials:
+            raise KeyError(f"No trial with trial_id {trial_id} exists.")
+        return trials[0]
+
     def read_trial(self, trial_id: int) -> FrozenTrial:
         """The trial as the database has it (one round trip)."""
-        stmt = self._queries.by_trial_id
-
-        def work(conn: Connection) -> FrozenTrial:
-            trials, _ = rows_to_trials(conn.execute(stmt, {"trial_id": trial_id}))
-            if not trials:
-                raise KeyError(f"No trial with trial_id {trial_id} exists.")
-            return trials[0]
-
-        trial = self._db.run("get_trial", work)
+        trial = self._db.run("get_trial", lambda conn: self.read_trial_on(conn, trial_id))
         if trial.state.is_finished():
             self.finished(trial)
         return trial

@@ -193,40 +193,44 @@ class TrialWriter:
             .order_by(_t.c.number).limit(1)))
 
     def fail_stale_trial(
-        self, study_id: int, trial_id: int, reason: str, retry: FrozenTrial | None
+        self, study_id: int, trial_id: int, reason: str,
+        retry: Callable[[FrozenTrial], FrozenTrial | None] | None,
     ) -> bool:
-        """Fail a stale RUNNING trial, set its ``fail_reason`` and add ``retry`` (a WAITING
-        template) in one transaction. False when the trial was no longer RUNNING (another
-        worker failed it, or a previous attempt whose answer was lost did: its copy committed
-        with it)."""
-        if retry is not None:
-            for name, dist in retry.distributions.items():
-                self._check_distribution(study_id, name, dist)
+        """Fail a stale RUNNING trial, set its ``fail_reason`` and add ``retry``'s copy of it (a
+        WAITING template) in one transaction. The copy is made from the trial as the transaction
+        reads it after the failure (the row is locked by then): whatever its worker wrote before
+        is in it, and nothing can be written after. False when the trial was no longer RUNNING
+        (another worker failed it, or a previous attempt whose answer was lost did: its copy
+        committed with it)."""
         self._live.discard(trial_id)
         fail = (_t.update().where(_t.c.trial_id == trial_id, _t.c.state == "RUNNING")
                 .values(state="FAIL", datetime_complete=self._now()))
         attrs = m.trial_system_attributes
         same_key = sa.and_(attrs.c.trial_id == trial_id, attrs.c.key == "fail_reason")
 
-        def work(conn: Connection) -> tuple[int, int] | None:
+        def work(conn: Connection) -> tuple[FrozenTrial | None, int, int] | None:
             with transaction(conn):
                 if not conn.execute(fail).rowcount:
                     return None
                 conn.execute(attrs.delete().where(same_key))
                 conn.execute(attrs.insert().values(trial_id=trial_id, key="fail_reason",
                                                    value_json=json.dumps(reason)))
-                if retry is None:
-                    return (-1, -1)
+                copy = None if retry is None else retry(self._reader.read_trial_on(conn, trial_id))
+                if copy is None:
+                    return None, -1, -1
+                for name, dist in copy.distributions.items():
+                    self._check_distribution(study_id, name, dist)
                 copy_id, number = self._insert_trial(conn, study_id, "WAITING", None, None)
-                self._insert_template_rows(conn, copy_id, retry)
-                return copy_id, number
+                self._insert_template_rows(conn, copy_id, copy)
+                return copy, copy_id, number
 
         done = self._db.run("fail stale trial", work)
         if done is None:
             return False
-        if retry is not None:
-            self._reader.remember(done[0], study_id, done[1])
-            for name, dist in retry.distributions.items():
+        copy, copy_id, number = done
+        if copy is not None:
+            self._reader.remember(copy_id, study_id, number)
+            for name, dist in copy.distributions.items():
                 self._remember_dist(study_id, name, dist)
         return True
 

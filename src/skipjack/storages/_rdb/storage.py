@@ -309,7 +309,8 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         return self._heartbeats.stale_trial_ids(study_id, grace)
 
     def fail_stale_trial(
-        self, study_id: int, trial_id: int, reason: str, retry: FrozenTrial | None = None
+        self, study_id: int, trial_id: int, reason: str,
+        retry: Callable[[FrozenTrial], FrozenTrial | None] | None = None,
     ) -> bool:
         """``BaseHeartbeat.fail_stale_trial`` in one transaction: the failure, its reason and
         the retry copy commit together or not at all."""
